@@ -1,0 +1,41 @@
+/**
+ * IP addresses as bytes on the wire and as text for people. Formatting is for display only; the hot paths
+ * keep addresses as bytes or numbers. IPv6 text follows RFC 5952 (ipaddr.js does the compression).
+ */
+import ipaddr from 'ipaddr.js';
+
+export function formatIPv4(b: Uint8Array, at = 0): string {
+  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+}
+
+export function ipv4ToNumber(b: Uint8Array, at = 0): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+export function formatIPv4Number(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** RFC 5952 text; IPv4-mapped addresses in the mixed notation of RFC 5952 §5 (::ffff:192.0.2.1). */
+export function formatIPv6(b: Uint8Array, at = 0): string {
+  let mapped = b[at + 10] === 0xff && b[at + 11] === 0xff;
+  for (let i = 0; mapped && i < 10; i++) mapped = b[at + i] === 0;
+  if (mapped) return `::ffff:${formatIPv4(b, at + 12)}`;
+  return ipaddr.fromByteArray(Array.from(b.subarray(at, at + 16))).toString();
+}
+
+/** Format 4 or 16 bytes as an address. */
+export function formatAddress(b: Uint8Array): string {
+  return b.length === 4 ? formatIPv4(b) : formatIPv6(b);
+}
+
+/** Parse an IPv4 or IPv6 address to its bytes; throws TypeError on bad input (callers are builders and CLIs). */
+export function parseAddress(text: string): Uint8Array {
+  if (!ipaddr.isValid(text)) throw new TypeError(`not an IP address: ${JSON.stringify(text)}`);
+  return Uint8Array.from(ipaddr.parse(text).toByteArray());
+}
+
+export function parseIPv4(text: string): Uint8Array {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) throw new TypeError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return Uint8Array.from(ipaddr.IPv4.parse(text).toByteArray());
+}

@@ -1,0 +1,141 @@
+/**
+ * The path attribute loop: RFC 4271 §4.3 attribute framing plus RFC 7606 error handling.
+ *
+ * - A header or value that runs past the path attribute field: the attributes cannot be located, session
+ *   reset with Attribute Length Error (RFC 7606 §4; what FRR and BIRD send).
+ * - Optional/Transitive flags that contradict the type (§3 (c)): malformed, handled with that attribute's
+ *   approach, recorded as Attribute Flags Error.
+ * - A repeated MP_REACH_NLRI / MP_UNREACH_NLRI: session reset, Malformed Attribute List; any other repeated
+ *   attribute: later copies discarded (§3 (g)).
+ * - An unrecognized well-known attribute: session reset, Unrecognized Well-known Attribute (RFC 4271 §6.3).
+ * - Unrecognized optional attributes are kept as `unknown` and re-encode unchanged.
+ */
+import { AttrFlag, ErrorCode, UpdateSubcode } from '../constants.js';
+import type { CodecContext } from '../context.js';
+import { wireError, type WireError } from '../errors.js';
+import { Writer } from '../writer.js';
+import { MalformedAttribute } from './descriptor.js';
+import { attributeName, descriptorForCode, descriptorForType } from './table.js';
+import type { PathAttribute } from './types.js';
+
+export interface DecodedAttributes {
+  readonly attributes: PathAttribute[];
+  readonly errors: WireError[];
+}
+
+const MP_CODES = new Set([14, 15]);
+
+export function decodeAttributes(field: Uint8Array, ctx: CodecContext): DecodedAttributes {
+  const attributes: PathAttribute[] = [];
+  const errors: WireError[] = [];
+  const seen = new Uint8Array(256);
+  let at = 0;
+  while (at < field.length) {
+    const start = at;
+    if (field.length - at < 3) {
+      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `truncated attribute header at offset ${at}`));
+      break;
+    }
+    const flags = field[at]!;
+    const code = field[at + 1]!;
+    const extended = (flags & AttrFlag.EXTENDED_LENGTH) !== 0;
+    if (extended && field.length - at < 4) {
+      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `truncated extended-length header of ${attributeName(code)}`, code));
+      break;
+    }
+    const length = extended ? (field[at + 2]! << 8) | field[at + 3]! : field[at + 2]!;
+    at += extended ? 4 : 3;
+    if (at + length > field.length) {
+      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+        `${attributeName(code)} length ${length} overruns the path attribute field`, code, field.subarray(start)));
+      break;
+    }
+    const value = field.subarray(at, at + length);
+    const whole = field.subarray(start, at + length);
+    at += length;
+
+    if (seen[code]) {
+      if (MP_CODES.has(code)) {
+        errors.push(sessionReset(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `${attributeName(code)} appears more than once`, code));
+        break;
+      }
+      errors.push(wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
+        `repeated ${attributeName(code)} discarded`, whole, code));
+      continue;
+    }
+    seen[code] = 1;
+    const result = decodeOne(code, flags, value, whole, ctx);
+    if ('action' in result) errors.push(result);
+    else attributes.push(result);
+  }
+  return { attributes, errors };
+}
+
+function sessionReset(subcode: number, reason: string, attribute?: number, data?: Uint8Array): WireError {
+  return wireError('session-reset', ErrorCode.UPDATE_MESSAGE, subcode, reason, data, attribute);
+}
+
+function decodeOne(code: number, flags: number, value: Uint8Array, whole: Uint8Array, ctx: CodecContext): PathAttribute | WireError {
+  const d = descriptorForCode(code);
+  if (!d) {
+    if ((flags & AttrFlag.OPTIONAL) === 0) {
+      return wireError('session-reset', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE,
+        `unrecognized well-known attribute ${code}`, whole, code);
+    }
+    return { type: 'unknown', flags, code, value: value.slice() };
+  }
+  const expected = (d.optional ? AttrFlag.OPTIONAL : 0) | (d.transitive ? AttrFlag.TRANSITIVE : 0);
+  if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== expected) {
+    return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR,
+      `${d.name} flags 0x${flags.toString(16).padStart(2, '0')} conflict with the attribute type`, whole, code);
+  }
+  const ignored = d.ignoreIn?.(ctx);
+  if (ignored) return wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNSPECIFIC, `${ignored}: discarded`, whole, code);
+  try {
+    return d.decode(value, flags, ctx);
+  } catch (e) {
+    if (!(e instanceof MalformedAttribute)) throw e;
+    return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, e.subcode ?? d.subcode, `malformed ${d.name}: ${e.reason}`, whole, code);
+  }
+}
+
+const scratch = new Writer(512);
+
+/** Encode one attribute: flags (extended-length set when needed or when the attribute asks for it), type, length, value. */
+export function encodeAttribute(w: Writer, attr: PathAttribute, ctx: CodecContext): void {
+  scratch.reset();
+  let code: number;
+  if (attr.type === 'unknown') {
+    code = attr.code;
+    scratch.bytes(attr.value);
+  } else {
+    const d = descriptorForType(attr.type);
+    code = d.code;
+    d.encode(attr as never, scratch, ctx);
+  }
+  const value = scratch.view();
+  if (value.length > 0xffff) throw new RangeError(`${attributeName(code)} value of ${value.length} octets does not fit`);
+  const extended = (attr.flags & AttrFlag.EXTENDED_LENGTH) !== 0 || value.length > 255;
+  w.u8(extended ? attr.flags | AttrFlag.EXTENDED_LENGTH : attr.flags).u8(code);
+  if (extended) w.u16(value.length);
+  else w.u8(value.length);
+  w.bytes(value);
+}
+
+export function encodeAttributes(w: Writer, attributes: readonly PathAttribute[], ctx: CodecContext): void {
+  for (const a of attributes) encodeAttribute(w, a, ctx);
+}
+
+/**
+ * The attributes as they are passed on to another peer (RFC 4271 §5): unrecognized optional non-transitive
+ * attributes are dropped, unrecognized optional transitive ones keep going with the Partial bit set.
+ * Returns a new array; the input is not touched.
+ */
+export function attributesForPropagation(attributes: readonly PathAttribute[]): PathAttribute[] {
+  const out: PathAttribute[] = [];
+  for (const a of attributes) {
+    if (a.type !== 'unknown') out.push(a);
+    else if (a.flags & AttrFlag.TRANSITIVE) out.push({ ...a, flags: a.flags | AttrFlag.PARTIAL });
+  }
+  return out;
+}

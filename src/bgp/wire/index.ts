@@ -1,0 +1,22 @@
+/** The public face of the wire codec: everything outside src/bgp/wire imports from here. */
+export * from './address.js';
+export * from './capabilities.js';
+export * from './constants.js';
+export * from './context.js';
+export * from './errors.js';
+export * from './family.js';
+export * from './framer.js';
+export * from './message.js';
+export * from './nlri.js';
+export * from './notification.js';
+export * from './open.js';
+export * from './route-refresh.js';
+export * from './update.js';
+export * from './attributes/types.js';
+export { attributeName, defaultFlags } from './attributes/table.js';
+export { attributesForPropagation } from './attributes/codec.js';
+export { mergeAs4Path } from './attributes/as-path.js';
+export { formatCommunity, formatLargeCommunity, WellKnownCommunity } from './attributes/communities.js';
+export * from './attributes/extended-community.js';
+export { formatNextHops } from './attributes/multiprotocol.js';
+export * from './writer.js';

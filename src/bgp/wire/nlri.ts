@@ -1,0 +1,200 @@
+/**
+ * NLRI encoding (RFC 4271 §4.3, RFC 4760 §5) with optional path identifiers (RFC 7911 §3).
+ *
+ * Hot path: a decoded NLRI list is a view of the message bytes plus a count, validated once by `scanNlri`.
+ * Nothing is allocated per prefix: the RIB walks the view with `forEachIPv4` / `forEachPrefix` and gets numbers
+ * and offsets. Strings (`prefixStrings`) are for display only.
+ *
+ * A prefix is <length in bits: 1 octet><ceil(bits/8) octets>, preceded by a 4-octet path identifier when
+ * add-path is negotiated for that family and direction. Trailing bits past the length are ignored on decode
+ * (RFC 4271 §4.3 says they are irrelevant) and written as zero on encode.
+ */
+import { formatIPv4Number, formatIPv6, parseAddress } from './address.js';
+import { familyByName, type Family, type FamilyName } from './family.js';
+import { Writer } from './writer.js';
+
+export interface NlriList {
+  readonly afi: number;
+  readonly safi: number;
+  /** The family descriptor, or undefined for a family the codec does not know (NLRI then stay opaque). */
+  readonly family: Family | undefined;
+  readonly addPath: boolean;
+  /** The encoded NLRI, a view into the message. */
+  readonly data: Uint8Array;
+  /** Number of prefixes in `data` (0 for an unknown family). */
+  readonly count: number;
+}
+
+/** A prefix as plain data, for builders, tests and display. */
+export interface Prefix {
+  readonly family: FamilyName;
+  /** The full address (4 or 16 bytes), host bits zero. */
+  readonly address: Uint8Array;
+  readonly length: number;
+  readonly pathId?: number;
+}
+
+/**
+ * Validate encoded NLRI and count the prefixes. Returns the count, or a string saying what is wrong
+ * (RFC 7606 §5.3: a prefix longer than the family allows, or one that overruns the field).
+ */
+export function scanNlri(data: Uint8Array, family: Family, addPath: boolean): number | string {
+  const end = data.length;
+  const maxBits = family.maxBits;
+  let at = 0;
+  let count = 0;
+  while (at < end) {
+    if (addPath) {
+      if (end - at < 5) return `truncated path identifier at NLRI offset ${at}`;
+      at += 4;
+    }
+    const bits = data[at]!;
+    if (bits > maxBits) return `prefix length ${bits} exceeds ${maxBits} at NLRI offset ${at}`;
+    at += 1 + ((bits + 7) >>> 3);
+    if (at > end) return `prefix of length ${bits} overruns the NLRI field`;
+    count++;
+  }
+  return count;
+}
+
+export function nlriList(family: Family, addPath: boolean, data: Uint8Array, count: number): NlriList {
+  return { afi: family.afi, safi: family.safi, family, addPath, data, count };
+}
+
+export function emptyNlri(family: Family, addPath = false): NlriList {
+  return nlriList(family, addPath, new Uint8Array(0), 0);
+}
+
+/**
+ * Visit every IPv4 prefix of a validated list as numbers: the address (host bits cleared, unsigned 32-bit),
+ * the length, and the path identifier (0 without add-path). No allocation.
+ */
+export function forEachIPv4(list: NlriList, visit: (address: number, length: number, pathId: number) => void): void {
+  const d = list.data;
+  const end = d.length;
+  const addPath = list.addPath;
+  let at = 0;
+  while (at < end) {
+    let pathId = 0;
+    if (addPath) {
+      pathId = ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
+      at += 4;
+    }
+    const bits = d[at++]!;
+    let addr = 0;
+    switch ((bits + 7) >>> 3) {
+      case 4: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!; at += 4; break;
+      case 3: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8); at += 3; break;
+      case 2: addr = (d[at]! << 24) | (d[at + 1]! << 16); at += 2; break;
+      case 1: addr = d[at]! << 24; at += 1; break;
+      default: break;
+    }
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    visit((addr & mask) >>> 0, bits, pathId);
+  }
+}
+
+/**
+ * Visit every prefix of a validated list as (bytes, offset of the first address octet, length, path id).
+ * The address octets are `ceil(length/8)` bytes at `offset`; trailing bits may be set and must be masked
+ * by whoever copies them. No allocation.
+ */
+export function forEachPrefix(
+  list: NlriList,
+  visit: (bytes: Uint8Array, offset: number, length: number, pathId: number) => void,
+): void {
+  const d = list.data;
+  const end = d.length;
+  let at = 0;
+  while (at < end) {
+    let pathId = 0;
+    if (list.addPath) {
+      pathId = ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
+      at += 4;
+    }
+    const bits = d[at++]!;
+    visit(d, at, bits, pathId);
+    at += (bits + 7) >>> 3;
+  }
+}
+
+/** Copy a prefix's address into a full-size, zero-padded, masked byte array. */
+export function prefixAddress(family: Family, bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(family.addressBytes);
+  const n = (length + 7) >>> 3;
+  out.set(bytes.subarray(offset, offset + n));
+  if (length % 8 !== 0) out[n - 1]! &= (0xff << (8 - (length % 8))) & 0xff;
+  return out;
+}
+
+export function formatPrefix(family: Family, address: Uint8Array, length: number): string {
+  return family.addressBytes === 4
+    ? `${formatIPv4Number(((address[0]! << 24) | (address[1]! << 16) | (address[2]! << 8) | address[3]!) >>> 0)}/${length}`
+    : `${formatIPv6(address)}/${length}`;
+}
+
+/** Every prefix of the list as plain data. Allocates: for display, tests and builders, not the RIB. */
+export function prefixesOf(list: NlriList): Prefix[] {
+  const family = list.family;
+  if (!family) return [];
+  const out: Prefix[] = [];
+  forEachPrefix(list, (bytes, offset, length, pathId) => {
+    const address = prefixAddress(family, bytes, offset, length);
+    out.push(list.addPath ? { family: family.name, address, length, pathId } : { family: family.name, address, length });
+  });
+  return out;
+}
+
+/** Every prefix as text like `10.0.0.0/24`. Allocates: for display. */
+export function prefixStrings(list: NlriList): string[] {
+  const family = list.family;
+  if (!family) return [];
+  return prefixesOf(list).map((p) => formatPrefix(family, p.address, p.length));
+}
+
+/** Parse `10.0.0.0/24` or `2001:db8::/32`; host bits are cleared. Throws TypeError on bad input. */
+export function parsePrefix(text: string, pathId?: number): Prefix {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) throw new TypeError(`not a prefix (no /length): ${JSON.stringify(text)}`);
+  const address = parseAddress(text.slice(0, slash));
+  const lenText = text.slice(slash + 1);
+  const length = Number(lenText);
+  const maxBits = address.length * 8;
+  if (!/^\d{1,3}$/.test(lenText) || length > maxBits) {
+    throw new TypeError(`bad prefix length in ${JSON.stringify(text)}`);
+  }
+  for (let bit = length; bit < maxBits; bit++) address[bit >>> 3]! &= ~(0x80 >>> (bit & 7));
+  const family: FamilyName = address.length === 4 ? 'ipv4-unicast' : 'ipv6-unicast';
+  return pathId === undefined ? { family, address, length } : { family, address, length, pathId };
+}
+
+/** Write one prefix (with its path id when `addPath`). */
+export function writePrefix(w: Writer, address: Uint8Array, length: number, addPath: boolean, pathId = 0): void {
+  if (addPath) w.u32(pathId);
+  w.u8(length);
+  const n = (length + 7) >>> 3;
+  w.bytes(address.subarray(0, n));
+}
+
+/** Write one IPv4 prefix given as numbers. The encoder's hot path. */
+export function writeIPv4Prefix(w: Writer, address: number, length: number, addPath: boolean, pathId = 0): void {
+  if (addPath) w.u32(pathId);
+  w.u8(length);
+  const n = (length + 7) >>> 3;
+  if (n > 0) w.u8(address >>> 24);
+  if (n > 1) w.u8(address >>> 16);
+  if (n > 2) w.u8(address >>> 8);
+  if (n > 3) w.u8(address);
+}
+
+/** Encode prefixes of one family into an NLRI list. Throws TypeError when a prefix is of another family. */
+export function buildNlri(familyName: FamilyName, prefixes: readonly (Prefix | string)[], addPath = false): NlriList {
+  const family = familyByName(familyName)!;
+  const w = new Writer(prefixes.length * 8 + 8);
+  for (const item of prefixes) {
+    const p = typeof item === 'string' ? parsePrefix(item) : item;
+    if (p.family !== familyName) throw new TypeError(`prefix ${formatPrefix(familyByName(p.family)!, p.address, p.length)} is not ${familyName}`);
+    writePrefix(w, p.address, p.length, addPath, p.pathId ?? 0);
+  }
+  return nlriList(family, addPath, w.finish(), prefixes.length);
+}
