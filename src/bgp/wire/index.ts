@@ -20,3 +20,4 @@ export { formatCommunity, formatLargeCommunity, WellKnownCommunity } from './att
 export * from './attributes/extended-community.js';
 export { formatNextHops } from './attributes/multiprotocol.js';
 export * from './writer.js';
+export * from './update-packer.js';

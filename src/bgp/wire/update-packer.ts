@@ -1,0 +1,209 @@
+/**
+ * Outbound UPDATE packing: many prefixes that share one attribute set go out in as few UPDATEs as the
+ * session's message size allows (RFC 4271 §4.3 for IPv4 in the NLRI field, RFC 4760 §3 for the others in
+ * MP_REACH_NLRI, which goes first as RFC 7606 §5.1 asks). Withdrawals are packed the same way.
+ *
+ * The input is a `PrefixBatch`, prefixes as numbers; the output is one byte array holding the messages back
+ * to back, ready for a single socket write. The attributes are encoded once by the caller (once per attribute
+ * set), never per prefix.
+ */
+import { AttrFlag, AttrType, HEADER_LENGTH, MessageType } from './constants.js';
+import type { CodecContext } from './context.js';
+import type { Family } from './family.js';
+import { maxLengthFor } from './message.js';
+import { encodeAttributes } from './attributes/codec.js';
+import type { PathAttribute } from './attributes/types.js';
+import { Writer } from './writer.js';
+
+export interface PrefixBatch {
+  readonly family: Family;
+  readonly count: number;
+  /** addressBytes / 4 unsigned 32-bit words per prefix, most significant word first. */
+  readonly words: Uint32Array;
+  readonly lengths: Uint8Array;
+  /** Path identifiers (RFC 7911), one per prefix; required when add-path is on for the family. */
+  readonly pathIds?: Uint32Array;
+}
+
+export interface PackedUpdates {
+  /** The messages, back to back. */
+  readonly bytes: Uint8Array;
+  readonly messages: number;
+}
+
+/** The largest encoded prefix of the family: path id + length octet + address. */
+function maxPrefixSize(family: Family, addPath: boolean): number {
+  return (addPath ? 4 : 0) + 1 + family.addressBytes;
+}
+
+class Output {
+  buf: Uint8Array;
+  pos = 0;
+  messages = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+  header(): number {
+    const start = this.pos;
+    this.buf.fill(0xff, start, start + 16);
+    this.buf[start + 18] = MessageType.UPDATE;
+    this.pos += HEADER_LENGTH;
+    return start;
+  }
+  u16At(at: number, v: number): void {
+    this.buf[at] = v >>> 8;
+    this.buf[at + 1] = v;
+  }
+  finishMessage(start: number): void {
+    this.u16At(start + 16, this.pos - start);
+    this.messages++;
+  }
+  done(): PackedUpdates {
+    return { bytes: this.buf.subarray(0, this.pos), messages: this.messages };
+  }
+}
+
+/** Write prefix i of the batch at out.pos (space already ensured). */
+function writePrefixAt(out: Output, batch: PrefixBatch, i: number, addPath: boolean): void {
+  const b = out.buf;
+  let p = out.pos;
+  if (addPath) {
+    const id = batch.pathIds![i]!;
+    b[p] = id >>> 24; b[p + 1] = id >>> 16; b[p + 2] = id >>> 8; b[p + 3] = id;
+    p += 4;
+  }
+  const bits = batch.lengths[i]!;
+  b[p++] = bits;
+  const n = (bits + 7) >>> 3;
+  const wordsPer = batch.family.addressBytes >>> 2;
+  const base = i * wordsPer;
+  for (let k = 0; k < n; k++) b[p++] = batch.words[base + (k >>> 2)]! >>> (24 - ((k & 3) << 3));
+  out.pos = p;
+}
+
+function checkBatch(batch: PrefixBatch, addPath: boolean): void {
+  if (addPath && (!batch.pathIds || batch.pathIds.length < batch.count)) {
+    throw new RangeError(`add-path is on for ${batch.family.name}: every prefix needs a path identifier`);
+  }
+}
+
+/**
+ * Announce the batch with the given encoded attributes (MP_REACH_NLRI excluded). IPv4 unicast goes in the
+ * NLRI field and `attributes` must hold NEXT_HOP; other families, and IPv4 over an IPv6 next hop (RFC 8950),
+ * go in MP_REACH_NLRI with `mp.nextHop` as its next-hop field.
+ */
+export function packAnnouncements(
+  batch: PrefixBatch,
+  attributes: Uint8Array,
+  ctx: CodecContext,
+  mp?: { readonly nextHop: Uint8Array },
+): PackedUpdates {
+  const addPath = ctx.addPath.has(batch.family.name);
+  checkBatch(batch, addPath);
+  const max = maxLengthFor(MessageType.UPDATE, ctx);
+  const maxPrefix = maxPrefixSize(batch.family, addPath);
+  const useMp = mp !== undefined || batch.family.afi !== 1;
+  if (useMp && !mp) throw new RangeError(`${batch.family.name} announcements need an MP_REACH_NLRI next hop`);
+  const fixed = HEADER_LENGTH + 4 + attributes.length + (useMp ? 4 + 5 + mp!.nextHop.length : 0);
+  if (fixed + maxPrefix > max) throw new RangeError(`attributes of ${attributes.length} octets leave no room for NLRI`);
+  const perMessage = Math.max(1, Math.floor((max - fixed) / maxPrefix));
+  const out = new Output(Math.ceil(batch.count / perMessage) * max + 64);
+  let i = 0;
+  while (i < batch.count) {
+    out.ensure(max);
+    const start = out.header();
+    out.u16At(out.pos, 0); // withdrawn routes length
+    const attrLenAt = out.pos + 2;
+    out.pos += 4;
+    const attrStart = out.pos;
+    let mpLenAt = -1;
+    let mpStart = -1;
+    if (useMp) {
+      const b = out.buf;
+      b[out.pos++] = AttrFlag.OPTIONAL | AttrFlag.EXTENDED_LENGTH;
+      b[out.pos++] = AttrType.MP_REACH_NLRI;
+      mpLenAt = out.pos;
+      out.pos += 2;
+      mpStart = out.pos;
+      out.u16At(out.pos, batch.family.afi);
+      b[out.pos + 2] = batch.family.safi;
+      b[out.pos + 3] = mp!.nextHop.length;
+      out.pos += 4;
+      b.set(mp!.nextHop, out.pos);
+      out.pos += mp!.nextHop.length;
+      b[out.pos++] = 0; // reserved
+    }
+    // IPv4 NLRI follow the attributes; MP NLRI sit inside MP_REACH_NLRI, before the other attributes.
+    if (useMp) {
+      while (i < batch.count && out.pos - start + maxPrefix + attributes.length <= max) writePrefixAt(out, batch, i++, addPath);
+      out.u16At(mpLenAt, out.pos - mpStart);
+      out.buf.set(attributes, out.pos);
+      out.pos += attributes.length;
+      out.u16At(attrLenAt, out.pos - attrStart);
+    } else {
+      out.buf.set(attributes, out.pos);
+      out.pos += attributes.length;
+      out.u16At(attrLenAt, out.pos - attrStart);
+      while (i < batch.count && out.pos - start + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+    }
+    out.finishMessage(start);
+  }
+  return out.done();
+}
+
+/** Withdraw the batch: IPv4 unicast in the Withdrawn Routes field, other families in MP_UNREACH_NLRI. */
+export function packWithdrawals(batch: PrefixBatch, ctx: CodecContext): PackedUpdates {
+  const addPath = ctx.addPath.has(batch.family.name);
+  checkBatch(batch, addPath);
+  const max = maxLengthFor(MessageType.UPDATE, ctx);
+  const maxPrefix = maxPrefixSize(batch.family, addPath);
+  const useMp = batch.family.afi !== 1;
+  const perMessage = Math.floor((max - HEADER_LENGTH - 4 - (useMp ? 7 : 0)) / maxPrefix);
+  const out = new Output(Math.ceil(batch.count / perMessage) * max + 64);
+  let i = 0;
+  while (i < batch.count) {
+    out.ensure(max);
+    const start = out.header();
+    if (useMp) {
+      out.u16At(out.pos, 0);
+      const attrLenAt = out.pos + 2;
+      out.pos += 4;
+      const attrStart = out.pos;
+      const b = out.buf;
+      b[out.pos++] = AttrFlag.OPTIONAL | AttrFlag.EXTENDED_LENGTH;
+      b[out.pos++] = AttrType.MP_UNREACH_NLRI;
+      const lenAt = out.pos;
+      out.pos += 2;
+      const valueStart = out.pos;
+      out.u16At(out.pos, batch.family.afi);
+      b[out.pos + 2] = batch.family.safi;
+      out.pos += 3;
+      while (i < batch.count && out.pos - start + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+      out.u16At(lenAt, out.pos - valueStart);
+      out.u16At(attrLenAt, out.pos - attrStart);
+    } else {
+      const wLenAt = out.pos;
+      out.pos += 2;
+      const wStart = out.pos;
+      while (i < batch.count && out.pos - start + 2 + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+      out.u16At(wLenAt, out.pos - wStart);
+      out.u16At(out.pos, 0); // total path attribute length
+      out.pos += 2;
+    }
+    out.finishMessage(start);
+  }
+  return out.done();
+}
+
+/** Encode an attribute set once, for `packAnnouncements`. */
+export function encodeAttributesForPacking(attributes: readonly PathAttribute[], ctx: CodecContext): Uint8Array {
+  const w = new Writer(128);
+  encodeAttributes(w, attributes, ctx);
+  return w.finish();
+}
