@@ -9,17 +9,19 @@ import path from 'node:path';
 /** Most specific folder first: a file belongs to the first match. */
 export const LAYERS = [
   { name: 'version', dir: 'src/version', allow: [], types: [] },
+  // Ports every layer receives from the composition root: the one clock and the one logger.
+  { name: 'common', dir: 'src/common', allow: [], types: [] },
   { name: 'bgp/wire', dir: 'src/bgp/wire', allow: [], types: [] },
-  { name: 'bgp', dir: 'src/bgp', allow: ['bgp/wire'], types: ['rib'] },
-  { name: 'rib', dir: 'src/rib', allow: [], types: [] },
-  { name: 'kernel', dir: 'src/kernel', allow: [], types: ['rib'] },
-  { name: 'ipam', dir: 'src/ipam', allow: [], types: [] },
+  { name: 'bgp', dir: 'src/bgp', allow: ['bgp/wire', 'common'], types: ['rib'] },
+  { name: 'rib', dir: 'src/rib', allow: ['common'], types: [] },
+  { name: 'kernel', dir: 'src/kernel', allow: ['common'], types: ['rib'] },
+  { name: 'ipam', dir: 'src/ipam', allow: ['common'], types: [] },
   { name: 'config', dir: 'src/config', allow: [], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam'] },
   // bgpctl: the offline decoder uses the pure codec; everything else goes through the control protocol.
   { name: 'cli', dir: 'src/cli', allow: ['bgp/wire', 'control/protocol', 'version'], types: ['control'] },
   { name: 'control/protocol', dir: 'src/control/protocol', allow: [], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam'] },
-  { name: 'control', dir: 'src/control', allow: ['control/protocol'], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam', 'config'] },
-  { name: 'metrics', dir: 'src/metrics', allow: [], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam'] },
+  { name: 'control', dir: 'src/control', allow: ['control/protocol', 'common'], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam', 'config'] },
+  { name: 'metrics', dir: 'src/metrics', allow: ['common'], types: ['bgp/wire', 'bgp', 'rib', 'kernel', 'ipam'] },
   { name: 'daemon', dir: 'src', allow: ['*'], types: [] },
 ];
 

@@ -1,0 +1,386 @@
+/**
+ * A BGP peer: runs the FSM (fsm.ts) over real connections (connection.ts), arms timers on the injected clock,
+ * and resolves connection collisions (RFC 4271 §6.8).
+ *
+ * A peer owns one FSM "slot" normally, two while a collision is possible: the primary (its own outgoing attempt,
+ * or the first incoming connection) and a secondary for a second connection that arrives while the primary
+ * already has one. When an OPEN arrives on either and the other has reached OpenConfirm/Established, the
+ * collision is resolved by BGP identifier: if ours is lower, the connection the peer initiated survives, else
+ * ours does; an Established session always survives. The loser gets Cease / Connection Collision Resolution.
+ *
+ * Timers: ConnectRetry and Keepalive are jittered to 75–100% (RFC 4271 §10).
+ */
+import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { Connection, type ConnectionOwner, type Direction } from './connection.js';
+import type { DownReason } from './down-reason.js';
+import { INITIAL_STATE, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type FsmStateName, type TimerName } from './fsm.js';
+import type { Negotiated } from './negotiate.js';
+import {
+  ipv4ToNumber, parseIPv4, type BgpMessage, type DecodeResult, type NotificationMessage, type RouteRefreshMessage,
+  type UpdateMessage, type WireError,
+} from './wire/index.js';
+
+export interface PeerSettings {
+  /** Unique key: the configured address (with zone for link-local IPv6). */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  readonly description?: string;
+  readonly fsm: FsmConfig;
+  /** Bytes allowed to wait in the socket before the session is reset. */
+  readonly maxQueuedBytes: number;
+  /** Created from a listen range; removed when its session ends. */
+  readonly dynamic: boolean;
+}
+
+/** What a peer reports to the rest of the daemon (the RIB side). */
+export interface PeerListener {
+  established(peer: Peer, negotiated: Negotiated): void;
+  update(peer: Peer, result: Extract<DecodeResult, { message: UpdateMessage }>): void;
+  routeRefresh(peer: Peer, message: RouteRefreshMessage): void;
+  down(peer: Peer, reason: DownReason, negotiated: Negotiated): void;
+  stateChanged?(peer: Peer, from: FsmStateName, to: FsmStateName, reason?: DownReason): void;
+}
+
+export interface PeerDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly listener: PeerListener;
+  readonly random?: () => number;
+  /** Opens an outgoing TCP connection (tests may substitute). */
+  readonly connect?: (options: { host: string; port: number; localAddress?: string }) => Socket;
+}
+
+interface Slot {
+  state: FsmState;
+  direction: Direction;
+  conn?: Connection;
+  pending?: Socket;
+  readonly timers: Map<TimerName, TimerHandle>;
+}
+
+const JITTERED: ReadonlySet<TimerName> = new Set(['connectRetry', 'keepalive']);
+
+export class Peer implements ConnectionOwner {
+  private slots: Slot[] = [];
+  private establishedAt: number | undefined;
+  private lastDown: DownReason | undefined;
+  private negotiatedSession: Negotiated | undefined;
+  private readonly log: Logger;
+  private readonly random: () => number;
+
+  constructor(readonly settings: PeerSettings, private readonly deps: PeerDeps) {
+    this.log = deps.logger.child({ peer: settings.key });
+    this.random = deps.random ?? Math.random;
+    this.slots.push(this.newSlot('outgoing'));
+  }
+
+  private newSlot(direction: Direction): Slot {
+    return { state: INITIAL_STATE, direction, timers: new Map() };
+  }
+
+  private get primary(): Slot {
+    return this.slots[0]!;
+  }
+
+  // ---- operator and daemon API -------------------------------------------------------------------------
+
+  get state(): FsmStateName {
+    const names = this.slots.map((s) => s.state.name);
+    const order: FsmStateName[] = ['Established', 'OpenConfirm', 'OpenSent', 'Connect', 'Active', 'Idle'];
+    return order.find((n) => names.includes(n)) ?? 'Idle';
+  }
+
+  get negotiated(): Negotiated | undefined {
+    return this.negotiatedSession;
+  }
+
+  get lastDownReason(): DownReason | undefined {
+    return this.lastDown ?? this.primary.state.lastDown;
+  }
+
+  get uptimeSince(): number | undefined {
+    return this.establishedAt;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.slots.find((s) => s.conn)?.conn?.remoteAddress;
+  }
+
+  stats(): { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number } {
+    const total = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+    for (const s of this.slots) {
+      if (!s.conn) continue;
+      total.messagesIn += s.conn.stats.messagesIn;
+      total.messagesOut += s.conn.stats.messagesOut;
+      total.bytesIn += s.conn.stats.bytesIn;
+      total.bytesOut += s.conn.stats.bytesOut;
+    }
+    return total;
+  }
+
+  start(): void {
+    this.dispatch(this.primary, { type: 'ManualStart' });
+  }
+
+  /** Administrative shutdown, with an optional RFC 9003 message; stays down until `start()`. */
+  stop(message?: string): void {
+    for (const slot of [...this.slots]) this.dispatch(slot, { type: 'ManualStop', ...(message !== undefined ? { message } : {}) });
+  }
+
+  /** Administrative reset: Cease / Administrative Reset, then an automatic restart. */
+  reset(message?: string): void {
+    for (const slot of [...this.slots]) this.dispatch(slot, { type: 'ManualStop', reset: true, ...(message !== undefined ? { message } : {}) });
+  }
+
+  /** Stop because of a local condition (e.g. max-prefix), sending `notification`. */
+  automaticStop(reason: DownReason, notification: NotificationMessage): void {
+    for (const slot of [...this.slots]) this.dispatch(slot, { type: 'AutomaticStop', reason, notification });
+  }
+
+  /** Send a message on the Established session; false when there is none. */
+  send(message: BgpMessage): boolean {
+    const slot = this.slots.find((s) => s.state.name === 'Established');
+    if (!slot?.conn) return false;
+    slot.conn.send(message);
+    return true;
+  }
+
+  sendRaw(bytes: Uint8Array, count: number): boolean {
+    const slot = this.slots.find((s) => s.state.name === 'Established');
+    if (!slot?.conn) return false;
+    slot.conn.sendRaw(bytes, count);
+    return true;
+  }
+
+  /** Hand an accepted TCP connection from this peer to the FSM. Returns false when it was refused. */
+  accept(socket: Socket): boolean {
+    const primary = this.primary;
+    if (primary.state.name === 'Idle' || this.slots.length > 1) return false;
+    if ((primary.state.name === 'Connect' || primary.state.name === 'Active') && !primary.conn) {
+      primary.pending?.destroy();
+      delete primary.pending;
+      this.bind(primary, socket, 'incoming');
+      return true;
+    }
+    const secondary: Slot = { ...this.newSlot('incoming'), state: { ...INITIAL_STATE, name: 'Active', stopped: false } };
+    this.slots.push(secondary);
+    this.bind(secondary, socket, 'incoming');
+    return true;
+  }
+
+  /** Tear everything down without NOTIFICATION bookkeeping (daemon exit, peer removed). */
+  destroy(): void {
+    for (const slot of this.slots) {
+      for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t);
+      slot.timers.clear();
+      slot.pending?.destroy();
+      slot.conn?.close();
+    }
+    this.slots = [this.newSlot('outgoing')];
+  }
+
+  // ---- FSM plumbing ----------------------------------------------------------------------------------
+
+  private bind(slot: Slot, socket: Socket, direction: Direction): void {
+    slot.direction = direction;
+    slot.conn = new Connection(socket, direction, this, this.settings.maxQueuedBytes);
+    this.dispatch(slot, { type: 'TcpConnectionUp' });
+  }
+
+  private dispatch(slot: Slot, event: FsmEvent): void {
+    if (!this.slots.includes(slot)) return;
+    const before = slot.state;
+    const result = step(this.settings.fsm, before, event);
+    slot.state = result.state;
+    for (const action of result.actions) this.perform(slot, action);
+    if (result.transition) {
+      const { from, to, reason } = result.transition;
+      this.log.log(to === 'Idle' && reason && reason.code !== 'admin-down' ? 'warn' : 'info', 'bgp.fsm.transition', {
+        from, to, event: event.type, direction: slot.direction, ...(reason ? { reason: reason.code, detail: reason.detail } : {}),
+      });
+      if (reason) this.lastDown = reason;
+      this.deps.listener.stateChanged?.(this, from, to, reason);
+      if (to === 'Idle') this.afterIdle(slot);
+    }
+  }
+
+  /** A slot that fell back to Idle: a secondary is dropped; a primary hands over to a live secondary. */
+  private afterIdle(slot: Slot): void {
+    if (this.slots.length < 2) return;
+    const other = this.slots.find((s) => s !== slot)!;
+    if (slot !== this.primary || other.state.name !== 'Idle') {
+      this.removeSlot(slot);
+    }
+  }
+
+  private removeSlot(slot: Slot): void {
+    for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t);
+    slot.timers.clear();
+    slot.pending?.destroy();
+    this.slots = this.slots.filter((s) => s !== slot);
+    if (this.slots.length === 0) this.slots.push(this.newSlot('outgoing'));
+  }
+
+  private perform(slot: Slot, action: FsmAction): void {
+    switch (action.type) {
+      case 'connect': return this.openConnection(slot);
+      case 'disconnect':
+        slot.pending?.destroy();
+        delete slot.pending;
+        slot.conn?.close();
+        delete slot.conn;
+        return;
+      case 'send': slot.conn?.send(action.message); return;
+      case 'start-timer': return this.armTimer(slot, action.timer, action.seconds);
+      case 'stop-timer': {
+        const t = slot.timers.get(action.timer);
+        if (t) this.deps.clock.clearTimeout(t);
+        slot.timers.delete(action.timer);
+        return;
+      }
+      case 'open-received':
+        slot.conn?.setContexts(action.negotiated.receive, action.negotiated.send);
+        return this.resolveCollision(slot, action.negotiated);
+      case 'established':
+        this.negotiatedSession = action.negotiated;
+        this.establishedAt = this.deps.clock.now();
+        this.log.log('info', 'bgp.session.established', {
+          peerAs: action.negotiated.peerAs, routerId: action.negotiated.peerRouterId, holdTime: action.negotiated.holdTime,
+          families: action.negotiated.families,
+        });
+        this.deps.listener.established(this, action.negotiated);
+        return;
+      case 'session-down': {
+        const negotiated = this.negotiatedSession;
+        this.establishedAt = undefined;
+        this.negotiatedSession = undefined;
+        if (negotiated) this.deps.listener.down(this, action.reason, negotiated);
+        return;
+      }
+    }
+  }
+
+  private armTimer(slot: Slot, timer: TimerName, seconds: number): void {
+    const old = slot.timers.get(timer);
+    if (old) this.deps.clock.clearTimeout(old);
+    const factor = JITTERED.has(timer) ? 0.75 + 0.25 * this.random() : 1;
+    const handle = this.deps.clock.setTimeout(() => {
+      slot.timers.delete(timer);
+      this.dispatch(slot, { type: TIMER_EVENTS[timer] });
+    }, Math.max(1, Math.round(seconds * 1000 * factor)));
+    slot.timers.set(timer, handle);
+  }
+
+  private openConnection(slot: Slot): void {
+    const { address, port, localAddress } = this.settings;
+    const connect = this.deps.connect ?? ((o: { host: string; port: number; localAddress?: string }) => tcpConnect(o));
+    const socket = connect({ host: address, port, ...(localAddress ? { localAddress } : {}) });
+    slot.pending = socket;
+    const onError = (err: Error) => {
+      if (slot.pending !== socket) return;
+      delete slot.pending;
+      socket.destroy();
+      this.dispatch(slot, { type: 'TcpConnectionFails', detail: `connect to ${address} port ${port}: ${err.message}` });
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      if (slot.pending !== socket) {
+        socket.destroy();
+        return;
+      }
+      delete slot.pending;
+      this.bind(slot, socket, 'outgoing');
+    });
+  }
+
+  /** RFC 4271 §6.8, run when `slot` has just accepted a valid OPEN. */
+  private resolveCollision(slot: Slot, negotiated: Negotiated): void {
+    const other = this.slots.find((s) => s !== slot);
+    if (!other) return;
+    const otherState = other.state.name;
+    if (otherState === 'Established') {
+      this.dispatch(slot, { type: 'OpenCollisionDump' });
+      return;
+    }
+    if (otherState !== 'OpenConfirm' && otherState !== 'OpenSent') return;
+    const local = ipv4ToNumber(parseIPv4(this.settings.fsm.offer.routerId));
+    const remote = ipv4ToNumber(parseIPv4(negotiated.peerRouterId));
+    // Lower local identifier: keep the connection the peer initiated (incoming); otherwise keep ours.
+    const keep: Direction = local < remote ? 'incoming' : 'outgoing';
+    const loser = slot.direction === keep ? other : slot;
+    this.log.log('info', 'bgp.collision', { keep, localId: this.settings.fsm.offer.routerId, remoteId: negotiated.peerRouterId });
+    this.dispatch(loser, { type: 'OpenCollisionDump' });
+    // The loser is gone (afterIdle drops it); the survivor is now the only, so primary, slot.
+    if (this.slots.includes(loser)) this.removeSlot(loser);
+  }
+
+  // ---- ConnectionOwner -------------------------------------------------------------------------------
+
+  private slotOf(conn: Connection): Slot | undefined {
+    return this.slots.find((s) => s.conn === conn);
+  }
+
+  onMessage(conn: Connection, result: DecodeResult): void {
+    const slot = this.slotOf(conn);
+    if (!slot) return;
+    const event = eventFor(result);
+    this.dispatch(slot, event);
+    if (slot.state.name !== 'Established' || result.action === 'session-reset') return;
+    const m = result.message;
+    if (m.type === 'UPDATE') this.deps.listener.update(this, result as Extract<DecodeResult, { message: UpdateMessage }>);
+    else if (m.type === 'ROUTE-REFRESH') this.deps.listener.routeRefresh(this, m);
+  }
+
+  onFramingError(conn: Connection, error: WireError): void {
+    const slot = this.slotOf(conn);
+    if (slot) this.dispatch(slot, { type: 'BGPHeaderErr', error });
+  }
+
+  onClosed(conn: Connection, detail: string): void {
+    const slot = this.slotOf(conn);
+    if (!slot) return;
+    delete slot.conn;
+    this.dispatch(slot, { type: 'TcpConnectionFails', detail });
+  }
+
+  onOutputOverflow(conn: Connection, queued: number): void {
+    const slot = this.slotOf(conn);
+    if (!slot) return;
+    this.dispatch(slot, {
+      type: 'AutomaticStop',
+      reason: { code: 'output-queue-full', detail: `${queued} octets waiting: the peer does not read fast enough` },
+      notification: { type: 'NOTIFICATION', code: 6, subcode: 8, data: new Uint8Array(0) },
+    });
+  }
+}
+
+const TIMER_EVENTS: Readonly<Record<TimerName, 'ConnectRetryTimerExpires' | 'HoldTimerExpires' | 'KeepaliveTimerExpires' | 'DelayOpenTimerExpires' | 'IdleHoldTimerExpires'>> = {
+  connectRetry: 'ConnectRetryTimerExpires',
+  hold: 'HoldTimerExpires',
+  keepalive: 'KeepaliveTimerExpires',
+  delayOpen: 'DelayOpenTimerExpires',
+  idleHold: 'IdleHoldTimerExpires',
+};
+
+/** The FSM event for a decoded message (RFC 4271 §8.1.4/§8.1.5 events 19–28). */
+export function eventFor(result: DecodeResult): FsmEvent {
+  if (result.action === 'session-reset') {
+    const e = result.errors.find((x) => x.action === 'session-reset')!;
+    if (e.code === 1) return { type: 'BGPHeaderErr', error: e };
+    if (e.code === 2 || result.message?.type === 'OPEN') return { type: 'BGPOpenMsgErr', error: e };
+    return { type: 'UpdateMsgErr', error: e };
+  }
+  const m = result.message;
+  switch (m.type) {
+    case 'OPEN': return { type: 'BGPOpen', open: m };
+    case 'KEEPALIVE': return { type: 'KeepAliveMsg' };
+    case 'NOTIFICATION': return { type: 'NotifMsg', notification: m };
+    case 'UPDATE': return { type: 'UpdateMsg' };
+    case 'ROUTE-REFRESH': return { type: 'RouteRefreshMsg' };
+  }
+}
