@@ -106,6 +106,11 @@ export class Peer implements ConnectionOwner {
     return this.establishedAt;
   }
 
+  /** Who opened the TCP connection the Established session runs on. */
+  get sessionDirection(): Direction | undefined {
+    return this.slots.find((s) => s.state.name === 'Established')?.direction;
+  }
+
   get remoteAddress(): string | undefined {
     return this.slots.find((s) => s.conn)?.conn?.remoteAddress;
   }
@@ -160,9 +165,10 @@ export class Peer implements ConnectionOwner {
   accept(socket: Socket): boolean {
     const primary = this.primary;
     if (primary.state.name === 'Idle' || this.slots.length > 1) return false;
-    if ((primary.state.name === 'Connect' || primary.state.name === 'Active') && !primary.conn) {
-      primary.pending?.destroy();
-      delete primary.pending;
+    // Waiting with no connection attempt of our own: take the peer's. While our own attempt is in flight
+    // keep both: killing ours while the peer kills its own would lose both (the simultaneous-open race);
+    // the collision is resolved once the OPENs are in (RFC 4271 §6.8).
+    if ((primary.state.name === 'Connect' || primary.state.name === 'Active') && !primary.conn && !primary.pending) {
       this.bind(primary, socket, 'incoming');
       return true;
     }
@@ -200,7 +206,7 @@ export class Peer implements ConnectionOwner {
     if (result.transition) {
       const { from, to, reason } = result.transition;
       this.log.log(to === 'Idle' && reason && reason.code !== 'admin-down' ? 'warn' : 'info', 'bgp.fsm.transition', {
-        from, to, event: event.type, direction: slot.direction, ...(reason ? { reason: reason.code, detail: reason.detail } : {}),
+        from, to, fsmEvent: event.type, direction: slot.direction, ...(reason ? { reason: reason.code, detail: reason.detail } : {}),
       });
       if (reason) this.lastDown = reason;
       this.deps.listener.stateChanged?.(this, from, to, reason);
