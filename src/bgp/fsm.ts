@@ -169,7 +169,8 @@ function manualStop(config: FsmConfig, s: Step, e: Extract<FsmEvent, { type: 'Ma
   const reason: DownReason = hasOpenOut
     ? { code: e.reset ? 'admin-reset' : 'admin-down', detail, sent: sent(n, e.message) }
     : { code: e.reset ? 'admin-reset' : 'admin-down', detail };
-  toIdle(config, s, reason, { ...(hasOpenOut ? { send: n } : {}), manual: !e.reset });
+  // RFC 4271 §8.2.2: ManualStop sets the ConnectRetryCounter to zero in every state, reset or not.
+  toIdle(config, s, reason, { ...(hasOpenOut ? { send: n } : {}), manual: true });
   if (e.reset) {
     // A reset is a stop followed by an automatic start.
     s.state = { ...s.state, stopped: false };
@@ -224,7 +225,7 @@ function fsmError(config: FsmConfig, s: Step, event: FsmEvent): Step {
   const subcode = s.state.name === 'OpenSent' ? FsmSubcode.UNEXPECTED_IN_OPENSENT
     : s.state.name === 'OpenConfirm' ? FsmSubcode.UNEXPECTED_IN_OPENCONFIRM
       : s.state.name === 'Established' ? FsmSubcode.UNEXPECTED_IN_ESTABLISHED : FsmSubcode.UNSPECIFIED;
-  const isMessage = /Msg$|^BGPOpen$/.test(event.type);
+  const isMessage = /Msg$|^UpdateMsgErr$|^BGPOpen$/.test(event.type);
   const n = notification(ErrorCode.FSM, isMessage ? subcode : FsmSubcode.UNSPECIFIED);
   return toIdle(config, s, { code: 'fsm-error', detail: `unexpected ${event.type} in ${s.state.name}`, sent: info(n) }, { send: n });
 }
@@ -242,6 +243,8 @@ function idle(config: FsmConfig, s: Step, e: FsmEvent): Step {
     case 'IdleHoldTimerExpires':
       return s.state.stopped ? s : start(config, s);
     case 'ManualStop':
+      // A reset while waiting to restart clears the back-off and restarts soon; a stopped peer stays down.
+      if (e.reset && !s.state.stopped) return s.stop('idleHold').timer('idleHold', 1).to('Idle', { connectRetryCounter: 0 });
       return s.stop('idleHold').to('Idle', { stopped: true, connectRetryCounter: 0 });
     default:
       return s; // all other events are ignored in Idle
@@ -257,6 +260,8 @@ function connecting(config: FsmConfig, s: Step, e: FsmEvent): Step {
       return s;
     case 'ManualStop':
       return manualStop(config, s, e);
+    case 'AutomaticStop':
+      return toIdle(config, s, e.reason); // no OPEN sent yet, so no NOTIFICATION
     case 'ConnectRetryTimerExpires':
       s.timer('connectRetry', config.connectRetryTime).stop('delayOpen');
       if (config.passive) return s.to('Active', { delayOpenRunning: false });
@@ -269,7 +274,8 @@ function connecting(config: FsmConfig, s: Step, e: FsmEvent): Step {
       if (config.delayOpenTime > 0) return s.timer('delayOpen', config.delayOpenTime).to(s.state.name, { delayOpenRunning: true });
       return sendOpen(config, s);
     case 'TcpConnectionFails':
-      if (s.state.delayOpenRunning) {
+      // RFC 4271 §8.2.2: only Connect falls back to Active while DelayOpen runs; Active goes to Idle.
+      if (s.state.delayOpenRunning && s.state.name === 'Connect') {
         s.actions.push({ type: 'disconnect' });
         return s.stop('delayOpen').timer('connectRetry', config.connectRetryTime).to('Active', { delayOpenRunning: false });
       }
@@ -327,6 +333,8 @@ function common(config: FsmConfig, s: Step, e: FsmEvent): Step | undefined {
 
 function openSent(config: FsmConfig, s: Step, e: FsmEvent): Step {
   if (e.type === 'BGPOpen') return acceptOpen(config, s, e.open, false);
+  // RFC 4271 §8.2.2 OpenSent (event 28 among "any other event") and RFC 6608: an UPDATE, even a bad one, is unexpected.
+  if (e.type === 'UpdateMsgErr') return fsmError(config, s, e);
   return common(config, s, e) ?? fsmError(config, s, e);
 }
 
@@ -340,6 +348,8 @@ function openConfirm(config: FsmConfig, s: Step, e: FsmEvent): Step {
       s.actions.push({ type: 'established', negotiated });
       return s.to('Established', { connectRetryCounter: 0 });
     }
+    case 'UpdateMsgErr':
+      return fsmError(config, s, e); // RFC 4271 §8.2.2 OpenConfirm event 28, RFC 6608 subcode 2
     default:
       return common(config, s, e) ?? fsmError(config, s, e);
   }

@@ -59,7 +59,7 @@ function attributeEntries(a: PathAttribute): [string, Json] {
   }
 }
 
-function updateJson(u: UpdateMessage, ctx: CodecContext): { [k: string]: Json } {
+function updateJson(u: UpdateMessage, ctx: CodecContext, clean: boolean): { [k: string]: Json } {
   const attributes: { [k: string]: Json } = {};
   for (const a of u.attributes) {
     const [key, value] = attributeEntries(a);
@@ -77,12 +77,14 @@ function updateJson(u: UpdateMessage, ctx: CodecContext): { [k: string]: Json } 
     if (path && as4Path && aggregatorUsesAs4) attributes.asPath = segmentsJson(mergeAs4Path(path.segments, as4Path.segments));
   }
   const out: { [k: string]: Json } = { withdrawn: nlriJson(u.withdrawn), nlri: nlriJson(u.nlri), attributes };
-  const eor = endOfRib(u);
+  // An UPDATE whose attributes were all dropped as malformed looks empty once decoded, but was not the
+  // minimum-length (or MP_UNREACH_NLRI-only) End-of-RIB marker of RFC 4724 §2: only a clean decode can be one.
+  const eor = clean ? endOfRib(u) : undefined;
   if (eor) out.endOfRib = eor as unknown as Json;
   return out;
 }
 
-function messageFields(m: BgpMessage, ctx: CodecContext): { [k: string]: Json } {
+function messageFields(m: BgpMessage, ctx: CodecContext, clean: boolean): { [k: string]: Json } {
   switch (m.type) {
     case 'OPEN':
       return {
@@ -91,7 +93,7 @@ function messageFields(m: BgpMessage, ctx: CodecContext): { [k: string]: Json } 
         ...(m.extendedParameters ? { extendedParameters: true } : {}),
       };
     case 'UPDATE':
-      return updateJson(m, ctx);
+      return updateJson(m, ctx, clean);
     case 'NOTIFICATION': {
       const msg = shutdownCommunication(m);
       return { code: m.code, subcode: m.subcode, ...notificationNames(m), data: hex(m.data), ...(msg !== undefined ? { shutdownMessage: msg } : {}) };
@@ -109,7 +111,7 @@ export function renderDecoded(result: DecodeResult, length: number, ctx: CodecCo
   if (result.message) {
     out.type = result.message.type;
     out.length = length;
-    Object.assign(out, messageFields(result.message, ctx));
+    Object.assign(out, messageFields(result.message, ctx, result.errors.length === 0));
   } else {
     out.type = null;
     out.length = length;

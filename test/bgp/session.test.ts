@@ -138,7 +138,9 @@ async function rawPeer(address: string, port: number): Promise<{ server: Server;
   });
   await new Promise<void>((r) => server.listen(port, address, () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  cleanups.push(async () => (await Promise.race([socket, Promise.resolve(undefined)]))?.destroy());
+  cleanups.push(async () => {
+    (await Promise.race([socket, Promise.resolve(undefined)]))?.destroy();
+  });
   return { server, socket, received };
 }
 

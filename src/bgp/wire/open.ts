@@ -7,13 +7,13 @@
  * BGP identifier not 0, AS not 0 (RFC 7607), known parameter types, well-formed capabilities. Checks that
  * need configuration (peer AS, our identifier, required capabilities) belong to the session.
  */
-import { formatIPv4Number } from './address.js';
-import { decodeCapability, encodeCapability, MalformedCapability, type Capability, type FourOctetAsCap } from './capabilities.js';
+import { formatIPv4Number, parseIPv4 } from './address.js';
+import { decodeCapability, encodeCapability, isUnknownCapability, MalformedCapability, type Capability, type FourOctetAsCap } from './capabilities.js';
 import { AS_TRANS, BGP_VERSION, CapabilityCode, ErrorCode, HeaderSubcode, OpenSubcode } from './constants.js';
 import { wireError, type WireError } from './errors.js';
 import { parseOpenFixed } from './fixed-headers.js';
 import { readU16 } from './reader.js';
-import type { Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 export type OptionalParameter =
   | { readonly kind: 'capabilities'; readonly capabilities: readonly Capability[] }
@@ -39,9 +39,12 @@ export function openCapabilities(open: OpenMessage): Capability[] {
   return out;
 }
 
-/** The speaker's AS: from the 4-octet AS capability when present (RFC 6793 §3), else My Autonomous System. */
+/**
+ * The speaker's AS: from the 4-octet AS capability when present (RFC 6793 §3), else My Autonomous System.
+ * A malformed 4-octet AS capability (kept as bytes) carries no AS.
+ */
 export function openAsn(open: OpenMessage): number {
-  const cap = openCapabilities(open).find((c): c is FourOctetAsCap => c.code === CapabilityCode.FOUR_OCTET_AS);
+  const cap = openCapabilities(open).find((c): c is FourOctetAsCap => c.code === CapabilityCode.FOUR_OCTET_AS && !isUnknownCapability(c));
   return cap ? cap.asn : open.myAs;
 }
 
@@ -52,8 +55,14 @@ export interface OpenSpec {
   readonly capabilities: readonly Capability[];
 }
 
-/** An OPEN with every capability in one parameter; My AS is AS_TRANS when the AS needs 4 octets. */
+/**
+ * An OPEN with every capability in one parameter; My AS is AS_TRANS when the AS needs 4 octets. The RFC 9072
+ * extended encoding is used when, and only when, that parameter would not fit the 1-octet lengths.
+ */
 export function buildOpen(spec: OpenSpec): OpenMessage {
+  const w = new Writer(256);
+  for (const c of spec.capabilities) encodeCapability(w, c);
+  const extendedParameters = spec.capabilities.length > 0 && 2 + w.length > 255;
   return {
     type: 'OPEN',
     version: BGP_VERSION,
@@ -61,7 +70,7 @@ export function buildOpen(spec: OpenSpec): OpenMessage {
     holdTime: spec.holdTime,
     routerId: spec.routerId,
     parameters: spec.capabilities.length > 0 ? [{ kind: 'capabilities', capabilities: spec.capabilities }] : [],
-    extendedParameters: false,
+    extendedParameters,
   };
 }
 
@@ -158,7 +167,7 @@ export function decodeOpen(body: Uint8Array, lengthField: Uint8Array): { open: O
 
 export function encodeOpen(w: Writer, open: OpenMessage): void {
   w.u8(open.version).u16(open.myAs).u16(open.holdTime);
-  for (const part of open.routerId.split('.')) w.u8(Number(part));
+  w.bytes(parseIPv4(open.routerId)); // TypeError for anything but a dotted-quad IPv4 address
   const lenAt = w.reserve8();
   const extended = open.extendedParameters;
   let extLenAt = -1;

@@ -6,7 +6,7 @@
  * attribute, octets left over, or AS 0 (RFC 7607). AS_PATH → treat-as-withdraw; AS4_PATH → attribute discard
  * (RFC 6793 §6).
  */
-import { AttrType, UpdateSubcode } from '../constants.js';
+import { AS_TRANS, AttrType, UpdateSubcode } from '../constants.js';
 import type { CodecContext } from '../context.js';
 import type { Writer } from '../writer.js';
 import { MalformedAttribute, type AttributeDescriptor } from './descriptor.js';
@@ -49,13 +49,14 @@ export function decodeSegments(value: Uint8Array, asnBytes: 2 | 4): AsPathSegmen
   return segments;
 }
 
+/** With 2-octet AS numbers, an AS that needs 4 octets is written as AS_TRANS (RFC 6793 §4.2.2). */
 export function encodeSegments(w: Writer, segments: readonly AsPathSegment[], asnBytes: 2 | 4): void {
   for (const s of segments) {
     if (s.asns.length === 0 || s.asns.length > 255) throw new RangeError(`AS_PATH segment of ${s.asns.length} AS numbers`);
     w.u8(SEGMENT_CODES[s.type]).u8(s.asns.length);
     for (const asn of s.asns) {
       if (asnBytes === 4) w.u32(asn);
-      else w.u16(asn);
+      else w.u16(asn > 0xffff ? AS_TRANS : asn);
     }
   }
 }

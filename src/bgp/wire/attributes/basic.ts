@@ -8,7 +8,7 @@
  * RFC 4456 §8 (ORIGINATOR_ID, CLUSTER_LIST); RFC 9234 §5 (OTC).
  */
 import { formatIPv4, parseIPv4 } from '../address.js';
-import { AttrType, UpdateSubcode } from '../constants.js';
+import { AS_TRANS, AttrType, UpdateSubcode } from '../constants.js';
 import { readU16, readU32 } from '../reader.js';
 import type { Writer } from '../writer.js';
 import { expectLength, expectMultiple, MalformedAttribute, type AttributeDescriptor } from './descriptor.js';
@@ -107,7 +107,7 @@ export const aggregator: AttributeDescriptor<AggregatorAttr> = {
   },
   encode(a, w, ctx) {
     if (ctx.as4) w.u32(a.asn);
-    else w.u16(a.asn);
+    else w.u16(a.asn > 0xffff ? AS_TRANS : a.asn); // RFC 6793 §4.2.2
     writeIPv4(w, a.address);
   },
 };
