@@ -39,10 +39,19 @@ export interface PeerSettings {
 /** What a peer reports to the rest of the daemon (the RIB side). */
 export interface PeerListener {
   established(peer: Peer, negotiated: Negotiated): void;
-  update(peer: Peer, result: Extract<DecodeResult, { message: UpdateMessage }>): void;
+  /**
+   * An UPDATE on the Established session, with its RFC 7606 outcome: for 'treat-as-withdraw' the announced
+   * NLRI must be handled as withdrawn; for 'attribute-discard' the listed attributes were already dropped.
+   */
+  update(peer: Peer, update: UpdateMessage, outcome: UpdateOutcome): void;
   routeRefresh(peer: Peer, message: RouteRefreshMessage): void;
   down(peer: Peer, reason: DownReason, negotiated: Negotiated): void;
   stateChanged?(peer: Peer, from: FsmStateName, to: FsmStateName, reason?: DownReason): void;
+}
+
+export interface UpdateOutcome {
+  readonly action: 'none' | 'attribute-discard' | 'treat-as-withdraw';
+  readonly errors: readonly WireError[];
 }
 
 export interface PeerDeps {
@@ -338,7 +347,7 @@ export class Peer implements ConnectionOwner {
     this.dispatch(slot, event);
     if (slot.state.name !== 'Established' || result.action === 'session-reset') return;
     const m = result.message;
-    if (m.type === 'UPDATE') this.deps.listener.update(this, result as Extract<DecodeResult, { message: UpdateMessage }>);
+    if (m.type === 'UPDATE') this.deps.listener.update(this, m, { action: result.action, errors: result.errors });
     else if (m.type === 'ROUTE-REFRESH') this.deps.listener.routeRefresh(this, m);
   }
 

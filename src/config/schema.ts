@@ -1,0 +1,637 @@
+/**
+ * The daemon's configuration schema (zod v4) and the fully resolved `TernConfig` it produces.
+ *
+ * Parsing a document with `configSchema` checks every field (strict objects: unknown keys are issues),
+ * runs the cross-field checks (unique peers, source address family, keepalive vs hold time, overlapping
+ * listen ranges, ...) even when some fields are already wrong, and, only when everything is valid, resolves
+ * the result: every configured peer gets its effective settings (its own, else the global ones, else the
+ * built-in defaults). Listen ranges keep their template as written; `resolvePeer` merges it for a dynamic peer.
+ *
+ * Messages say what was expected and what was found ("expected an AS number 1..4294967295, got \"abc\"");
+ * positions are the loader's business (load.ts). Pure: no I/O, nothing started.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import * as z from 'zod';
+
+export const FAMILY_NAMES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+/** The same names as `FamilyName` in src/bgp/wire/family.ts. */
+export type FamilyName = (typeof FAMILY_NAMES)[number];
+
+export const ADD_PATH_MODES = ['receive', 'send', 'both'] as const;
+export type AddPathMode = (typeof ADD_PATH_MODES)[number];
+
+export const MAX_AS = 4294967295;
+
+/** Built-in defaults, for whatever neither the peer, its listen range template, nor the global level sets. */
+export const DEFAULTS = {
+  listen: { address: '::', port: 179, enabled: true },
+  holdTime: 90,
+  connectRetryTime: 120,
+  families: FAMILY_NAMES,
+  gracefulRestart: { enabled: true, restartTime: 120, staleRoutesTime: 360 },
+  port: 179,
+  passive: false,
+  shutdown: false,
+  delayOpen: 0,
+  ebgpMultihop: 1,
+  ibgpMultihop: 255,
+  maxPrefixRestartAfter: 0,
+  extendedNextHop: false,
+  extendedMessage: true,
+  routeReflectorClient: false,
+  listenRangeLimit: 100,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages
+
+/** How a value found in the file is named in a message: strings quoted, collections by kind. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
+}
+
+/** `['peers', 1, 'remoteAs']` → `peers[1].remoteAs`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+interface IssueInput {
+  readonly input?: unknown;
+}
+
+/**
+ * An error map that says "expected <what>, got <value>" for any issue of the schema it is attached to. It
+ * leaves a missing value (`undefined`) to the loader, which reports it as a missing required key.
+ */
+function expected(what: string): (iss: IssueInput) => string | undefined {
+  return (iss) => (iss.input === undefined ? undefined : `expected ${what}, got ${describeValue(iss.input)}`);
+}
+
+function intIn(lo: number, hi: number, what: string) {
+  const error = expected(what);
+  return z.number({ error }).int({ error }).min(lo, { error }).max(hi, { error });
+}
+
+function bool() {
+  return z.boolean({ error: expected('true or false') });
+}
+
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Addresses and prefixes
+
+export interface IpAddress {
+  readonly family: 4 | 6;
+  /** The address as a number (32 or 128 bits). */
+  readonly value: bigint;
+  /** The interface of a link-local IPv6 address (`fe80::1%eth0` → `eth0`). */
+  readonly zone?: string;
+  /** Canonical text: IPv4 dotted quad, IPv6 per RFC 5952 (IPv4-mapped unmapped), `%zone` kept. */
+  readonly text: string;
+  readonly linkLocal: boolean;
+}
+
+export interface IpPrefix {
+  readonly family: 4 | 6;
+  readonly value: bigint;
+  readonly length: number;
+  /** Canonical text, e.g. `10.0.0.0/8`, `2001:db8::/32`. */
+  readonly text: string;
+}
+
+const ZONE = /^[A-Za-z0-9_.:@-]{1,15}$/;
+
+function toBigInt(bytes: readonly number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+/** Parses an IP address with an optional `%zone`; `undefined` if it is not one (the zone is not checked). */
+export function parseIpAddress(input: string): IpAddress | undefined {
+  const at = input.indexOf('%');
+  const addr = at < 0 ? input : input.slice(0, at);
+  const zone = at < 0 ? undefined : input.slice(at + 1);
+  if (isIPv4(addr)) {
+    const ip = ipaddr.IPv4.parse(addr);
+    return { family: 4, value: toBigInt(ip.toByteArray()), text: ip.toString(), linkLocal: false, ...(zone !== undefined && { zone }) };
+  }
+  if (!isIPv6(addr)) return undefined;
+  const ip6 = ipaddr.IPv6.parse(addr);
+  if (ip6.isIPv4MappedAddress()) {
+    const ip = ip6.toIPv4Address();
+    return { family: 4, value: toBigInt(ip.toByteArray()), text: ip.toString(), linkLocal: false, ...(zone !== undefined && { zone }) };
+  }
+  const text = ip6.toString();
+  return {
+    family: 6,
+    value: toBigInt(ip6.toByteArray()),
+    text: zone === undefined ? text : `${text}%${zone}`,
+    linkLocal: ip6.range() === 'linkLocal',
+    ...(zone !== undefined && { zone }),
+  };
+}
+
+/** Why `input` is not a usable address (zone rules included), or the parsed address. */
+function checkAddress(input: string): IpAddress | string {
+  const ip = parseIpAddress(input);
+  if (!ip) return `expected an IPv4 or IPv6 address, got ${describeValue(input)}`;
+  if (ip.zone !== undefined) {
+    if (!ip.linkLocal) return `a zone (%${ip.zone}) is only allowed on a link-local IPv6 address (fe80::/10), got ${describeValue(input)}`;
+    if (!ZONE.test(ip.zone)) return `expected an interface name after "%" (1..15 characters), got ${describeValue(input)}`;
+  } else if (ip.linkLocal) {
+    return `link-local address ${ip.text} needs a zone naming its interface, e.g. "${ip.text}%eth0"`;
+  }
+  return ip;
+}
+
+/** Parses `address/length` (no zone, host bits must be zero); `undefined` or a message when it is not one. */
+export function parsePrefix(input: string): IpPrefix | string {
+  const bad = `expected an IPv4 or IPv6 prefix such as 10.0.0.0/8, got ${describeValue(input)}`;
+  const slash = input.indexOf('/');
+  if (slash < 0) return bad;
+  const addr = input.slice(0, slash);
+  const lenText = input.slice(slash + 1);
+  if (addr.includes('%') || !/^\d{1,3}$/.test(lenText)) return bad;
+  const ip = parseIpAddress(addr);
+  if (!ip) return bad;
+  const bits = ip.family === 4 ? 32 : 128;
+  const length = Number(lenText);
+  if (length > bits) return `prefix length ${length} is longer than ${bits} in ${describeValue(input)}`;
+  const host = (1n << BigInt(bits - length)) - 1n;
+  const network = ip.value & ~host;
+  const text = `${textOf(ip.family, network)}/${length}`;
+  if ((ip.value & host) !== 0n) return `host bits are set in ${describeValue(input)} (did you mean ${text}?)`;
+  return { family: ip.family, value: network, length, text };
+}
+
+function textOf(family: 4 | 6, value: bigint): string {
+  const n = family === 4 ? 4 : 16;
+  const bytes: number[] = [];
+  for (let i = n - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** Whether two prefixes share any address. */
+export function prefixesOverlap(a: IpPrefix, b: IpPrefix): boolean {
+  if (a.family !== b.family) return false;
+  const bits = a.family === 4 ? 32 : 128;
+  const shift = BigInt(bits - Math.min(a.length, b.length));
+  return a.value >> shift === b.value >> shift;
+}
+
+/** Whether `address` lies inside `prefix`. */
+export function prefixContains(prefix: IpPrefix, address: IpAddress): boolean {
+  if (prefix.family !== address.family) return false;
+  const shift = BigInt((prefix.family === 4 ? 32 : 128) - prefix.length);
+  return prefix.value >> shift === address.value >> shift;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Field schemas
+
+const ipAddressSchema = z.string({ error: expected('an IPv4 or IPv6 address') }).transform((s, ctx) => {
+  const r = checkAddress(s);
+  if (typeof r === 'string') {
+    ctx.issues.push({ code: 'custom', message: r, input: s });
+    return z.NEVER;
+  }
+  return r.text;
+});
+
+const routerIdSchema = z.string({ error: expected('a router ID as an IPv4 dotted quad') }).transform((s, ctx) => {
+  if (!isIPv4(s)) {
+    ctx.issues.push({ code: 'custom', message: `expected a router ID as an IPv4 dotted quad, got ${describeValue(s)}`, input: s });
+    return z.NEVER;
+  }
+  if (s === '0.0.0.0') {
+    ctx.issues.push({ code: 'custom', message: 'the router ID must not be 0.0.0.0', input: s });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const prefixSchema = z.string({ error: expected('an IPv4 or IPv6 prefix such as 10.0.0.0/8') }).transform((s, ctx) => {
+  const r = parsePrefix(s);
+  if (typeof r === 'string') {
+    ctx.issues.push({ code: 'custom', message: r, input: s });
+    return z.NEVER;
+  }
+  return r.text;
+});
+
+const asNumberSchema = intIn(1, MAX_AS, `an AS number 1..${MAX_AS}`);
+
+const holdTimeSchema = intIn(0, 65535, 'a hold time of 0 or 3..65535 seconds').refine((v) => v === 0 || v >= 3, {
+  error: expected('a hold time of 0 or 3..65535 seconds'),
+});
+const keepaliveTimeSchema = intIn(1, 21845, 'a keepalive time of 1..21845 seconds');
+const connectRetryTimeSchema = intIn(1, 65535, 'a connect retry time of 1..65535 seconds');
+const portSchema = intIn(1, 65535, 'a TCP port 1..65535');
+
+const familySchema = z.enum(FAMILY_NAMES, { error: expected(FAMILY_NAMES.join(' or ')) });
+const familiesSchema = z
+  .array(familySchema, { error: expected(`a list of families (${FAMILY_NAMES.join(', ')})`) })
+  .min(1, { error: 'expected at least one family' })
+  .superRefine((list, ctx) => {
+    list.forEach((f, i) => {
+      if (list.indexOf(f) !== i) ctx.addIssue({ code: 'custom', message: `${f} is listed twice`, path: [i], input: f });
+    });
+  });
+
+const addPathModeSchema = z.enum(ADD_PATH_MODES, { error: expected('receive, send or both') });
+const addPathSchema = z.strictObject(
+  { 'ipv4-unicast': addPathModeSchema.optional(), 'ipv6-unicast': addPathModeSchema.optional() },
+  { error: expected('a mapping of family to receive, send or both') },
+);
+
+const maxPrefixSchema = z.strictObject(
+  {
+    limit: intIn(1, MAX_AS, `a prefix limit 1..${MAX_AS}`),
+    restartAfter: intIn(0, 65535, 'a restart delay of 0..65535 seconds (0: stay down until reset by hand)').optional(),
+  },
+  { error: expected('a mapping with limit and restartAfter') },
+);
+
+const shutdownMessageSchema = z
+  .string({ error: expected('a string') })
+  .refine((s) => utf8Length(s) <= 255, { error: (iss) => `shutdown message is ${utf8Length(String(iss.input))} octets long, at most 255 are allowed` });
+
+const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+const hostnameSchema = z
+  .string({ error: expected('a host name') })
+  .refine((s) => HOSTNAME.test(s) && s.length <= 255, { error: expected('a host name of letters, digits, "-" and "." (at most 255)') });
+
+/** Settings a configured peer may set, and a listen range template too. All optional: resolvePeer fills them. */
+const peerSettingsShape = {
+  description: z.string({ error: expected('a string') }).optional(),
+  port: portSchema.optional(),
+  passive: bool().optional(),
+  shutdown: bool().optional(),
+  shutdownMessage: shutdownMessageSchema.optional(),
+  holdTime: holdTimeSchema.optional(),
+  keepaliveTime: keepaliveTimeSchema.optional(),
+  connectRetryTime: connectRetryTimeSchema.optional(),
+  delayOpen: intIn(0, 240, 'a delay of 0..240 seconds (0: off)').optional(),
+  families: familiesSchema.optional(),
+  sourceAddress: ipAddressSchema.optional(),
+  multihop: intIn(1, 255, 'a TTL of 1..255').optional(),
+  localAs: asNumberSchema.optional(),
+  maxPrefix: maxPrefixSchema.optional(),
+  addPath: addPathSchema.optional(),
+  extendedNextHop: bool().optional(),
+  extendedMessage: bool().optional(),
+  requireCapabilities: z
+    .array(intIn(1, 255, 'a capability code 1..255'), { error: expected('a list of capability codes') })
+    .optional(),
+  routeReflectorClient: bool().optional(),
+};
+
+const mapping = (what: string) => ({ error: expected(`a mapping of ${what}`) });
+
+export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
+
+export const peerSchema = z.strictObject(
+  { address: ipAddressSchema, remoteAs: asNumberSchema, ...peerSettingsShape },
+  mapping('peer settings'),
+);
+
+const rangeRemoteAsSchema = z
+  .union([asNumberSchema, z.array(asNumberSchema).min(1, { error: 'expected at least one AS number' }), z.literal('any')], {
+    error: expected(`an AS number 1..${MAX_AS}, a list of AS numbers, or "any"`),
+  })
+  .transform((v): number[] | 'any' => (v === 'any' ? 'any' : typeof v === 'number' ? [v] : [...new Set(v)]));
+
+export const listenRangeSchema = z.strictObject(
+  {
+    prefix: prefixSchema,
+    remoteAs: rangeRemoteAsSchema,
+    limit: intIn(1, 65535, 'a limit of 1..65535 peers').default(DEFAULTS.listenRangeLimit),
+    peer: peerSettingsSchema.prefault({}),
+  },
+  mapping('listen range settings'),
+);
+
+const listenSchema = z.strictObject(
+  {
+    address: ipAddressSchema.default(DEFAULTS.listen.address),
+    port: intIn(0, 65535, 'a TCP port 0..65535 (0: any free port)').default(DEFAULTS.listen.port),
+    enabled: bool().default(DEFAULTS.listen.enabled),
+  },
+  mapping('listen settings'),
+);
+
+const gracefulRestartSchema = z.strictObject(
+  {
+    enabled: bool().default(DEFAULTS.gracefulRestart.enabled),
+    restartTime: intIn(1, 4095, 'a restart time of 1..4095 seconds').default(DEFAULTS.gracefulRestart.restartTime),
+    staleRoutesTime: intIn(1, 65535, 'a stale routes time of 1..65535 seconds').default(DEFAULTS.gracefulRestart.staleRoutesTime),
+  },
+  mapping('graceful restart settings'),
+);
+
+/** The document as written, with the global defaults applied but peers not yet resolved. */
+export const configObjectSchema = z.strictObject(
+  {
+    routerId: routerIdSchema,
+    localAs: asNumberSchema,
+    listen: listenSchema.prefault({}),
+    holdTime: holdTimeSchema.default(DEFAULTS.holdTime),
+    keepaliveTime: keepaliveTimeSchema.optional(),
+    connectRetryTime: connectRetryTimeSchema.default(DEFAULTS.connectRetryTime),
+    families: familiesSchema.default(() => [...DEFAULTS.families]),
+    gracefulRestart: gracefulRestartSchema.prefault({}),
+    hostname: hostnameSchema.optional(),
+    peers: z.array(peerSchema, { error: expected('a list of peers') }).default(() => []),
+    listenRanges: z.array(listenRangeSchema, { error: expected('a list of listen ranges') }).default(() => []),
+  },
+  mapping('tern settings'),
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Types
+
+/** Optional per-peer settings, as written (a configured peer's own, or a listen range's template). */
+export type PeerSettings = z.output<typeof peerSettingsSchema>;
+/** A configured peer as written. */
+export type PeerInput = z.output<typeof peerSchema>;
+export type AddPathConfig = z.output<typeof addPathSchema>;
+export type MaxPrefixConfig = Required<z.output<typeof maxPrefixSchema>>;
+export type ListenConfig = z.output<typeof listenSchema>;
+export type GracefulRestartConfig = z.output<typeof gracefulRestartSchema>;
+/** A listen range; `peer` is its template as written (merge it with `resolvePeer`). */
+export type ListenRangeConfig = z.output<typeof listenRangeSchema>;
+type RawConfig = z.output<typeof configObjectSchema>;
+
+/** A peer with every setting resolved: its own, else its template's, else the global one, else the default. */
+export interface PeerConfig {
+  /** Canonical address (RFC 5952, zone kept): the peer's key. */
+  address: string;
+  remoteAs: number;
+  /** Effective local AS (the peer's override or the global one). */
+  localAs: number;
+  description?: string;
+  port: number;
+  passive: boolean;
+  /** Administratively down. */
+  shutdown: boolean;
+  /** RFC 9003 shutdown communication. */
+  shutdownMessage?: string;
+  holdTime: number;
+  /**
+   * Keepalive interval: the configured one (own, template, global), else holdTime/3; 0 when holdTime is 0
+   * (no keepalives). The session uses at most a third of the negotiated hold time.
+   */
+  keepaliveTime: number;
+  connectRetryTime: number;
+  /** Seconds to wait for the peer's OPEN before sending ours; 0 = off. */
+  delayOpen: number;
+  families: FamilyName[];
+  sourceAddress?: string;
+  /** Outgoing TTL: configured, else 1 for eBGP and 255 for iBGP. */
+  multihop: number;
+  maxPrefix?: MaxPrefixConfig;
+  addPath: AddPathConfig;
+  extendedNextHop: boolean;
+  extendedMessage: boolean;
+  requireCapabilities: number[];
+  routeReflectorClient: boolean;
+}
+
+/** The whole resolved configuration: what `parseConfig` returns. */
+export interface TernConfig extends Omit<RawConfig, 'peers'> {
+  peers: PeerConfig[];
+}
+
+/** The global settings a peer inherits. A `TernConfig` is one. */
+export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Resolution
+
+/**
+ * The effective settings of one peer: `peer`'s own, else the `template`'s (a listen range's `peer`), else
+ * `global`'s, else the built-in defaults. For a dynamic neighbour accepted from a listen range:
+ * `resolvePeer(config, { address, remoteAs }, range.peer)` with `address` canonical (see `parseIpAddress`).
+ */
+export function resolvePeer(
+  global: GlobalPeerDefaults,
+  peer: PeerSettings & { address: string; remoteAs: number },
+  template: PeerSettings = {},
+): PeerConfig {
+  const own = <K extends keyof PeerSettings>(k: K): PeerSettings[K] => peer[k] ?? template[k];
+  const localAs = own('localAs') ?? global.localAs;
+  const holdTime = own('holdTime') ?? global.holdTime;
+  const description = own('description');
+  const shutdownMessage = own('shutdownMessage');
+  const sourceAddress = own('sourceAddress');
+  const maxPrefix = own('maxPrefix');
+  return {
+    address: peer.address,
+    remoteAs: peer.remoteAs,
+    localAs,
+    ...(description !== undefined && { description }),
+    port: own('port') ?? DEFAULTS.port,
+    passive: own('passive') ?? DEFAULTS.passive,
+    shutdown: own('shutdown') ?? DEFAULTS.shutdown,
+    ...(shutdownMessage !== undefined && { shutdownMessage }),
+    holdTime,
+    keepaliveTime: holdTime === 0 ? 0 : (own('keepaliveTime') ?? global.keepaliveTime ?? Math.floor(holdTime / 3)),
+    connectRetryTime: own('connectRetryTime') ?? global.connectRetryTime,
+    delayOpen: own('delayOpen') ?? DEFAULTS.delayOpen,
+    families: [...(own('families') ?? global.families)],
+    ...(sourceAddress !== undefined && { sourceAddress }),
+    multihop: own('multihop') ?? (localAs === peer.remoteAs ? DEFAULTS.ibgpMultihop : DEFAULTS.ebgpMultihop),
+    ...(maxPrefix && { maxPrefix: { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? DEFAULTS.maxPrefixRestartAfter } }),
+    addPath: { ...own('addPath') },
+    extendedNextHop: own('extendedNextHop') ?? DEFAULTS.extendedNextHop,
+    extendedMessage: own('extendedMessage') ?? DEFAULTS.extendedMessage,
+    requireCapabilities: [...(own('requireCapabilities') ?? [])],
+    routeReflectorClient: own('routeReflectorClient') ?? DEFAULTS.routeReflectorClient,
+  };
+}
+
+function resolveConfig(raw: RawConfig): TernConfig {
+  return { ...raw, peers: raw.peers.map((p) => resolvePeer(raw, p)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-field checks
+//
+// They run even when some fields are invalid (so that every error is reported at once), so they read the
+// value defensively: a field that is not valid is skipped, its own error has been reported already.
+
+type Loose = Record<string, unknown>;
+type Path = (string | number)[];
+
+function loose(v: unknown): Loose | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Loose) : undefined;
+}
+
+function looseList(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function valid<T>(schema: z.ZodType<T>, v: unknown): T | undefined {
+  if (v === undefined) return undefined;
+  const r = schema.safeParse(v);
+  return r.success ? r.data : undefined;
+}
+
+/** A setting as inherited through the levels: the first level that has it, and whether it is valid there. */
+interface Inherited<T> {
+  value: T | undefined;
+  at: Path | undefined;
+  /** Present but invalid: checks that depend on it are skipped. */
+  invalid: boolean;
+}
+
+function inherit<T>(schema: z.ZodType<T>, key: string, levels: readonly { obj: Loose | undefined; path: Path }[]): Inherited<T> {
+  for (const { obj, path } of levels) {
+    const v = obj?.[key];
+    if (v === undefined) continue;
+    const value = valid(schema, v);
+    return { value, at: [...path, key], invalid: value === undefined };
+  }
+  return { value: undefined, at: undefined, invalid: false };
+}
+
+type AddIssue = (path: Path, message: string) => void;
+
+function checkTimers(levels: readonly { obj: Loose | undefined; path: Path }[], addIssue: AddIssue): void {
+  const hold = inherit(holdTimeSchema, 'holdTime', levels);
+  const keepalive = inherit(keepaliveTimeSchema, 'keepaliveTime', levels);
+  if (hold.invalid || keepalive.invalid || keepalive.value === undefined || keepalive.at === undefined) return;
+  const holdTime = hold.value ?? DEFAULTS.holdTime;
+  if (holdTime === 0 || keepalive.value * 3 <= holdTime) return;
+  const here = levels[0]?.path ?? [];
+  const isHere = (p: Path | undefined) => p !== undefined && p.length === here.length + 1 && formatPath(p.slice(0, -1)) === formatPath(here);
+  // Report once, where it can be fixed: at the most specific level that sets either timer.
+  if (!isHere(keepalive.at) && !isHere(hold.at)) return;
+  const at = isHere(keepalive.at) ? keepalive.at : (hold.at ?? keepalive.at);
+  const from = (p: Path) => (isHere(p) ? '' : p.length === 1 ? ' (global)' : ` (from ${formatPath(p)})`);
+  const holdFrom = hold.at ? from(hold.at) : ' (the default)';
+  const kaFrom = from(keepalive.at);
+  addIssue(
+    at,
+    `keepaliveTime ${keepalive.value}${kaFrom} must be at most a third of holdTime ${holdTime}${holdFrom}, i.e. at most ${Math.floor(holdTime / 3)}`,
+  );
+}
+
+function checkAddPath(settings: Loose, families: unknown, path: Path, addIssue: AddIssue): void {
+  const addPath = loose(settings['addPath']);
+  const list = valid(familiesSchema, families);
+  if (!addPath || !list) return;
+  for (const family of FAMILY_NAMES) {
+    if (addPath[family] !== undefined && !list.includes(family)) {
+      addIssue([...path, 'addPath', family], `add-path for ${family}, which this peer does not negotiate (families: ${list.join(', ')})`);
+    }
+  }
+}
+
+function familyWord(f: 4 | 6): string {
+  return f === 4 ? 'IPv4' : 'IPv6';
+}
+
+function crossCheck(value: unknown, addIssue: AddIssue): void {
+  const root = loose(value);
+  if (!root) return;
+  const peers = looseList(root['peers']);
+  const ranges = looseList(root['listenRanges']);
+  const globalLevel = { obj: root, path: [] as Path };
+
+  checkTimers([globalLevel], addIssue);
+
+  const seen = new Map<string, number>();
+  peers.forEach((p, i) => {
+    const peer = loose(p);
+    if (!peer) return;
+    const path: Path = ['peers', i];
+    const address = typeof peer['address'] === 'string' ? parseIpAddress(peer['address']) : undefined;
+    if (address && typeof valid(ipAddressSchema, peer['address']) === 'string') {
+      const first = seen.get(address.text);
+      if (first === undefined) seen.set(address.text, i);
+      else addIssue([...path, 'address'], `duplicate peer address ${address.text} (already used by peers[${first}])`);
+    }
+    const source = valid(ipAddressSchema, peer['sourceAddress']);
+    const sourceIp = source === undefined ? undefined : parseIpAddress(source);
+    if (address && sourceIp && sourceIp.family !== address.family) {
+      addIssue(
+        [...path, 'sourceAddress'],
+        `sourceAddress ${sourceIp.text} is ${familyWord(sourceIp.family)} but the peer address ${address.text} is ${familyWord(address.family)}`,
+      );
+    }
+    checkTimers([{ obj: peer, path }, globalLevel], addIssue);
+    checkAddPath(peer, peer['families'] ?? root['families'] ?? [...DEFAULTS.families], path, addIssue);
+    if (peer['passive'] === true && listenDisabled(root)) {
+      addIssue([...path, 'passive'], 'a passive peer can never connect while listen.enabled is false');
+    }
+  });
+
+  const prefixes: { prefix: IpPrefix; index: number }[] = [];
+  ranges.forEach((r, i) => {
+    const range = loose(r);
+    if (!range) return;
+    const path: Path = ['listenRanges', i];
+    const prefix = typeof range['prefix'] === 'string' ? parsePrefix(range['prefix']) : undefined;
+    if (prefix && typeof prefix !== 'string') {
+      const other = prefixes.find((o) => prefixesOverlap(o.prefix, prefix));
+      if (other) {
+        addIssue([...path, 'prefix'], `listen range ${prefix.text} overlaps listenRanges[${other.index}] (${other.prefix.text})`);
+      }
+      prefixes.push({ prefix, index: i });
+    }
+    const template = loose(range['peer']);
+    if (!template) return;
+    const tpath: Path = [...path, 'peer'];
+    const source = valid(ipAddressSchema, template['sourceAddress']);
+    const sourceIp = source === undefined ? undefined : parseIpAddress(source);
+    if (prefix && typeof prefix !== 'string' && sourceIp && sourceIp.family !== prefix.family) {
+      addIssue(
+        [...tpath, 'sourceAddress'],
+        `sourceAddress ${sourceIp.text} is ${familyWord(sourceIp.family)} but the listen range ${prefix.text} is ${familyWord(prefix.family)}`,
+      );
+    }
+    checkTimers([{ obj: template, path: tpath }, globalLevel], addIssue);
+    checkAddPath(template, template['families'] ?? root['families'] ?? [...DEFAULTS.families], tpath, addIssue);
+  });
+  if (ranges.length > 0 && listenDisabled(root)) {
+    addIssue(['listen', 'enabled'], 'listenRanges need the daemon to listen, but listen.enabled is false');
+  }
+}
+
+function listenDisabled(root: Loose): boolean {
+  return loose(root['listen'])?.['enabled'] === false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The schema of a whole configuration document; its output is the resolved `TernConfig`. */
+export const configSchema = configObjectSchema
+  .superRefine(
+    (value, ctx) => {
+      crossCheck(value, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: undefined }));
+    },
+    { when: () => true },
+  )
+  .transform(resolveConfig);
+
+// The output of the schema is exactly the exported interface.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _outputIsTernConfig: Same<z.output<typeof configSchema>, TernConfig> = true;
+void _outputIsTernConfig;
