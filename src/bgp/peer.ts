@@ -340,10 +340,13 @@ export class Peer implements ConnectionOwner {
     return this.slots.find((s) => s.conn === conn);
   }
 
-  onMessage(conn: Connection, result: DecodeResult): void {
+  onMessage(conn: Connection, result: DecodeResult, bytes: Uint8Array): void {
     const slot = this.slotOf(conn);
     if (!slot) return;
-    const event = eventFor(result);
+    // RFC 4271 §6.4: a NOTIFICATION is never answered with one, even a malformed NOTIFICATION.
+    const event: FsmEvent = result.action === 'session-reset' && bytes[18] === 3
+      ? { type: 'TcpConnectionFails', detail: `malformed NOTIFICATION received: ${result.errors[0]?.reason ?? ''}` }
+      : eventFor(result);
     this.dispatch(slot, event);
     if (slot.state.name !== 'Established' || result.action === 'session-reset') return;
     const m = result.message;

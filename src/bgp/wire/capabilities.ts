@@ -73,7 +73,9 @@ function need(code: number, v: Uint8Array, ok: boolean, what: string): void {
 
 const ROLE_NAMES: readonly string[] = ['provider', 'rs', 'rs-client', 'customer', 'peer'];
 const ADD_PATH_MODES: Readonly<Record<number, AddPathMode>> = { 1: 'receive', 2: 'send', 3: 'both' };
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the name, not a byte-order mark to drop, so the capability
+// re-encodes to the octets received (a decoded OPEN re-encodes byte for byte, see open.ts).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function flagRow(code: 2 | 6 | 70 | 128): CapabilityRow {
   const name = capabilityName(code) as FlagCap['name'];

@@ -4,6 +4,7 @@
  * Decoding order follows RFC 7606 §4/§5: the three length fields must add up (else session reset, Malformed
  * Attribute List); withdrawn routes and NLRI must parse (else session reset, §5.3); attributes go through the
  * descriptor table; then the well-known mandatory attributes are checked (§3 (d): missing → treat-as-withdraw).
+ * Last, an UPDATE that announces nothing cannot be treated as withdraw: session reset instead (§5.2).
  * The NLRI lists are views of the message: nothing is allocated per prefix.
  */
 import { AttrType, ErrorCode, UpdateSubcode } from './constants.js';
@@ -67,9 +68,26 @@ export function decodeUpdate(body: Uint8Array, ctx: CodecContext): { update: Upd
   const decoded = decodeAttributes(body.subarray(attrStart, attrStart + attrLen), ctx);
   errors.push(...decoded.errors);
   const update: UpdateMessage = { type: 'UPDATE', withdrawn, attributes: decoded.attributes, nlri };
-  // After a session-reset error the attributes were not all read, so "missing" would be a guess.
-  if (!decoded.errors.some((e) => e.action === 'session-reset')) errors.push(...missingMandatory(update, decoded.errors));
-  return { update, errors };
+  // After a session-reset or framing error the attributes were not all read, so "missing" would be a guess.
+  if (decoded.complete && !decoded.errors.some((e) => e.action === 'session-reset')) errors.push(...missingMandatory(update, decoded.errors));
+  return { update, errors: announcesNothing(update) ? escalateToReset(errors) : errors };
+}
+
+/** No reachable NLRI: the NLRI field is empty and there is no MP_REACH_NLRI, or one with no NLRI in it. */
+function announcesNothing(u: UpdateMessage): boolean {
+  const reach = findAttribute(u, 'mp-reach');
+  return u.nlri.data.length === 0 && (!reach || reach.nlri.data.length === 0);
+}
+
+/**
+ * RFC 7606 §5.2: in an UPDATE with path attributes but no reachable NLRI we cannot be sure the NLRI were parsed,
+ * so any error whose approach is stronger than attribute discard means session reset. (An UPDATE holding only
+ * MP_UNREACH_NLRI, such as End-of-RIB, has no treat-as-withdraw errors to escalate.)
+ */
+function escalateToReset(errors: WireError[]): WireError[] {
+  return errors.map((e) => (e.action === 'treat-as-withdraw'
+    ? { ...e, action: 'session-reset', reason: `${e.reason}; no reachable NLRI, so session reset (RFC 7606 §5.2)` }
+    : e));
 }
 
 /**
@@ -78,8 +96,7 @@ export function decodeUpdate(body: Uint8Array, ctx: CodecContext): { update: Upd
  * that was present but malformed is already an error of its own and is not reported twice.
  */
 function missingMandatory(u: UpdateMessage, attrErrors: readonly WireError[]): WireError[] {
-  const reach = findAttribute(u, 'mp-reach');
-  if (u.nlri.count === 0 && !reach) return [];
+  if (announcesNothing(u)) return [];
   const present = new Set<number>(attrErrors.map((e) => e.attribute ?? -1));
   for (const a of u.attributes) present.add(a.type === 'unknown' ? a.code : codeOf(a));
   const required: number[] = [AttrType.ORIGIN, AttrType.AS_PATH];

@@ -1,8 +1,10 @@
 /**
  * The path attribute loop: RFC 4271 §4.3 attribute framing plus RFC 7606 error handling.
  *
- * - A header or value that runs past the path attribute field: the attributes cannot be located, session
- *   reset with Attribute Length Error (RFC 7606 §4; what FRR and BIRD send).
+ * - A header or value that runs past the path attribute field (RFC 7606 §4): treat-as-withdraw, recorded as
+ *   Attribute Length Error; the loop stops there (`complete` false) and the NLRI field is still located by the
+ *   Total Attribute Length. When the UPDATE then has no reachable NLRI, update.ts escalates to session reset
+ *   (§5.2). BIRD does the same; FRR resets.
  * - Optional/Transitive flags that contradict the type (§3 (c)): malformed, handled with that attribute's
  *   approach, recorded as Attribute Flags Error.
  * - A repeated MP_REACH_NLRI / MP_UNREACH_NLRI: session reset, Malformed Attribute List; any other repeated
@@ -21,6 +23,8 @@ import type { PathAttribute } from './types.js';
 export interface DecodedAttributes {
   readonly attributes: PathAttribute[];
   readonly errors: WireError[];
+  /** False when a framing error (RFC 7606 §4) stopped the loop: attributes after it were never seen. */
+  readonly complete: boolean;
 }
 
 const MP_CODES = new Set([14, 15]);
@@ -33,22 +37,21 @@ export function decodeAttributes(field: Uint8Array, ctx: CodecContext): DecodedA
   while (at < field.length) {
     const start = at;
     if (field.length - at < 3) {
-      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `truncated attribute header at offset ${at}`));
-      break;
+      errors.push(framingError(`truncated attribute header at offset ${at}`, undefined, field.subarray(start)));
+      return { attributes, errors, complete: false };
     }
     const flags = field[at]!;
     const code = field[at + 1]!;
     const extended = (flags & AttrFlag.EXTENDED_LENGTH) !== 0;
     if (extended && field.length - at < 4) {
-      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `truncated extended-length header of ${attributeName(code)}`, code));
-      break;
+      errors.push(framingError(`truncated extended-length header of ${attributeName(code)}`, code, field.subarray(start)));
+      return { attributes, errors, complete: false };
     }
     const length = extended ? (field[at + 2]! << 8) | field[at + 3]! : field[at + 2]!;
     at += extended ? 4 : 3;
     if (at + length > field.length) {
-      errors.push(sessionReset(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
-        `${attributeName(code)} length ${length} overruns the path attribute field`, code, field.subarray(start)));
-      break;
+      errors.push(framingError(`${attributeName(code)} length ${length} overruns the path attribute field`, code, field.subarray(start)));
+      return { attributes, errors, complete: false };
     }
     const value = field.subarray(at, at + length);
     const whole = field.subarray(start, at + length);
@@ -68,7 +71,12 @@ export function decodeAttributes(field: Uint8Array, ctx: CodecContext): DecodedA
     if ('action' in result) errors.push(result);
     else attributes.push(result);
   }
-  return { attributes, errors };
+  return { attributes, errors, complete: true };
+}
+
+/** RFC 7606 §4: an attribute that does not fit the path attribute field means treat-as-withdraw, not reset. */
+function framingError(reason: string, attribute: number | undefined, data: Uint8Array): WireError {
+  return wireError('treat-as-withdraw', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, reason, data, attribute);
 }
 
 function sessionReset(subcode: number, reason: string, attribute?: number, data?: Uint8Array): WireError {
@@ -84,13 +92,15 @@ function decodeOne(code: number, flags: number, value: Uint8Array, whole: Uint8A
     }
     return { type: 'unknown', flags, code, value: value.slice() };
   }
+  // Checked before the flags: RFC 7606 §7.5 discards LOCAL_PREF from an external peer whatever it looks like
+  // (likewise AS4_PATH / AS4_AGGREGATOR between 4-octet speakers, RFC 6793 §3, discarded either way).
+  const ignored = d.ignoreIn?.(ctx);
+  if (ignored) return wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNSPECIFIC, `${ignored}: discarded`, whole, code);
   const expected = (d.optional ? AttrFlag.OPTIONAL : 0) | (d.transitive ? AttrFlag.TRANSITIVE : 0);
   if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== expected) {
     return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR,
       `${d.name} flags 0x${flags.toString(16).padStart(2, '0')} conflict with the attribute type`, whole, code);
   }
-  const ignored = d.ignoreIn?.(ctx);
-  if (ignored) return wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNSPECIFIC, `${ignored}: discarded`, whole, code);
   try {
     return d.decode(value, flags, ctx);
   } catch (e) {

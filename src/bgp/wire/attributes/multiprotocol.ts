@@ -26,7 +26,9 @@ function decodeNlriField(afi: number, safi: number, data: Uint8Array, ctx: Codec
   if (!family) return { afi, safi, family, addPath: false, data, count: 0 };
   const addPath = ctx.addPath.has(family.name);
   const count = scanNlri(data, family, addPath);
-  if (typeof count === 'string') throw new MalformedAttribute(`${family.name} NLRI: ${count}`, UpdateSubcode.INVALID_NETWORK_FIELD);
+  // RFC 4760 §7: an incorrect MP_REACH_NLRI / MP_UNREACH_NLRI ends the session with Optional Attribute Error
+  // (the descriptors' subcode), not Invalid Network Field, which RFC 4271 §6.3 keeps for the UPDATE's own fields.
+  if (typeof count === 'string') throw new MalformedAttribute(`${family.name} NLRI: ${count}`);
   return { afi, safi, family, addPath, data, count };
 }
 
