@@ -1,0 +1,55 @@
+// Runs the built ternd (dist/src/main.js) inside a lab namespace with a YAML config, and reads its JSON log.
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab, LabProcess } from './lab.js';
+import { notYet, waitFor } from './wait.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const TERND = path.join(repoRoot, 'dist', 'src', 'main.js');
+
+export interface LogEntry {
+  readonly event: string;
+  readonly level: string;
+  readonly [key: string]: unknown;
+}
+
+export interface TerndInstance {
+  readonly ns: string;
+  readonly process: LabProcess;
+  readonly configPath: string;
+  /** Parsed JSON log lines so far. */
+  logs(): LogEntry[];
+  /** Waits for a log entry with this event name matching `match`; returns it. */
+  waitLog(event: string, match?: (e: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
+  stop(): Promise<void>;
+}
+
+export async function startTernd(lab: Lab, ns: string, yaml: string, args: readonly string[] = []): Promise<TerndInstance> {
+  if (!existsSync(TERND)) throw new Error(`${TERND} is missing: run npm run build first`);
+  const dir = await lab.tmpdir('ternd');
+  const configPath = path.join(dir, 'tern.yaml');
+  writeFileSync(configPath, yaml);
+  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', ...args]);
+  const logs = (): LogEntry[] =>
+    proc.output().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogEntry];
+      } catch {
+        return [];
+      }
+    });
+  return {
+    ns,
+    process: proc,
+    configPath,
+    logs,
+    waitLog: (event, match = () => true, timeoutMs = 30_000) =>
+      waitFor(() => logs().find((e) => e.event === event && match(e)) ?? notYet(logs().slice(-5)), {
+        what: `ternd log event ${event}`,
+        timeoutMs,
+        failIf: () => (proc.running() ? undefined : `ternd exited: ${proc.output().slice(-2000)}`),
+      }),
+    stop: () => proc.stop(),
+  };
+}
