@@ -34,6 +34,8 @@ export interface PeerSettings {
   readonly maxQueuedBytes: number;
   /** Created from a listen range; removed when its session ends. */
   readonly dynamic: boolean;
+  /** A route-reflector client of ours (RFC 4456). */
+  readonly routeReflectorClient?: boolean;
 }
 
 /** What a peer reports to the rest of the daemon (the RIB side). */
@@ -118,6 +120,11 @@ export class Peer implements ConnectionOwner {
   /** Who opened the TCP connection the Established session runs on. */
   get sessionDirection(): Direction | undefined {
     return this.slots.find((s) => s.state.name === 'Established')?.direction;
+  }
+
+  /** Our address on the Established session (next-hop-self uses it). */
+  get localAddress(): string | undefined {
+    return this.slots.find((s) => s.state.name === 'Established')?.conn?.socket.localAddress;
   }
 
   get remoteAddress(): string | undefined {

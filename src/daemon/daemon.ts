@@ -1,26 +1,22 @@
 /**
- * The daemon: builds the BGP speaker and its peers from a resolved configuration and connects them to what
- * consumes routes. Until the RIB lands, received routes are counted per peer (what `bgpctl show neighbor`
- * will show as received prefixes) and logged; nothing is re-advertised.
+ * The daemon: builds the BGP speaker, its peers and the RIB from a resolved configuration and connects them:
+ * sessions → RouteExchange → Loc-RIB → RouteExchange → sessions. Kernel, IPAM and the control socket join
+ * here as they land.
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Peer, PeerListener } from '../bgp/peer.js';
+import { nextHopSelf } from '../bgp/next-hop-self.js';
+import { RouteExchange } from './route-exchange.js';
 import { BgpSpeaker, type ListenRange } from '../bgp/speaker.js';
-import { endOfRib, findAttribute } from '../bgp/wire/index.js';
 import { resolvePeer, type TernConfig } from '../config/schema.js';
+import { LocRib } from '../rib/loc-rib.js';
+import { DEFAULT_DECISION } from '../rib/types.js';
 import { peerSettings } from './peer-settings.js';
-
-export interface PeerRouteCounters {
-  announced: number;
-  withdrawn: number;
-  treatedAsWithdraw: number;
-  endOfRib: string[];
-}
 
 export interface Daemon {
   readonly speaker: BgpSpeaker;
-  readonly counters: ReadonlyMap<Peer, PeerRouteCounters>;
+  readonly rib: LocRib;
   /** The port actually listened on (0 in the config picks a free one). */
   readonly listening?: { address: string; port: number };
   /** Stop every session. With `graceful`, close TCP without NOTIFICATION so GR helpers keep our routes. */
@@ -34,47 +30,21 @@ export interface DaemonDeps {
   readonly restarting?: boolean;
 }
 
-function counting(counters: Map<Peer, PeerRouteCounters>, logger: Logger): PeerListener {
-  const of = (peer: Peer): PeerRouteCounters => {
-    let c = counters.get(peer);
-    if (!c) counters.set(peer, (c = { announced: 0, withdrawn: 0, treatedAsWithdraw: 0, endOfRib: [] }));
-    return c;
-  };
-  return {
-    established(peer) {
-      counters.set(peer, { announced: 0, withdrawn: 0, treatedAsWithdraw: 0, endOfRib: [] });
-    },
-    update(peer, u, result) {
-      const c = of(peer);
-      const reach = findAttribute(u, 'mp-reach');
-      const unreach = findAttribute(u, 'mp-unreach');
-      c.withdrawn += u.withdrawn.count + (unreach?.withdrawn.count ?? 0);
-      const announced = u.nlri.count + (reach?.nlri.count ?? 0);
-      if (result.action === 'treat-as-withdraw') {
-        c.treatedAsWithdraw += announced;
-        logger.log('warn', 'bgp.update.treat-as-withdraw', { peer: peer.settings.key, prefixes: announced, errors: result.errors.map((e) => e.reason) });
-      } else {
-        c.announced += announced;
-      }
-      const eor = result.action === 'none' ? endOfRib(u) : undefined;
-      if (eor) c.endOfRib.push(`${eor.afi}/${eor.safi}`);
-    },
-    routeRefresh(peer, m) {
-      logger.log('info', 'bgp.route-refresh.received', { peer: peer.settings.key, afi: m.afi, safi: m.safi, subtype: m.subtype });
-    },
-    down() {},
-  };
-}
-
 export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise<Daemon> {
-  const counters = new Map<Peer, PeerRouteCounters>();
   const log = deps.logger;
   const restarting = Boolean(deps.restarting);
+  const rib = new LocRib({ decision: DEFAULT_DECISION, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
+  const exchange = new RouteExchange({
+    rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
+    isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
+  });
   // The listener needs the speaker and the speaker needs the listener: tie the knot through a holder.
   const holder: { speaker?: BgpSpeaker } = {};
-  const base = counting(counters, log);
   const listener: PeerListener = {
-    ...base,
+    established: (peer, n) => exchange.established(peer, n),
+    update: (peer, u, outcome) => exchange.update(peer, u, outcome),
+    routeRefresh: (peer) => exchange.routeRefresh(peer),
+    down: (peer, reason, n) => exchange.down(peer, reason, n),
     stateChanged(peer, _from, to) {
       // A dynamic neighbour exists only while it has a session: forget it once it is back in Idle.
       if (to === 'Idle' && peer.settings.dynamic) queueMicrotask(() => holder.speaker?.releaseDynamic(peer));
@@ -105,7 +75,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   const listening = await speaker.listen();
   return {
     speaker,
-    counters,
+    rib,
     ...(listening ? { listening } : {}),
     async stop({ graceful, message }) {
       for (const peer of speaker.allPeers()) {

@@ -52,5 +52,6 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     fsm,
     maxQueuedBytes: MAX_QUEUED_BYTES,
     dynamic: options.dynamic,
+    routeReflectorClient: peer.routeReflectorClient,
   };
 }

@@ -1,10 +1,9 @@
 // ternd against real BIRD 2, FRR and GoBGP in network namespaces: sessions come up with the expected
 // capabilities (as each peer reports them), the hold timer expires on a frozen peer, an admin shutdown's
 // RFC 9003 message reaches the other side, and a listen range accepts 50 dynamic peers.
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createLab, labAvailable, startBird, startFrr, startGobgp, startTernd, waitFor,
+  createLab, ensureBuilt, labAvailable, startBird, startFrr, startGobgp, startTernd, waitFor,
   type BirdInstance, type FrrInstance, type GobgpInstance, type Lab, type TerndInstance,
 } from './harness/index.js';
 
@@ -12,7 +11,7 @@ const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
 const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
 
 beforeAll(() => {
-  if (avail.ok) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  if (avail.ok) ensureBuilt();
 });
 
 async function explained<T>(lab: Lab, fn: () => Promise<T>): Promise<T> {

@@ -90,6 +90,7 @@ export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
   9: 'bgp-role',
   64: 'graceful-restart',
   65: 'four-octet-as',
+  66: 'dynamic-capability-old',
   67: 'dynamic-capability',
   69: 'add-path',
   70: 'enhanced-route-refresh',
@@ -98,6 +99,7 @@ export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
   74: 'bfd',
   75: 'software-version',
   128: 'route-refresh-cisco',
+  130: 'outbound-route-filtering-cisco',
 };
 
 export function capabilityName(code: number): string {

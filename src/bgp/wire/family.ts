@@ -3,7 +3,7 @@
  * A family not in the table is still carried: its NLRI stay opaque bytes and re-encode unchanged.
  */
 
-export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
+export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast' | 'ipv4-multicast' | 'ipv6-multicast';
 
 export interface Family {
   readonly name: FamilyName;
@@ -16,16 +16,22 @@ export interface Family {
 }
 
 export const Afi = { IPV4: 1, IPV6: 2 } as const;
-export const Safi = { UNICAST: 1 } as const;
+export const Safi = { UNICAST: 1, MULTICAST: 2 } as const;
 
 export const IPV4_UNICAST: Family = { name: 'ipv4-unicast', afi: 1, safi: 1, addressBytes: 4, maxBits: 32 };
 export const IPV6_UNICAST: Family = { name: 'ipv6-unicast', afi: 2, safi: 1, addressBytes: 16, maxBits: 128 };
 
-export const FAMILIES: readonly Family[] = [IPV4_UNICAST, IPV6_UNICAST];
+/** RFC 4760 multicast SAFI: same NLRI encoding; decoded and shown, not routed by tern. */
+export const IPV4_MULTICAST: Family = { name: 'ipv4-multicast', afi: 1, safi: 2, addressBytes: 4, maxBits: 32 };
+export const IPV6_MULTICAST: Family = { name: 'ipv6-multicast', afi: 2, safi: 2, addressBytes: 16, maxBits: 128 };
+
+export const FAMILIES: readonly Family[] = [IPV4_UNICAST, IPV6_UNICAST, IPV4_MULTICAST, IPV6_MULTICAST];
 
 export function familyOf(afi: number, safi: number): Family | undefined {
-  if (safi !== 1) return undefined;
-  return afi === 1 ? IPV4_UNICAST : afi === 2 ? IPV6_UNICAST : undefined;
+  if (safi !== 1 && safi !== 2) return undefined;
+  if (afi === 1) return safi === 1 ? IPV4_UNICAST : IPV4_MULTICAST;
+  if (afi === 2) return safi === 1 ? IPV6_UNICAST : IPV6_MULTICAST;
+  return undefined;
 }
 
 export function familyByName(name: string): Family | undefined {

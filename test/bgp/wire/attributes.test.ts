@@ -250,7 +250,7 @@ describe('attribute values as people read them', () => {
       { type: 0x03, subtype: 0x0c, hex: '030c000000000008', transitive: true, kind: 'encapsulation', tunnelType: 8, tunnelTypeName: 'vxlan' },
       { type: 0x06, subtype: 0x03, hex: '06030a1b2c3d4e5f', transitive: true, kind: 'router-mac', routerMac: '0a:1b:2c:3d:4e:5f' },
       // 1 Gbit/s = 125,000,000 octets/s as an IEEE 754 float: 0x4cee6b28.
-      { type: 0x40, subtype: 0x04, hex: '4004fde84cee6b28', transitive: false, kind: 'link-bandwidth', asn: 65000, bandwidth: 125_000_000 },
+      { type: 0x40, subtype: 0x04, hex: '4004fde84cee6b28', transitive: false, kind: 'link-bandwidth', asn: 65000, value: 0x4cee6b28, bandwidth: 125_000_000 },
       { type: 0x80, subtype: 0x06, hex: '8006000000000000', transitive: true },
     ]);
   });

@@ -1,4 +1,5 @@
 // Runs the built ternd (dist/src/main.js) inside a lab namespace with a YAML config, and reads its JSON log.
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,18 @@ import { notYet, waitFor } from './wait.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const TERND = path.join(repoRoot, 'dist', 'src', 'main.js');
+
+/**
+ * Compile the daemon once per test file. A type error elsewhere (reported by `npm test`'s type-check step)
+ * must not stop the lab from running the daemon tsc still emitted; a missing daemon must.
+ */
+export function ensureBuilt(): void {
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  } catch (err) {
+    if (!existsSync(TERND)) throw err;
+  }
+}
 
 export interface LogEntry {
   readonly event: string;

@@ -45,14 +45,20 @@ export function describeExtendedCommunity(c: Uint8Array): ExtendedCommunityView 
   const type = c[0]!;
   const subtype = c[1]!;
   const base = { type, subtype, hex: hex(c), transitive: (type & 0x40) === 0 };
-  const kind = AS_SPECIFIC_KINDS[subtype];
+  // RFC 4360 §3.1/§3.2, RFC 5668: the AS- and address-specific types have a generic global/local layout
+  // whatever the subtype; the subtype only names what the local value means.
+  const named = AS_SPECIFIC_KINDS[subtype] ? { kind: AS_SPECIFIC_KINDS[subtype] } : {};
   switch (type) {
     case 0x00:
-      return kind ? { ...base, kind, asn: readU16(c, 2), value: readU32(c, 4) } : base;
+    case 0x40:
+      if (subtype === 0x04) return { ...base, kind: 'link-bandwidth', asn: readU16(c, 2), value: readU32(c, 4), bandwidth: Buffer.from(c.buffer, c.byteOffset + 4, 4).readFloatBE(0) };
+      return { ...base, ...named, asn: readU16(c, 2), value: readU32(c, 4) };
     case 0x01:
-      return kind ? { ...base, kind, address: formatIPv4(c, 2), value: readU16(c, 6) } : base;
+    case 0x41:
+      return { ...base, ...named, address: formatIPv4(c, 2), value: readU16(c, 6) };
     case 0x02:
-      return kind ? { ...base, kind, asn: readU32(c, 2), value: readU16(c, 6) } : base;
+    case 0x42:
+      return { ...base, ...named, asn: readU32(c, 2), value: readU16(c, 6) };
     case 0x03:
       if (subtype === 0x0c) {
         const tunnelType = readU16(c, 6);
@@ -62,12 +68,6 @@ export function describeExtendedCommunity(c: Uint8Array): ExtendedCommunityView 
       return base;
     case 0x06:
       return subtype === 0x03 ? { ...base, kind: 'router-mac', routerMac: mac(c, 2) } : base;
-    case 0x40:
-      if (subtype === 0x04) {
-        const bw = Buffer.from(c.buffer, c.byteOffset + 4, 4).readFloatBE(0);
-        return { ...base, kind: 'link-bandwidth', asn: readU16(c, 2), bandwidth: bw };
-      }
-      return base;
     default:
       return base;
   }

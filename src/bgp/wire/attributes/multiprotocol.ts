@@ -19,6 +19,8 @@ import type { MpReachAttr, MpUnreachAttr } from './types.js';
 const NEXT_HOP_LENGTHS: Readonly<Record<string, readonly number[]>> = {
   'ipv4-unicast': [4, 16, 32],
   'ipv6-unicast': [16, 32],
+  'ipv4-multicast': [4, 16, 32],
+  'ipv6-multicast': [16, 32],
 };
 
 function decodeNlriField(afi: number, safi: number, data: Uint8Array, ctx: CodecContext): NlriList {

@@ -1,0 +1,90 @@
+/**
+ * Path attributes between the wire and the RIB: decoded attributes become one interned RIB set (with the
+ * RFC 6793 §4.2.3 merge on 2-octet sessions), and a RIB set becomes wire attributes for a given session
+ * (AS_TRANS + AS4_PATH toward 2-octet peers, RFC 6793 §4.2.2; unknown transitive attributes with the Partial
+ * bit, RFC 4271 §5).
+ */
+import type { AttributeStore } from '../rib/attribute-store.js';
+import type { Family, Origin, PathAttributes } from '../rib/types.js';
+import {
+  AS_TRANS, attribute, findAttribute, formatNextHops, mergeAs4Path, parseAddress, type CodecContext,
+  type PathAttribute, type UpdateMessage,
+} from '../bgp/wire/index.js';
+
+const ORIGIN_CODES = { igp: 0, egp: 1, incomplete: 2 } as const;
+const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
+
+/** The RIB attribute set of an UPDATE for one family (next hop from NEXT_HOP or MP_REACH_NLRI). */
+export function ribAttributes(u: UpdateMessage, family: Family, ctx: CodecContext, store: AttributeStore): PathAttributes {
+  const reach = findAttribute(u, 'mp-reach');
+  const hops = family === 'ipv4-unicast' && !reach ? [findAttribute(u, 'next-hop')?.nextHop ?? '0.0.0.0'] : reach ? formatNextHops(reach.nextHop) : ['::'];
+  const path = findAttribute(u, 'as-path')?.segments ?? [];
+  const as4Path = findAttribute(u, 'as4-path');
+  const agg = findAttribute(u, 'aggregator');
+  const as4Agg = findAttribute(u, 'as4-aggregator');
+  const useAs4 = !ctx.as4 && (!agg || agg.asn === AS_TRANS);
+  const asPath = useAs4 && as4Path ? mergeAs4Path(path, as4Path.segments) : path;
+  const aggregator = useAs4 && as4Agg ? { asn: as4Agg.asn, address: as4Agg.address } : agg ? { asn: agg.asn, address: agg.address } : undefined;
+  const med = findAttribute(u, 'med')?.med;
+  const localPref = findAttribute(u, 'local-pref')?.localPref;
+  const originatorId = findAttribute(u, 'originator-id')?.originatorId;
+  const otc = findAttribute(u, 'otc')?.asn;
+  const attrs: PathAttributes = {
+    origin: ORIGIN_CODES[findAttribute(u, 'origin')?.origin ?? 'incomplete'] as Origin,
+    asPath,
+    nextHop: hops[0]!,
+    ...(hops[1] ? { nextHopLinkLocal: hops[1] } : {}),
+    ...(med !== undefined ? { med } : {}),
+    ...(localPref !== undefined ? { localPref } : {}),
+    atomicAggregate: findAttribute(u, 'atomic-aggregate') !== undefined,
+    ...(aggregator ? { aggregator } : {}),
+    communities: findAttribute(u, 'communities')?.communities ?? [],
+    largeCommunities: findAttribute(u, 'large-communities')?.communities ?? [],
+    extendedCommunities: findAttribute(u, 'extended-communities')?.communities ?? [],
+    ...(originatorId ? { originatorId } : {}),
+    clusterList: findAttribute(u, 'cluster-list')?.clusterList ?? [],
+    ...(otc !== undefined ? { otc } : {}),
+    unknown: u.attributes.filter((a): a is Extract<PathAttribute, { type: 'unknown' }> => a.type === 'unknown' && (a.flags & 0x40) !== 0)
+      .map((a) => ({ code: a.code, flags: a.flags, value: a.value })),
+  };
+  return store.internContent(attrs);
+}
+
+function needsAs4(attrs: PathAttributes): boolean {
+  return attrs.asPath.some((s) => s.asns.some((a) => a > 0xffff)) || (attrs.aggregator?.asn ?? 0) > 0xffff;
+}
+
+/** Wire attributes for a RIB set on a session (MP_REACH_NLRI excluded: the packer writes it). */
+export function wireAttributes(a: PathAttributes, family: Family, ctx: CodecContext): PathAttribute[] {
+  const out: PathAttribute[] = [
+    attribute({ type: 'origin', origin: ORIGIN_NAMES[a.origin] }),
+    attribute({ type: 'as-path', segments: a.asPath }),
+  ];
+  if (family === 'ipv4-unicast' && !a.nextHop.includes(':')) out.push(attribute({ type: 'next-hop', nextHop: a.nextHop }));
+  if (a.med !== undefined) out.push(attribute({ type: 'med', med: a.med }));
+  if (a.localPref !== undefined && ctx.ebgp === false) out.push(attribute({ type: 'local-pref', localPref: a.localPref }));
+  if (a.atomicAggregate) out.push(attribute({ type: 'atomic-aggregate' }));
+  if (a.aggregator) out.push(attribute({ type: 'aggregator', asn: a.aggregator.asn, address: a.aggregator.address }));
+  if (a.communities.length) out.push(attribute({ type: 'communities', communities: a.communities }));
+  if (a.originatorId) out.push(attribute({ type: 'originator-id', originatorId: a.originatorId }));
+  if (a.clusterList.length) out.push(attribute({ type: 'cluster-list', clusterList: a.clusterList }));
+  if (a.extendedCommunities.length) out.push(attribute({ type: 'extended-communities', communities: a.extendedCommunities }));
+  if (!ctx.as4 && needsAs4(a)) {
+    out.push(attribute({ type: 'as4-path', segments: a.asPath.filter((s) => s.type === 'sequence' || s.type === 'set') }));
+    if (a.aggregator && a.aggregator.asn > 0xffff) out.push(attribute({ type: 'as4-aggregator', asn: a.aggregator.asn, address: a.aggregator.address }));
+  }
+  if (a.largeCommunities.length) out.push(attribute({ type: 'large-communities', communities: a.largeCommunities }));
+  if (a.otc !== undefined) out.push(attribute({ type: 'otc', asn: a.otc }));
+  for (const u of a.unknown) out.push({ type: 'unknown', code: u.code, flags: u.flags | 0x20, value: u.value });
+  return out;
+}
+
+/** The MP_REACH_NLRI next-hop field for a RIB set: IPv6 global (+ link-local), or IPv4 for RFC 8950 off. */
+export function mpNextHop(a: PathAttributes): Uint8Array {
+  const global = parseAddress(a.nextHop);
+  if (!a.nextHopLinkLocal) return global;
+  const out = new Uint8Array(32);
+  out.set(global.length === 16 ? global : new Uint8Array(16));
+  out.set(parseAddress(a.nextHopLinkLocal), 16);
+  return out;
+}

@@ -1,0 +1,274 @@
+/**
+ * Routes between sessions and the RIB (wiring, so it lives with the composition root: src/bgp may only know
+ * RIB types and src/rib knows nothing of BGP sessions): UPDATEs become paths in the Loc-RIB; changes of best paths become
+ * UPDATEs to every Established peer, packed by exported attribute set (identical sets are one object, so
+ * grouping is by identity) and written in one go per peer. A new session gets the whole table and End-of-RIB
+ * per family (RFC 4724 §2, sent with or without graceful restart).
+ *
+ * Graceful restart helper (RFC 4724 §4.2): when a peer that advertised graceful restart loses its session
+ * without a NOTIFICATION, its paths stay (marked stale) for its restart time; a new session's End-of-RIB per
+ * family, or the timer, sweeps what was not re-announced.
+ *
+ * Flushing is deferred to the end of the current I/O turn (setImmediate) so a burst of UPDATEs produces one
+ * export pass, and a full table from one peer never blocks keepalives to others for long.
+ */
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { AttributeStore } from '../rib/attribute-store.js';
+import { exportPath, type ExportTarget } from '../rib/export.js';
+import type { LocRib } from '../rib/loc-rib.js';
+import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
+import type { Family, Path, PathAttributes, PeerRef, PrefixKey } from '../rib/types.js';
+import type { DownReason } from '../bgp/down-reason.js';
+import type { Negotiated } from '../bgp/negotiate.js';
+import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
+import { mpNextHop, ribAttributes, wireAttributes } from './rib-attributes.js';
+import {
+  encodeAttributesForPacking, endOfRib, endOfRibMessage, findAttribute, forEachIPv4, forEachPrefix,
+  IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals, type CodecContext, type NlriList, type PrefixBatch,
+  type UpdateMessage,
+} from '../bgp/wire/index.js';
+
+const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
+
+/** The families the RIB carries (the codec also decodes multicast, which tern does not route). */
+function ribFamilies(names: readonly string[]): Family[] {
+  return names.filter((f): f is Family => (FAMILIES as readonly string[]).includes(f));
+}
+
+interface Outbound {
+  readonly peer: Peer;
+  readonly target: ExportTarget;
+  readonly ctx: CodecContext;
+  readonly families: readonly Family[];
+  /** What we told this peer, per family: prefix → exported set. */
+  readonly adjOut: Record<Family, Map<PrefixKey, PathAttributes>>;
+  readonly encoded: Map<PathAttributes, Uint8Array>;
+}
+
+export interface RouteExchangeOptions {
+  readonly rib: LocRib;
+  readonly localAs: number;
+  readonly routerId: string;
+  readonly clusterId: string;
+  readonly isRrClient: (peer: Peer) => boolean;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Our next hop per family for a session with this local address (see next-hop-self.ts). */
+  readonly nextHopSelf: (sessionLocal: string | undefined) => Partial<Record<Family, string>>;
+}
+
+export class RouteExchange implements PeerListener {
+  readonly store = new AttributeStore();
+  private readonly out = new Map<Peer, Outbound>();
+  private readonly refs = new Map<Peer, PeerRef>();
+  private readonly staleTimers = new Map<Peer, TimerHandle>();
+  private flushScheduled = false;
+
+  constructor(private readonly o: RouteExchangeOptions) {}
+
+  // ---- sessions → RIB ---------------------------------------------------------------------------------
+
+  established(peer: Peer, n: Negotiated): void {
+    const localAs = peer.settings.fsm.offer.asn;
+    const ref: PeerRef = {
+      key: peer.settings.key, address: peer.settings.address, addressKey: peer.settings.address, asn: n.peerAs, localAs,
+      routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
+    };
+    this.refs.set(peer, ref);
+    const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
+    const target: ExportTarget = {
+      key: ref.key, ibgp: ref.ibgp, rrClient: ref.rrClient, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId,
+      nextHopSelf, memo: new Map(),
+    };
+    const ob: Outbound = {
+      peer, target, ctx: n.send, families: ribFamilies(n.families),
+      adjOut: { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() }, encoded: new Map(),
+    };
+    this.out.set(peer, ob);
+    this.sendTable(ob);
+  }
+
+  update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
+    const ref = this.refs.get(peer);
+    if (!ref) return;
+    const ctx = peer.negotiated?.receive;
+    if (!ctx) return;
+    const rib = this.o.rib;
+    const now = this.o.clock.now();
+    const reach = findAttribute(u, 'mp-reach');
+    const unreach = findAttribute(u, 'mp-unreach');
+    this.withdrawList(ref, u.withdrawn);
+    if (unreach) this.withdrawList(ref, unreach.withdrawn);
+    const announced: NlriList[] = [];
+    if (u.nlri.count > 0) announced.push(u.nlri);
+    if (reach?.nlri.family) announced.push(reach.nlri);
+    for (const list of announced) {
+      const family = ribFamilies([list.family!.name])[0];
+      if (!family) continue;
+      if (outcome.action === 'treat-as-withdraw') {
+        this.withdrawList(ref, list);
+        continue;
+      }
+      const attrs = ribAttributes(u, family, ctx, this.store);
+      const each = (prefix: PrefixKey, pathId: number) => {
+        // Each path holds one reference to its interned set; the one it replaces gives its own back.
+        this.store.retain(attrs);
+        const old = rib.announce({ family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now });
+        if (old) this.store.release(old.attrs);
+      };
+      if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => each(ipv4Key(addr, len), pathId));
+      else forEachPrefix(list, (bytes, off, len, pathId) => each(ipv6Key(bytes, off, len), pathId));
+      // ribAttributes' own lookup counted one reference; the paths now hold theirs.
+      this.store.release(attrs);
+    }
+    const eor = outcome.action === 'none' ? endOfRib(u) : undefined;
+    if (eor) {
+      const family: Family | undefined = eor.safi !== 1 ? undefined : eor.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
+      const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
+      for (const p of swept) this.store.release(p.attrs);
+      if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
+    }
+    this.scheduleFlush();
+  }
+
+  private withdrawList(ref: PeerRef, list: NlriList): void {
+    const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
+    if (!family) return;
+    const rib = this.o.rib;
+    const drop = (prefix: PrefixKey, pathId: number) => {
+      const old = rib.withdraw(family, prefix, ref.key, pathId);
+      if (old) this.store.release(old.attrs);
+    };
+    if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => drop(ipv4Key(addr, len), pathId));
+    else forEachPrefix(list, (bytes, off, len, pathId) => drop(ipv6Key(bytes, off, len), pathId));
+  }
+
+  routeRefresh(peer: Peer): void {
+    // RFC 2918: re-advertise our Adj-RIB-Out to the peer that asked.
+    const ob = this.out.get(peer);
+    if (ob) this.sendTable(ob, true);
+  }
+
+  down(peer: Peer, reason: DownReason, n: Negotiated): void {
+    this.out.delete(peer);
+    const ref = this.refs.get(peer);
+    this.refs.delete(peer);
+    if (!ref) return;
+    const gr = n.gracefulRestart;
+    // RFC 4724 §4.2: a session lost without NOTIFICATION (TCP failure, hold timer) with a GR-capable peer.
+    const helper = gr !== undefined && gr.restartTime > 0 && (reason.code === 'tcp-closed' || reason.code === 'hold-timer-expired');
+    const families = ribFamilies(n.families);
+    if (helper) {
+      const kept = this.o.rib.dropPeer(ref.key, families, true);
+      this.o.logger.log('info', 'rib.gr.stale', { peer: ref.key, kept: kept.length, restartTime: gr.restartTime });
+      const old = this.staleTimers.get(peer);
+      if (old) this.o.clock.clearTimeout(old);
+      this.staleTimers.set(peer, this.o.clock.setTimeout(() => {
+        this.staleTimers.delete(peer);
+        for (const f of families) for (const p of this.o.rib.sweepStale(ref.key, f)) this.store.release(p.attrs);
+        this.scheduleFlush();
+      }, gr.restartTime * 1000));
+    } else {
+      for (const p of this.o.rib.dropPeer(ref.key, families)) this.store.release(p.attrs);
+    }
+    this.scheduleFlush();
+  }
+
+  // ---- RIB → sessions ---------------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    const changes = this.o.rib.takeChanges();
+    if (changes.length === 0) return;
+    for (const ob of this.out.values()) {
+      const announce = new Map<PathAttributes, PrefixKey[]>();
+      const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
+      for (const c of changes) {
+        if (!ob.families.includes(c.family)) continue;
+        this.plan(ob, c.family, c.prefix, c.best, announce, withdraw);
+      }
+      this.send(ob, announce, withdraw);
+    }
+  }
+
+  private plan(ob: Outbound, family: Family, prefix: PrefixKey, best: Path | undefined,
+    announce: Map<PathAttributes, PrefixKey[]>, withdraw: Record<Family, PrefixKey[]>): void {
+    const sent = ob.adjOut[family];
+    const verdict = best ? exportPath(best, ob.target, this.store) : undefined;
+    if (verdict?.advertise) {
+      if (sent.get(prefix) === verdict.attrs) return;
+      sent.set(prefix, verdict.attrs);
+      let list = announce.get(verdict.attrs);
+      if (!list) announce.set(verdict.attrs, (list = []));
+      list.push(prefix);
+    } else if (sent.delete(prefix)) {
+      withdraw[family].push(prefix);
+    }
+  }
+
+  private sendTable(ob: Outbound, refresh = false): void {
+    const announce = new Map<PathAttributes, PrefixKey[]>();
+    const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
+    for (const family of ob.families) {
+      if (refresh) ob.adjOut[family].clear();
+      for (const entry of this.o.rib.table(family).values()) this.plan(ob, family, entry.prefix, entry.best, announce, withdraw);
+    }
+    this.send(ob, announce, withdraw);
+    for (const family of ob.families) {
+      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
+      ob.peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
+    }
+  }
+
+  private send(ob: Outbound, announce: Map<PathAttributes, PrefixKey[]>, withdraw: Record<Family, PrefixKey[]>): void {
+    for (const family of FAMILIES) {
+      const w = withdraw[family];
+      if (w.length) {
+        const packed = packWithdrawals(batchOf(family, w), ob.ctx);
+        ob.peer.sendRaw(packed.bytes, packed.messages);
+      }
+    }
+    for (const [attrs, prefixes] of announce) {
+      const family = typeof prefixes[0] === 'number' ? 'ipv4-unicast' : 'ipv6-unicast';
+      let encoded = ob.encoded.get(attrs);
+      if (!encoded) {
+        encoded = encodeAttributesForPacking(wireAttributes(attrs, family, ob.ctx), ob.ctx);
+        ob.encoded.set(attrs, encoded);
+      }
+      const packed = family === 'ipv4-unicast'
+        ? packAnnouncements(batchOf(family, prefixes), encoded, ob.ctx)
+        : packAnnouncements(batchOf(family, prefixes), encoded, ob.ctx, { nextHop: mpNextHop(attrs) });
+      ob.peer.sendRaw(packed.bytes, packed.messages);
+    }
+  }
+}
+
+function batchOf(family: Family, prefixes: readonly PrefixKey[]): PrefixBatch {
+  const n = prefixes.length;
+  const lengths = new Uint8Array(n);
+  if (family === 'ipv4-unicast') {
+    const words = new Uint32Array(n);
+    prefixes.forEach((k, i) => {
+      words[i] = ipv4Address(k as number);
+      lengths[i] = prefixLength(k);
+    });
+    return { family: IPV4_UNICAST, count: n, words, lengths };
+  }
+  const words = new Uint32Array(n * 4);
+  prefixes.forEach((k, i) => {
+    const b = ipv6Bytes(k as string);
+    const dv = new DataView(b.buffer);
+    for (let w = 0; w < 4; w++) words[i * 4 + w] = dv.getUint32(w * 4);
+    lengths[i] = prefixLength(k);
+  });
+  return { family: IPV6_UNICAST, count: n, words, lengths };
+}

@@ -1,0 +1,73 @@
+/**
+ * Interning of path attribute sets: identical sets are one object, so the decision process, export and
+ * UPDATE packing can compare and group by identity. The caller supplies the key — for sets decoded from the
+ * wire, the attribute bytes themselves (cheap, and a hit skips building the object at all); for sets made by
+ * policy or export, `contentKey` of the set.
+ *
+ * Sets stay interned while referenced by a path; `release` is counted so a set no path uses can be dropped
+ * (a full-table churn must not grow the store without bound).
+ */
+import type { PathAttributes } from './types.js';
+
+interface Slot {
+  readonly attrs: PathAttributes;
+  refs: number;
+}
+
+export class AttributeStore {
+  private readonly byKey = new Map<string, Slot>();
+  private readonly keyOf = new WeakMap<PathAttributes, string>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The interned set for `key`, building it with `build` on a miss. Counts one reference. */
+  intern(key: string, build: () => PathAttributes): PathAttributes {
+    let slot = this.byKey.get(key);
+    if (!slot) {
+      const attrs = Object.freeze(build());
+      slot = { attrs, refs: 0 };
+      this.byKey.set(key, slot);
+      this.keyOf.set(attrs, key);
+    }
+    slot.refs++;
+    return slot.attrs;
+  }
+
+  /** Intern a set built in memory (policy, export) by its content. */
+  internContent(attrs: PathAttributes): PathAttributes {
+    return this.intern(contentKey(attrs), () => attrs);
+  }
+
+  /** One reference more to an interned set (a path now holds it). */
+  retain(attrs: PathAttributes): void {
+    const key = this.keyOf.get(attrs);
+    const slot = key === undefined ? undefined : this.byKey.get(key);
+    if (slot) slot.refs++;
+  }
+
+  /** One reference fewer; the set is forgotten when none remain. */
+  release(attrs: PathAttributes): void {
+    const key = this.keyOf.get(attrs);
+    if (key === undefined) return;
+    const slot = this.byKey.get(key);
+    if (!slot) return;
+    if (--slot.refs <= 0) this.byKey.delete(key);
+  }
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
+  return s;
+}
+
+/** A canonical text of a set's content: equal sets give equal keys. */
+export function contentKey(a: PathAttributes): string {
+  return JSON.stringify([
+    a.origin, a.asPath, a.nextHop, a.nextHopLinkLocal ?? null, a.med ?? null, a.localPref ?? null, a.atomicAggregate,
+    a.aggregator ?? null, a.communities, a.largeCommunities, a.extendedCommunities.map(hex), a.originatorId ?? null,
+    a.clusterList, a.otc ?? null, a.unknown.map((u) => [u.code, u.flags, hex(u.value)]),
+  ]);
+}

@@ -1,0 +1,86 @@
+/**
+ * Export rules: whether a best path goes to a peer, and with which attributes (RFC 4271 §5, §9.2; RFC 4456
+ * §8 route reflection; RFC 1997 well-known communities).
+ *
+ * - Never back to the peer it came from.
+ * - NO_ADVERTISE: to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED: not to eBGP peers (no confederations here).
+ * - iBGP-learned to iBGP: only when reflecting: from a client to everyone, from a non-client to clients only.
+ * - To eBGP: our AS prepended, next hop set to our address on that session, LOCAL_PREF removed, MED only for
+ *   our own routes (§5.1.4: a received MED is not passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed.
+ * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged, ours for local routes; when reflecting,
+ *   ORIGINATOR_ID set to the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
+ * The transformation is memoized per (attribute set, target): identical sets export to one interned set.
+ */
+import { prependAs } from './as-path.js';
+import type { AttributeStore } from './attribute-store.js';
+import type { Family, Path, PathAttributes } from './types.js';
+
+const NO_EXPORT = 0xffffff01;
+const NO_ADVERTISE = 0xffffff02;
+const NO_EXPORT_SUBCONFED = 0xffffff03;
+
+export interface ExportTarget {
+  readonly key: string;
+  readonly ibgp: boolean;
+  readonly rrClient: boolean;
+  readonly localAs: number;
+  readonly routerId: string;
+  readonly clusterId: string;
+  /** Our address on this session per family, for next-hop-self; undefined when we have none of that family. */
+  readonly nextHopSelf: Readonly<Partial<Record<Family, string>>>;
+  /** Memo of exported sets for this target (owned by the caller, one per target). */
+  readonly memo: Map<PathAttributes, PathAttributes>;
+}
+
+export type ExportVerdict =
+  | { readonly advertise: true; readonly attrs: PathAttributes }
+  | { readonly advertise: false; readonly reason: string };
+
+const NOT_TO_SOURCE: ExportVerdict = Object.freeze({ advertise: false, reason: 'learned from this peer' });
+const NO_ADV: ExportVerdict = Object.freeze({ advertise: false, reason: 'NO_ADVERTISE community' });
+const NO_EXP: ExportVerdict = Object.freeze({ advertise: false, reason: 'NO_EXPORT community on an eBGP session' });
+const IBGP_SPLIT: ExportVerdict = Object.freeze({ advertise: false, reason: 'iBGP-learned path to an iBGP peer without reflection' });
+const NO_NEXT_HOP: ExportVerdict = Object.freeze({ advertise: false, reason: 'no local address of this family for next-hop-self' });
+
+export function exportPath(path: Path, target: ExportTarget, store: AttributeStore): ExportVerdict {
+  const source = path.peer;
+  if (source?.key === target.key) return NOT_TO_SOURCE;
+  const comms = path.attrs.communities;
+  if (comms.length > 0) {
+    if (comms.includes(NO_ADVERTISE)) return NO_ADV;
+    if (!target.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))) return NO_EXP;
+  }
+  const reflecting = Boolean(source?.ibgp) && target.ibgp;
+  if (reflecting && !source!.rrClient && !target.rrClient) return IBGP_SPLIT;
+  const needsSelf = !target.ibgp || !source;
+  const self = target.nextHopSelf[path.family];
+  if (needsSelf && self === undefined) return NO_NEXT_HOP;
+  let out = target.memo.get(path.attrs);
+  if (!out) {
+    out = store.internContent(transform(path, target, reflecting, self));
+    target.memo.set(path.attrs, out);
+  }
+  return { advertise: true, attrs: out };
+}
+
+function transform(path: Path, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
+  const a = path.attrs;
+  const local = path.peer === undefined;
+  if (!t.ibgp) {
+    const { localPref: _lp, originatorId: _o, nextHopLinkLocal: _ll, med, ...rest } = a;
+    return {
+      ...rest,
+      asPath: prependAs(a.asPath, t.localAs),
+      nextHop: self!,
+      clusterList: [],
+      ...(local && med !== undefined ? { med } : {}),
+    };
+  }
+  const base: PathAttributes = { ...a, localPref: a.localPref ?? 100, ...(local ? { nextHop: self! } : {}) };
+  if (!reflecting) return base;
+  return {
+    ...base,
+    originatorId: a.originatorId ?? path.peer!.routerId,
+    clusterList: [t.clusterId, ...a.clusterList],
+  };
+}

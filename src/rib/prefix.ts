@@ -1,0 +1,66 @@
+/**
+ * Prefix keys (see types.ts): IPv4 as address * 64 + length (a number, so Maps hash it without allocating a
+ * string), IPv6 as "<32 hex digits>/<length>". Conversions to text are for display only.
+ */
+import type { Family, PrefixKey } from './types.js';
+
+export function ipv4Key(address: number, length: number): number {
+  return address * 64 + length;
+}
+
+export function ipv6Key(bytes: Uint8Array, offset: number, length: number): string {
+  let hex = '';
+  const n = (length + 7) >>> 3;
+  for (let i = 0; i < 16; i++) {
+    let b = i < n ? bytes[offset + i]! : 0;
+    if (i === n - 1 && length % 8 !== 0) b &= (0xff << (8 - (length % 8))) & 0xff;
+    hex += (b < 16 ? '0' : '') + b.toString(16);
+  }
+  return `${hex}/${length}`;
+}
+
+export function prefixLength(key: PrefixKey): number {
+  return typeof key === 'number' ? key % 64 : Number(key.slice(33));
+}
+
+/** IPv4 address of a key as an unsigned 32-bit number. */
+export function ipv4Address(key: number): number {
+  return Math.floor(key / 64);
+}
+
+/** The 16 address bytes of an IPv6 key. */
+export function ipv6Bytes(key: string): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = Number.parseInt(key.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function ipv6Text(bytes: Uint8Array): string {
+  // RFC 5952: lower case, leading zeros dropped, the longest run of zero groups (≥ 2) as "::".
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function formatPrefixKey(key: PrefixKey): string {
+  if (typeof key === 'number') {
+    const a = ipv4Address(key);
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${key % 64}`;
+  }
+  return `${ipv6Text(ipv6Bytes(key))}/${prefixLength(key)}`;
+}
+
+export function familyOfKey(key: PrefixKey): Family {
+  return typeof key === 'number' ? 'ipv4-unicast' : 'ipv6-unicast';
+}

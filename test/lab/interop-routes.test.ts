@@ -1,0 +1,131 @@
+// Routes through ternd between real daemons: BIRD and FRR announce, ternd passes on to every other peer
+// (eBGP: its AS prepended, next hop its own address on each link, for IPv4 and IPv6), a withdraw travels
+// too, and as a graceful-restart helper ternd keeps a killed FRR's routes (RFC 4724 §4.2).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLab, ensureBuilt, labAvailable, startBird, startFrr, startGobgp, startTernd, waitFor, notYet,
+  type BirdInstance, type FrrInstance, type GobgpInstance, type Lab, type TerndInstance,
+} from './harness/index.js';
+
+const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
+const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
+
+beforeAll(() => {
+  if (avail.ok) ensureBuilt();
+});
+
+async function explained<T>(lab: Lab, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error) err.message += `\n\n=== lab diagnostics ===\n${lab.diagnostics().slice(-15_000)}`;
+    throw err;
+  }
+}
+
+interface GobgpPath { nlri?: { prefix?: string }; attrs?: { type?: number; as_paths?: { asns?: number[]; numbers?: number[] }[]; nexthop?: string; mp_reach_nlri?: { next_hops?: string[] } }[] }
+
+function gobgpRoute(rib: unknown, prefix: string): { asPath: number[]; nextHop: string } | undefined {
+  const paths = (rib as Record<string, GobgpPath[]>)[prefix];
+  const attrs = paths?.[0]?.attrs ?? [];
+  const asPath = attrs.flatMap((a) => a.as_paths?.flatMap((s) => s.asns ?? s.numbers ?? []) ?? []);
+  const nextHop = attrs.find((a) => a.nexthop)?.nexthop ?? attrs.find((a) => a.mp_reach_nlri)?.mp_reach_nlri?.next_hops?.[0];
+  return paths ? { asPath, nextHop: nextHop ?? '' } : undefined;
+}
+
+interface FrrPath { path?: string; aspath?: { string?: string }; nexthops?: { ip?: string; scope?: string }[] }
+
+function frrRoute(rib: unknown, prefix: string): { asPath: string; nextHop: string } | undefined {
+  const paths = (rib as { routes?: Record<string, FrrPath[]> }).routes?.[prefix];
+  if (!paths?.length) return undefined;
+  const p = paths[0]!;
+  return { asPath: p.path ?? p.aspath?.string ?? '', nextHop: p.nexthops?.find((n) => n.scope !== 'link-local')?.ip ?? p.nexthops?.[0]?.ip ?? '' };
+}
+
+const TERN_CONFIG = `
+routerId: 10.77.0.1
+localAs: 65001
+holdTime: 9
+connectRetryTime: 1
+peers:
+  - { address: 10.77.1.2, remoteAs: 65002 }
+  - { address: fd77:2::2, remoteAs: 65003 }
+  - { address: 10.77.3.2, remoteAs: 65004 }
+`;
+
+describe.skipIf(!avail.ok)(title('routes through ternd'), () => {
+  const lab = createLab();
+  let tern!: TerndInstance;
+  let bird!: BirdInstance;
+  let frr!: FrrInstance;
+  let gobgp!: GobgpInstance;
+  afterAll(() => lab.destroy());
+
+  it('passes IPv4 and IPv6 routes between BIRD, FRR and GoBGP with its AS prepended and its own next hops', () => explained(lab, async () => {
+    const t = await lab.namespace('tern');
+    const b = await lab.namespace('bird');
+    const f = await lab.namespace('frr');
+    const g = await lab.namespace('gobgp');
+    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['10.77.1.1/24', 'fd77:1::1/64'] }, { ns: b, ifname: 'eth0', addrs: ['10.77.1.2/24', 'fd77:1::2/64'] });
+    await lab.connect({ ns: t, ifname: 'to-frr', addrs: ['10.77.2.1/24', 'fd77:2::1/64'] }, { ns: f, ifname: 'eth0', addrs: ['10.77.2.2/24', 'fd77:2::2/64'] });
+    await lab.connect({ ns: t, ifname: 'to-gobgp', addrs: ['10.77.3.1/24', 'fd77:3::1/64'] }, { ns: g, ifname: 'eth0', addrs: ['10.77.3.2/24', 'fd77:3::2/64'] });
+    tern = await startTernd(lab, t, TERN_CONFIG);
+    bird = await startBird(lab, b, {
+      routerId: '10.77.0.2', asn: 65002,
+      peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, ipv4: true, ipv6: true }],
+      staticRoutes: [{ prefix: '10.77.100.0/24' }, { prefix: 'fd77:100::/48' }],
+    });
+    frr = await startFrr(lab, f, {
+      routerId: '10.77.0.3', asn: 65003,
+      peers: [{ name: 'tern', address: 'fd77:2::1', asn: 65001, ipv4: true, ipv6: true, gracefulRestart: true }],
+      staticRoutes: [{ prefix: '10.77.200.0/24' }, { prefix: 'fd77:200::/48' }],
+    });
+    gobgp = await startGobgp(lab, g, { routerId: '10.77.0.4', asn: 65004, peers: [{ name: 'tern', address: '10.77.3.1', asn: 65001, ipv4: true, ipv6: true }] });
+
+    // GoBGP sees both announcers' routes through tern: path 65001 <origin AS>, next hop tern's on that link.
+    const v4 = await waitFor(async () => {
+      const rib = await gobgp.ribJson('ipv4');
+      const a = gobgpRoute(rib, '10.77.100.0/24');
+      const c = gobgpRoute(rib, '10.77.200.0/24');
+      return a && c ? { a, c } : notYet(rib);
+    }, { what: 'IPv4 routes of BIRD and FRR in GoBGP', timeoutMs: 30_000 });
+    expect(v4.a).toEqual({ asPath: [65001, 65002], nextHop: '10.77.3.1' });
+    expect(v4.c).toEqual({ asPath: [65001, 65003], nextHop: '10.77.3.1' });
+    const v6 = await waitFor(async () => {
+      const rib = await gobgp.ribJson('ipv6');
+      const a = gobgpRoute(rib, 'fd77:100::/48');
+      const c = gobgpRoute(rib, 'fd77:200::/48');
+      return a && c ? { a, c } : notYet(rib);
+    }, { what: 'IPv6 routes in GoBGP', timeoutMs: 30_000 });
+    expect(v6.a).toEqual({ asPath: [65001, 65002], nextHop: 'fd77:3::1' });
+    expect(v6.c.asPath).toEqual([65001, 65003]);
+
+    // FRR (IPv6 session) gets BIRD's routes, IPv4 with tern's IPv4 address on the FRR link.
+    const frrV4 = await waitFor(async () => frrRoute(await frr.routesJson('ipv4'), '10.77.100.0/24') ?? notYet('none'), { what: 'BIRD route in FRR', timeoutMs: 30_000 });
+    expect(frrV4).toEqual({ asPath: '65001 65002', nextHop: '10.77.2.1' });
+    const frrV6 = await waitFor(async () => frrRoute(await frr.routesJson('ipv6'), 'fd77:100::/48') ?? notYet('none'), { what: 'BIRD IPv6 route in FRR', timeoutMs: 30_000 });
+    expect(frrV6.asPath).toBe('65001 65002');
+
+    // BIRD gets FRR's routes.
+    await waitFor(async () => /10\.77\.200\.0\/24[\s\S]*?BGP\.as_path: 65001 65003/.test(await bird.birdc('show route 10.77.200.0/24 all')) || undefined,
+      { what: "FRR's route in BIRD with path 65001 65003", timeoutMs: 30_000 });
+    // No route goes back to where it came from.
+    expect(await bird.birdc('show route 10.77.100.0/24 all')).not.toMatch(/65001 65002/);
+  }), 120_000);
+
+  it('keeps a killed FRR routes as a graceful-restart helper', () => explained(lab, async () => {
+    await frr.kill9();
+    await tern.waitLog('rib.gr.stale', (e) => e.peer === 'fd77:2::2', 20_000);
+    // Still announced to GoBGP a few seconds later: the routes were kept, not withdrawn.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(gobgpRoute(await gobgp.ribJson('ipv4'), '10.77.200.0/24')).toBeDefined();
+  }), 60_000);
+
+  it('withdraws routes whose announcer shuts down', () => explained(lab, async () => {
+    await bird.stop();
+    await waitFor(async () => (gobgpRoute(await gobgp.ribJson('ipv4'), '10.77.100.0/24') ? notYet('still there') : true),
+      { what: "BIRD's route withdrawn from GoBGP", timeoutMs: 30_000 });
+    await waitFor(async () => (gobgpRoute(await gobgp.ribJson('ipv6'), 'fd77:100::/48') ? notYet('still there') : true),
+      { what: "BIRD's IPv6 route withdrawn from GoBGP", timeoutMs: 30_000 });
+  }), 60_000);
+});

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { AttributeStore } from '../../src/rib/attribute-store.js';
+import { exportPath, type ExportTarget } from '../../src/rib/export.js';
+import { LocRib } from '../../src/rib/loc-rib.js';
+import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
+import { DEFAULT_DECISION, type Path, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
+
+const store = new AttributeStore();
+
+function attrs(over: Partial<PathAttributes> = {}): PathAttributes {
+  return store.internContent({
+    origin: 0, asPath: [{ type: 'sequence', asns: [65002] }], nextHop: '192.0.2.2', atomicAggregate: false,
+    communities: [], largeCommunities: [], extendedCommunities: [], clusterList: [], unknown: [], ...over,
+  });
+}
+
+function peer(key: string, asn: number, over: Partial<PeerRef> = {}): PeerRef {
+  return { key, address: key, addressKey: key, asn, localAs: 65001, routerId: key, ibgp: asn === 65001, rrClient: false, ...over };
+}
+
+const P = ipv4Key(((10 << 24) | (1 << 16)) >>> 0, 24);
+
+function path(p: PeerRef | undefined, a: PathAttributes, over: Partial<Path> = {}): Path {
+  return { family: 'ipv4-unicast', prefix: P, pathId: 0, attrs: a, source: p ? 'bgp' : 'static', peer: p, stale: false, receivedAt: 0, ...over };
+}
+
+function rib(): LocRib {
+  return new LocRib({ decision: DEFAULT_DECISION, localAs: 65001, routerId: '10.0.0.1', clusterId: '10.0.0.1' });
+}
+
+describe('prefix keys', () => {
+  it('round-trip IPv4 and IPv6 prefixes to text', () => {
+    expect(formatPrefixKey(P)).toBe('10.1.0.0/24');
+    expect(formatPrefixKey(ipv4Key(0xffffff00, 32))).toBe('255.255.255.0/32');
+    const b = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0xff]);
+    expect(formatPrefixKey(ipv6Key(b, 0, 48))).toBe('2001:db8:1::/48');
+    expect(ipv6Key(b, 0, 52)).toBe(ipv6Key(Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0xf0]), 0, 52));
+  });
+});
+
+describe('LocRib', () => {
+  it('selects the best path, reports the change, and falls back on withdraw', () => {
+    const r = rib();
+    const a = peer('192.0.2.2', 65002);
+    const b = peer('192.0.2.3', 65003);
+    r.announce(path(a, attrs({ asPath: [{ type: 'sequence', asns: [65002, 65010] }] })));
+    expect(r.takeChanges().map((c) => c.best?.peer?.key)).toEqual(['192.0.2.2']);
+    r.announce(path(b, attrs({ asPath: [{ type: 'sequence', asns: [65003] }], nextHop: '192.0.2.3' })));
+    expect(r.takeChanges().map((c) => c.best?.peer?.key)).toEqual(['192.0.2.3']);
+    expect(r.get('ipv4-unicast', P)!.paths).toHaveLength(2);
+    r.withdraw('ipv4-unicast', P, '192.0.2.3', 0);
+    expect(r.takeChanges().map((c) => c.best?.peer?.key)).toEqual(['192.0.2.2']);
+    r.withdraw('ipv4-unicast', P, '192.0.2.2', 0);
+    const last = r.takeChanges();
+    expect(last).toHaveLength(1);
+    expect(last[0]!.best).toBeUndefined();
+    expect(r.size('ipv4-unicast')).toBe(0);
+  });
+
+  it('replaces a path re-announced by the same peer and reports nothing when the best is unchanged', () => {
+    const r = rib();
+    const a = peer('192.0.2.2', 65002);
+    const first = path(a, attrs());
+    r.announce(first);
+    r.takeChanges();
+    const again = path(a, attrs({ med: 5 }));
+    expect(r.announce(again)).toBe(first);
+    expect(r.get('ipv4-unicast', P)!.paths).toEqual([again]);
+    expect(r.takeChanges()).toHaveLength(1);
+    r.announce(path(peer('192.0.2.9', 65009), attrs({ asPath: [{ type: 'sequence', asns: [65009, 1, 2] }] })));
+    expect(r.takeChanges()).toEqual([]);
+  });
+
+  it('never selects a path with our own AS in it (RFC 4271 §9.1.2) but keeps it for explanations', () => {
+    const r = rib();
+    const looped = path(peer('192.0.2.2', 65002), attrs({ asPath: [{ type: 'sequence', asns: [65002, 65001] }] }));
+    r.announce(looped);
+    expect(r.get('ipv4-unicast', P)!.best).toBeUndefined();
+    expect(r.ineligibleReason(looped)).toBe('as-loop');
+  });
+
+  it('keeps a restarting peer\'s paths as stale and sweeps the ones not re-announced (RFC 4724 §4.2)', () => {
+    const r = rib();
+    const a = peer('192.0.2.2', 65002);
+    const Q = ipv4Key((10 << 24) >>> 0, 16);
+    r.announce(path(a, attrs()));
+    r.announce(path(a, attrs(), { prefix: Q }));
+    r.takeChanges();
+    r.dropPeer(a.key, ['ipv4-unicast'], true);
+    expect(r.get('ipv4-unicast', P)!.best?.stale).toBe(true);
+    r.announce(path(a, attrs()));
+    expect(r.sweepStale(a.key, 'ipv4-unicast').map((p) => p.prefix)).toEqual([Q]);
+    expect(r.get('ipv4-unicast', P)!.best?.stale).toBe(false);
+    expect(r.get('ipv4-unicast', Q)).toBeUndefined();
+  });
+});
+
+describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
+  function target(key: string, ibgp: boolean, rrClient = false): ExportTarget {
+    return { key, ibgp, rrClient, localAs: 65001, routerId: '10.0.0.1', clusterId: '10.0.0.1', nextHopSelf: { 'ipv4-unicast': '198.51.100.1' }, memo: new Map() };
+  }
+  const ebgpSrc = peer('192.0.2.2', 65002);
+  const client = peer('10.0.0.5', 65001, { rrClient: true, routerId: '10.0.0.5' });
+  const nonClient = peer('10.0.0.6', 65001, { routerId: '10.0.0.6' });
+
+  it.each([
+    ['eBGP-learned', ebgpSrc, 'client', true],
+    ['eBGP-learned', ebgpSrc, 'non-client', true],
+    ['client-learned', client, 'client', true],
+    ['client-learned', client, 'non-client', true],
+    ['client-learned', client, 'eBGP', true],
+    ['non-client-learned', nonClient, 'client', true],
+    ['non-client-learned', nonClient, 'non-client', false],
+    ['non-client-learned', nonClient, 'eBGP', true],
+    ['local', undefined, 'non-client', true],
+  ] as const)('%s path to a %s peer: advertised=%s', (_what, src, to, expected) => {
+    const t = to === 'eBGP' ? target('203.0.113.1', false) : target(to === 'client' ? '10.0.0.7' : '10.0.0.8', true, to === 'client');
+    expect(exportPath(path(src, attrs()), t, store).advertise).toBe(expected);
+  });
+
+  it('does not send a path back to its peer, honours NO_ADVERTISE and NO_EXPORT', () => {
+    expect(exportPath(path(ebgpSrc, attrs()), target('192.0.2.2', false), store)).toMatchObject({ advertise: false, reason: 'learned from this peer' });
+    expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff02] })), target('10.0.0.7', true), store).advertise).toBe(false);
+    expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff01] })), target('203.0.113.1', false), store).advertise).toBe(false);
+    expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff01] })), target('10.0.0.7', true), store).advertise).toBe(true);
+  });
+
+  it('rewrites for eBGP: AS prepended, next hop self, no LOCAL_PREF, received MED dropped, own MED kept', () => {
+    const v = exportPath(path(nonClient, attrs({ localPref: 200, med: 7, originatorId: '10.0.0.9', clusterList: ['10.0.0.2'] })), target('203.0.113.1', false), store);
+    expect(v.advertise && v.attrs).toMatchObject({ asPath: [{ type: 'sequence', asns: [65001, 65002] }], nextHop: '198.51.100.1', clusterList: [] });
+    expect(v.advertise && v.attrs.localPref).toBeUndefined();
+    expect(v.advertise && v.attrs.med).toBeUndefined();
+    expect(v.advertise && v.attrs.originatorId).toBeUndefined();
+    const own = exportPath(path(undefined, attrs({ med: 7, asPath: [] })), target('203.0.113.1', false), store);
+    expect(own.advertise && own.attrs).toMatchObject({ med: 7, asPath: [{ type: 'sequence', asns: [65001] }] });
+  });
+
+  it('reflects with ORIGINATOR_ID and our cluster id prepended, and interns identical results', () => {
+    const t = target('10.0.0.7', true, true);
+    const v = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] })), t, store);
+    expect(v.advertise && v.attrs).toMatchObject({ originatorId: '10.0.0.5', clusterList: ['10.0.0.1', '10.0.0.99'], localPref: 100, nextHop: '192.0.2.2' });
+    const again = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] }), { prefix: ipv4Key(0, 8) }), t, store);
+    expect(again.advertise && v.advertise && again.attrs === v.attrs).toBe(true);
+  });
+});
