@@ -15,6 +15,7 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { AttributeStore } from '../rib/attribute-store.js';
+import { addressSortKey } from '../rib/decision.js';
 import { exportPath, type ExportTarget } from '../rib/export.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
@@ -72,7 +73,7 @@ export class RouteExchange implements PeerListener {
   established(peer: Peer, n: Negotiated): void {
     const localAs = peer.settings.fsm.offer.asn;
     const ref: PeerRef = {
-      key: peer.settings.key, address: peer.settings.address, addressKey: peer.settings.address, asn: n.peerAs, localAs,
+      key: peer.settings.key, address: peer.settings.address, addressKey: addressSortKey(peer.settings.address), asn: n.peerAs, localAs,
       routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
     };
     this.refs.set(peer, ref);

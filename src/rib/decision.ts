@@ -50,7 +50,9 @@
  * `no bgp deterministic-med`, depends on the order in which routes arrived). The ECMP set is likewise what the
  * elimination keeps through step 6, not merely what ties with the best path pairwise.
  *
- * Pure: no clock, no I/O. `comparePaths` allocates nothing; it returns one of a fixed set of frozen results.
+ * Pure: no clock, no I/O. The only state is a WeakMap of keys derived once per (immutable) PeerRef: its router
+ * id as a number and its address sort key. `comparePaths` allocates nothing beyond that cache; it returns one
+ * of a fixed set of frozen results.
  */
 import { asPathLength, containsAs, neighbourAs } from './as-path.js';
 import type { DecisionOptions, DecisionStep, Path, PeerRef } from './types.js';
@@ -107,8 +109,8 @@ const B_WINS: readonly Comparison[] = Object.freeze(DECISION_STEPS.map((step) =>
 
 /**
  * Which of two eligible paths is better and at which step they differ. A full tie (possible only for two
- * announcements of the same source) goes to `a`, reported as 'path-id'. Never allocates: the result is one
- * of 20 shared frozen objects.
+ * announcements of the same source) goes to `a`, reported as 'path-id'. Allocates nothing (but a cache entry
+ * the first time it meets a PeerRef): the result is one of 22 shared frozen objects.
  */
 export function comparePaths(a: Path, b: Path, opts: DecisionOptions): Comparison {
   const r = rank(a, b, opts);
@@ -183,9 +185,9 @@ function kind(p: Path): number {
 }
 
 function routerIdOf(p: Path): number {
-  const id = p.attrs.originatorId ?? p.peer?.routerId;
+  if (p.attrs.originatorId !== undefined) return ipv4Number(p.attrs.originatorId);
   // Only a local route has neither; step 5 has already separated local routes from the others.
-  return id === undefined ? 0 : ipv4Number(id);
+  return p.peer === undefined ? 0 : peerKeys(p.peer).routerId;
 }
 
 /** A dotted quad as an unsigned 32-bit number, without allocating; INVALID_ID when it is not one. */
@@ -214,22 +216,31 @@ function ipv4Number(s: string): number {
 
 // ---- peer addresses -------------------------------------------------------------------------------------
 
-const sortKeys = new WeakMap<PeerRef, string>();
+/** Per PeerRef (immutable), computed once: its router id as a number and its address sort key. */
+interface PeerKeys {
+  readonly routerId: number;
+  readonly address: string;
+}
 
-function peerSortKey(peer: PeerRef | undefined): string {
-  if (peer === undefined) return '';
-  let k = sortKeys.get(peer);
+const peerKeyCache = new WeakMap<PeerRef, PeerKeys>();
+
+function peerKeys(peer: PeerRef): PeerKeys {
+  let k = peerKeyCache.get(peer);
   if (k === undefined) {
-    k = addressSortKey(peer.address);
-    sortKeys.set(peer, k);
+    k = { routerId: ipv4Number(peer.routerId), address: addressSortKey(peer.address) };
+    peerKeyCache.set(peer, k);
   }
   return k;
+}
+
+function peerSortKey(peer: PeerRef | undefined): string {
+  return peer === undefined ? '' : peerKeys(peer).address;
 }
 
 /**
  * A string whose plain (code unit) order is the numeric order of addresses, IPv4 before IPv6: "4" and 8 hex
  * digits for IPv4, "6" and 32 hex digits for IPv6 (a zone, "%eth0", is ignored), "~" and the text for
- * anything unparseable (after every address). Step 9 computes it from `PeerRef.address` (cached per PeerRef)
+ * anything unparseable (after every address). Step 9 computes it from `PeerRef.address` (once per PeerRef)
  * rather than trusting `PeerRef.addressKey`; a producer of PeerRefs can use it to fill `addressKey`.
  */
 export function addressSortKey(address: string): string {
