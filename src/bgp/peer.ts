@@ -36,6 +36,8 @@ export interface PeerSettings {
   readonly dynamic: boolean;
   /** A route-reflector client of ours (RFC 4456). */
   readonly routeReflectorClient?: boolean;
+  /** Prefix limit per family (RFC 4486 Cease/1); restartAfter 0 keeps the session down until a manual start. */
+  readonly maxPrefix?: { readonly limit: number; readonly restartAfter: number };
 }
 
 /** What a peer reports to the rest of the daemon (the RIB side). */

@@ -43,7 +43,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   const listener: PeerListener = {
     established: (peer, n) => exchange.established(peer, n),
     update: (peer, u, outcome) => exchange.update(peer, u, outcome),
-    routeRefresh: (peer) => exchange.routeRefresh(peer),
+    routeRefresh: (peer, m) => exchange.routeRefresh(peer, m),
     down: (peer, reason, n) => exchange.down(peer, reason, n),
     stateChanged(peer, _from, to) {
       // A dynamic neighbour exists only while it has a session: forget it once it is back in Idle.

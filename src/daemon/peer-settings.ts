@@ -53,5 +53,6 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     maxQueuedBytes: MAX_QUEUED_BYTES,
     dynamic: options.dynamic,
     routeReflectorClient: peer.routeReflectorClient,
+    ...(peer.maxPrefix ? { maxPrefix: peer.maxPrefix } : {}),
   };
 }

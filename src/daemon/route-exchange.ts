@@ -27,7 +27,7 @@ import { mpNextHop, ribAttributes, wireAttributes } from './rib-attributes.js';
 import {
   encodeAttributesForPacking, endOfRib, endOfRibMessage, findAttribute, forEachIPv4, forEachPrefix,
   IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals, type CodecContext, type NlriList, type PrefixBatch,
-  type UpdateMessage,
+  type RouteRefreshMessage, type UpdateMessage,
 } from '../bgp/wire/index.js';
 
 const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -64,6 +64,8 @@ export class RouteExchange implements PeerListener {
   private readonly out = new Map<Peer, Outbound>();
   private readonly refs = new Map<Peer, PeerRef>();
   private readonly staleTimers = new Map<Peer, TimerHandle>();
+  /** Prefixes accepted from each peer per family, for the max-prefix limit. */
+  private readonly received = new Map<Peer, Record<Family, number>>();
   private flushScheduled = false;
 
   constructor(private readonly o: RouteExchangeOptions) {}
@@ -77,6 +79,7 @@ export class RouteExchange implements PeerListener {
       routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
     };
     this.refs.set(peer, ref);
+    this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
     const target: ExportTarget = {
       key: ref.key, ibgp: ref.ibgp, rrClient: ref.rrClient, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId,
@@ -88,6 +91,10 @@ export class RouteExchange implements PeerListener {
     };
     this.out.set(peer, ob);
     this.sendTable(ob);
+    for (const family of ob.families) {
+      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
+      peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
+    }
   }
 
   update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
@@ -99,8 +106,10 @@ export class RouteExchange implements PeerListener {
     const now = this.o.clock.now();
     const reach = findAttribute(u, 'mp-reach');
     const unreach = findAttribute(u, 'mp-unreach');
-    this.withdrawList(ref, u.withdrawn);
-    if (unreach) this.withdrawList(ref, unreach.withdrawn);
+    const counts = this.received.get(peer);
+    this.withdrawList(ref, u.withdrawn, counts);
+    if (unreach) this.withdrawList(ref, unreach.withdrawn, counts);
+    const count = this.received.get(peer)!;
     const announced: NlriList[] = [];
     if (u.nlri.count > 0) announced.push(u.nlri);
     if (reach?.nlri.family) announced.push(reach.nlri);
@@ -108,7 +117,7 @@ export class RouteExchange implements PeerListener {
       const family = ribFamilies([list.family!.name])[0];
       if (!family) continue;
       if (outcome.action === 'treat-as-withdraw') {
-        this.withdrawList(ref, list);
+        this.withdrawList(ref, list, counts);
         continue;
       }
       const attrs = ribAttributes(u, family, ctx, this.store);
@@ -117,12 +126,14 @@ export class RouteExchange implements PeerListener {
         this.store.retain(attrs);
         const old = rib.announce({ family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now });
         if (old) this.store.release(old.attrs);
+        else count[family]++;
       };
       if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => each(ipv4Key(addr, len), pathId));
       else forEachPrefix(list, (bytes, off, len, pathId) => each(ipv6Key(bytes, off, len), pathId));
       // ribAttributes' own lookup counted one reference; the paths now hold theirs.
       this.store.release(attrs);
     }
+    this.checkLimit(peer, count);
     const eor = outcome.action === 'none' ? endOfRib(u) : undefined;
     if (eor) {
       const family: Family | undefined = eor.safi !== 1 ? undefined : eor.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
@@ -133,26 +144,74 @@ export class RouteExchange implements PeerListener {
     this.scheduleFlush();
   }
 
-  private withdrawList(ref: PeerRef, list: NlriList): void {
+  /**
+   * RFC 4486 §4: past the configured limit the session ends with Cease / Maximum Number of Prefixes Reached,
+   * data AFI (2), SAFI (1), limit (4); it comes back after `restartAfter` seconds, or stays down when 0.
+   */
+  private checkLimit(peer: Peer, count: Record<Family, number>): void {
+    const max = peer.settings.maxPrefix;
+    if (!max) return;
+    for (const family of FAMILIES) {
+      if (count[family] <= max.limit) continue;
+      const data = new Uint8Array(7);
+      const dv = new DataView(data.buffer);
+      dv.setUint16(0, family === 'ipv4-unicast' ? 1 : 2);
+      data[2] = 1;
+      dv.setUint32(3, max.limit);
+      this.o.logger.log('warn', 'bgp.max-prefix', { peer: peer.settings.key, family, limit: max.limit, received: count[family] });
+      peer.automaticStop(
+        { code: 'max-prefix', detail: `${count[family]} ${family} prefixes exceed the limit of ${max.limit}` },
+        { type: 'NOTIFICATION', code: 6, subcode: 1, data },
+      );
+      peer.stop();
+      if (max.restartAfter > 0) this.o.clock.setTimeout(() => peer.start(), max.restartAfter * 1000);
+      return;
+    }
+  }
+
+  private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
     if (!family) return;
     const rib = this.o.rib;
     const drop = (prefix: PrefixKey, pathId: number) => {
       const old = rib.withdraw(family, prefix, ref.key, pathId);
-      if (old) this.store.release(old.attrs);
+      if (old) {
+        this.store.release(old.attrs);
+        if (count) count[family]--;
+      }
     };
     if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => drop(ipv4Key(addr, len), pathId));
     else forEachPrefix(list, (bytes, off, len, pathId) => drop(ipv6Key(bytes, off, len), pathId));
   }
 
-  routeRefresh(peer: Peer): void {
-    // RFC 2918: re-advertise our Adj-RIB-Out to the peer that asked.
+  /**
+   * A ROUTE-REFRESH from the peer. A request (RFC 2918) re-sends our table for that family, framed by BoRR and
+   * EoRR when enhanced route refresh is negotiated (RFC 7313 §4). The peer's own BoRR marks its routes of the
+   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4.2).
+   */
+  routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
+    const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
+    const ref = this.refs.get(peer);
     const ob = this.out.get(peer);
-    if (ob) this.sendTable(ob, true);
+    if (!family || !ref || !ob || !ob.families.includes(family)) return;
+    this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype: ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype });
+    if (m.subtype === 0) {
+      const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
+      const frame = (subtype: number) => peer.send({ type: 'ROUTE-REFRESH', afi: m.afi, safi: m.safi, subtype, orf: new Uint8Array(0) });
+      if (enhanced) frame(1);
+      this.sendTable(ob, [family]);
+      if (enhanced) frame(2);
+    } else if (m.subtype === 1) {
+      this.o.rib.dropPeer(ref.key, [family], true);
+    } else if (m.subtype === 2) {
+      for (const p of this.o.rib.sweepStale(ref.key, family)) this.store.release(p.attrs);
+      this.scheduleFlush();
+    }
   }
 
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
     this.out.delete(peer);
+    this.received.delete(peer);
     const ref = this.refs.get(peer);
     this.refs.delete(peer);
     if (!ref) return;
@@ -216,18 +275,15 @@ export class RouteExchange implements PeerListener {
     }
   }
 
-  private sendTable(ob: Outbound, refresh = false): void {
+  /** Send our whole table of these families (everything, as if nothing had been sent before). */
+  private sendTable(ob: Outbound, families: readonly Family[] = ob.families): void {
     const announce = new Map<PathAttributes, PrefixKey[]>();
     const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
-    for (const family of ob.families) {
-      if (refresh) ob.adjOut[family].clear();
+    for (const family of families) {
+      ob.adjOut[family].clear();
       for (const entry of this.o.rib.table(family).values()) this.plan(ob, family, entry.prefix, entry.best, announce, withdraw);
     }
     this.send(ob, announce, withdraw);
-    for (const family of ob.families) {
-      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
-      ob.peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
-    }
   }
 
   private send(ob: Outbound, announce: Map<PathAttributes, PrefixKey[]>, withdraw: Record<Family, PrefixKey[]>): void {

@@ -129,3 +129,47 @@ describe.skipIf(!avail.ok)(title('routes through ternd'), () => {
       { what: "BIRD's IPv6 route withdrawn from GoBGP", timeoutMs: 30_000 });
   }), 60_000);
 });
+
+describe.skipIf(!avail.ok)(title('prefix limits and route refresh with BIRD'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('answers a route refresh, and ends a session over its prefix limit with Cease/1 (RFC 4486)', () => explained(lab, async () => {
+    const t = await lab.namespace('tern');
+    const b = await lab.namespace('bird');
+    const g = await lab.namespace('gobgp');
+    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['10.77.1.1/24'] }, { ns: b, ifname: 'eth0', addrs: ['10.77.1.2/24'] });
+    await lab.connect({ ns: t, ifname: 'to-gobgp', addrs: ['10.77.3.1/24'] }, { ns: g, ifname: 'eth0', addrs: ['10.77.3.2/24'] });
+    const tern = await startTernd(lab, t, `
+routerId: 10.77.0.1
+localAs: 65001
+connectRetryTime: 1
+families: [ipv4-unicast]
+peers:
+  - { address: 10.77.1.2, remoteAs: 65002 }
+  - { address: 10.77.3.2, remoteAs: 65004, maxPrefix: { limit: 2, restartAfter: 0 } }
+`);
+    const bird = await startBird(lab, b, { routerId: '10.77.0.2', asn: 65002, peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001 }] });
+    const gobgp = await startGobgp(lab, g, { routerId: '10.77.0.4', asn: 65004, peers: [{ name: 'tern', address: '10.77.3.1', asn: 65001 }] });
+    await gobgp.waitEstablished('10.77.3.1', 30_000);
+    for (const p of ['10.77.50.0/24', '10.77.51.0/24']) await gobgp.gobgp(['global', 'rib', 'add', '-a', 'ipv4', p]);
+    await waitFor(async () => (await bird.birdc('show route count')).match(/(\d+) of \d+ routes/)?.[1] === '2' || undefined, { what: 'BIRD holding 2 routes', timeoutMs: 20_000 });
+
+    // BIRD asks for our routes again (`reload in`): ternd answers, and BIRD keeps them.
+    await bird.birdc('reload in tern');
+    await tern.waitLog('bgp.route-refresh', (e) => e.peer === '10.77.1.2' && e.subtype === 'request');
+    expect((await bird.birdc('show route count')).match(/(\d+) of \d+ routes/)?.[1]).toBe('2');
+
+    // A third prefix from GoBGP crosses its limit of 2: Cease/1 with AFI 1, SAFI 1, limit 2; it stays down.
+    await gobgp.gobgp(['global', 'rib', 'add', '-a', 'ipv4', '10.77.52.0/24']);
+    const down = await tern.waitLog('bgp.fsm.transition', (e) => e.peer === '10.77.3.2' && e.reason === 'max-prefix');
+    expect(down.to).toBe('Idle');
+    const neighbour = await waitFor(async () => {
+      const n = (await gobgp.neighborsJson()) as { state: { session_state: number; messages?: { received?: { notification?: number } } } }[];
+      return n[0] && n[0].state.session_state !== 6 ? n[0] : notYet(n[0]?.state.session_state);
+    }, { what: 'GoBGP session down', timeoutMs: 20_000 });
+    expect(neighbour.state.messages?.received?.notification).toBe(1);
+    // Its routes are withdrawn from BIRD.
+    await waitFor(async () => (await bird.birdc('show route count')).match(/(\d+) of \d+ routes/)?.[1] === '0' || undefined, { what: 'BIRD holding none', timeoutMs: 20_000 });
+  }), 90_000);
+});
