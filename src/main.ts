@@ -8,6 +8,7 @@ import { systemClock } from './common/clock.js';
 import { jsonLogger, type LogLevel } from './common/logger.js';
 import { formatConfigError, loadConfigFile } from './config/load.js';
 import { startDaemon } from './daemon/daemon.js';
+import { takeRestartMarker } from './daemon/restart-marker.js';
 import { TERN_VERSION } from './version.js';
 
 interface Options {
@@ -15,6 +16,7 @@ interface Options {
   logLevel: LogLevel;
   checkConfig?: boolean;
   restarting?: boolean;
+  stateDir: string;
 }
 
 async function run(options: Options): Promise<number> {
@@ -28,13 +30,23 @@ async function run(options: Options): Promise<number> {
     return 0;
   }
   const logger = jsonLogger((line) => process.stderr.write(line), options.logLevel);
-  logger.log('info', 'ternd.start', { version: TERN_VERSION, config: options.config, pid: process.pid });
-  const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting: Boolean(options.restarting) });
+  const marker = takeRestartMarker(options.stateDir, systemClock.now());
+  const grEnabled = loaded.config.gracefulRestart.enabled;
+  const restarting = grEnabled && (Boolean(options.restarting) || marker.restarting);
+  logger.log('info', 'ternd.start', { version: TERN_VERSION, config: options.config, pid: process.pid, restarting, ...(marker.previous ? { previousPid: marker.previous.pid } : {}) });
+  const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting });
   await new Promise<void>((resolve) => {
-    const graceful = loaded.config.gracefulRestart.enabled;
-    // SIGTERM with graceful restart: drop TCP without NOTIFICATION so peers keep our routes (RFC 4724 §4).
-    process.once('SIGTERM', () => void daemon.stop({ graceful }).then(resolve));
-    process.once('SIGINT', () => void daemon.stop({ graceful: false }).then(resolve));
+    // SIGTERM with graceful restart: drop TCP without NOTIFICATION so peers keep our routes (RFC 4724 §4),
+    // and keep the marker so the next start announces the restart. SIGINT (or SIGTERM without GR) stops
+    // for good: Cease to every peer, marker removed.
+    process.once('SIGTERM', () => void daemon.stop({ graceful: grEnabled }).then(() => {
+      if (!grEnabled) marker.clear();
+      resolve();
+    }));
+    process.once('SIGINT', () => void daemon.stop({ graceful: false }).then(() => {
+      marker.clear();
+      resolve();
+    }));
   });
   logger.log('info', 'ternd.stop', {});
   return 0;
@@ -46,7 +58,8 @@ const program = new Command('ternd')
   .requiredOption('-c, --config <file>', 'YAML configuration file')
   .option('--log-level <level>', 'debug | info | warn | error', 'info')
   .option('--check-config', 'validate the configuration and exit')
-  .option('--restarting', 'advertise the graceful-restart R bit (set by the service manager after a restart)')
+  .option('--restarting', 'advertise the graceful-restart R bit even without a restart marker')
+  .option('--state-dir <dir>', 'where ternd keeps its restart marker', '/var/lib/tern')
   .action(async (options: Options) => {
     process.exitCode = await run(options);
   });

@@ -345,6 +345,27 @@ const gracefulRestartSchema = z.strictObject(
   mapping('graceful restart settings'),
 );
 
+const communitySchema = z.string({ error: expected('a community such as 65000:100') }).transform((v, ctx) => {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(v);
+  const hi = m ? Number(m[1]) : -1;
+  const lo = m ? Number(m[2]) : -1;
+  if (!m || hi > 65535 || lo > 65535) {
+    ctx.issues.push({ code: 'custom', message: `expected a community ASN:VALUE with both parts 0..65535, got ${describeValue(v)}`, input: v });
+    return z.NEVER;
+  }
+  return v;
+});
+
+/** A route this node originates (BIRD's `protocol static`): announced with next hop self unless given. */
+export const staticRouteSchema = z.strictObject(
+  {
+    prefix: prefixSchema,
+    nextHop: ipAddressSchema.optional(),
+    communities: z.array(communitySchema).default(() => []),
+  },
+  mapping('static route settings'),
+);
+
 /** The document as written, with the global defaults applied but peers not yet resolved. */
 export const configObjectSchema = z.strictObject(
   {
@@ -359,6 +380,7 @@ export const configObjectSchema = z.strictObject(
     hostname: hostnameSchema.optional(),
     peers: z.array(peerSchema, { error: expected('a list of peers') }).default(() => []),
     listenRanges: z.array(listenRangeSchema, { error: expected('a list of listen ranges') }).default(() => []),
+    staticRoutes: z.array(staticRouteSchema, { error: expected('a list of static routes') }).default(() => []),
   },
   mapping('tern settings'),
 );
@@ -374,6 +396,7 @@ export type AddPathConfig = z.output<typeof addPathSchema>;
 export type MaxPrefixConfig = Required<z.output<typeof maxPrefixSchema>>;
 export type ListenConfig = z.output<typeof listenSchema>;
 export type GracefulRestartConfig = z.output<typeof gracefulRestartSchema>;
+export type StaticRouteConfig = z.output<typeof staticRouteSchema>;
 /** A listen range; `peer` is its template as written (merge it with `resolvePeer`). */
 export type ListenRangeConfig = z.output<typeof listenRangeSchema>;
 type RawConfig = z.output<typeof configObjectSchema>;

@@ -13,6 +13,7 @@ import { resolvePeer, type TernConfig } from '../config/schema.js';
 import { LocRib } from '../rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../rib/types.js';
 import { peerSettings } from './peer-settings.js';
+import { originateStatic } from './static-routes.js';
 
 export interface Daemon {
   readonly speaker: BgpSpeaker;
@@ -38,6 +39,8 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
     isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
   });
+  originateStatic(config.staticRoutes, rib, exchange.store, deps.clock.now());
+  rib.takeChanges(); // new sessions get the table in full; nothing to flush yet
   // The listener needs the speaker and the speaker needs the listener: tie the knot through a holder.
   const holder: { speaker?: BgpSpeaker } = {};
   const listener: PeerListener = {

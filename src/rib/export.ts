@@ -42,6 +42,11 @@ const NO_EXP: ExportVerdict = Object.freeze({ advertise: false, reason: 'NO_EXPO
 const IBGP_SPLIT: ExportVerdict = Object.freeze({ advertise: false, reason: 'iBGP-learned path to an iBGP peer without reflection' });
 const NO_NEXT_HOP: ExportVerdict = Object.freeze({ advertise: false, reason: 'no local address of this family for next-hop-self' });
 
+/** A local route without a configured next hop carries 0.0.0.0 / :: until export puts ours in. */
+function isUnspecified(nextHop: string): boolean {
+  return nextHop === '0.0.0.0' || nextHop === '::';
+}
+
 export function exportPath(path: Path, target: ExportTarget, store: AttributeStore): ExportVerdict {
   const source = path.peer;
   if (source?.key === target.key) return NOT_TO_SOURCE;
@@ -52,7 +57,7 @@ export function exportPath(path: Path, target: ExportTarget, store: AttributeSto
   }
   const reflecting = Boolean(source?.ibgp) && target.ibgp;
   if (reflecting && !source!.rrClient && !target.rrClient) return IBGP_SPLIT;
-  const needsSelf = !target.ibgp || !source;
+  const needsSelf = !target.ibgp || (!source && isUnspecified(path.attrs.nextHop));
   const self = target.nextHopSelf[path.family];
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
   let out = target.memo.get(path.attrs);
@@ -76,7 +81,7 @@ function transform(path: Path, t: ExportTarget, reflecting: boolean, self: strin
       ...(local && med !== undefined ? { med } : {}),
     };
   }
-  const base: PathAttributes = { ...a, localPref: a.localPref ?? 100, ...(local ? { nextHop: self! } : {}) };
+  const base: PathAttributes = { ...a, localPref: a.localPref ?? 100, ...(local && isUnspecified(a.nextHop) ? { nextHop: self! } : {}) };
   if (!reflecting) return base;
   return {
     ...base,

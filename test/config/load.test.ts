@@ -100,6 +100,7 @@ describe('defaults', () => {
         },
       ],
       listenRanges: [],
+      staticRoutes: [],
     });
     expect(c.keepaliveTime).toBeUndefined();
     expect(c.hostname).toBeUndefined();
@@ -619,5 +620,21 @@ describe('diffConfig', () => {
     const a = HEAD + lines('listenRanges:', '  - { prefix: 10.0.0.0/8, remoteAs: 65001 }');
     const b = HEAD + lines('hostname: rr1', 'listenRanges:', '  - { prefix: 10.0.0.0/8, remoteAs: 65001, limit: 500 }');
     expect(diffConfig(config(a), config(b)).globalChanged).toEqual(['hostname', 'listenRanges']);
+  });
+});
+
+describe('static routes', () => {
+  it('load with defaults and report a bad community or prefix with its position', () => {
+    const ok = parseConfig('routerId: 192.0.2.1\nlocalAs: 65001\nstaticRoutes:\n  - prefix: 10.1.0.0/24\n  - { prefix: "2001:db8::/48", communities: ["65001:7"] }\n', 'tern.yaml');
+    expect(ok.ok && ok.config.staticRoutes).toEqual([
+      { prefix: '10.1.0.0/24', communities: [] },
+      { prefix: '2001:db8::/48', communities: ['65001:7'] },
+    ]);
+    const bad = parseConfig('routerId: 192.0.2.1\nlocalAs: 65001\nstaticRoutes:\n  - prefix: 10.1.0.0/33\n    communities: ["65001:70000"]\n', 'tern.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors.map((e) => [e.line, e.path])).toEqual([[4, 'staticRoutes[0].prefix'], [5, 'staticRoutes[0].communities[0]']]);
+      expect(bad.errors[1]!.message).toContain('0..65535');
+    }
   });
 });

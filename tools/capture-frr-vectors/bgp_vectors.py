@@ -3,7 +3,7 @@
 
 Offline tool, run by capture.sh (see README.md next to it). Standard library only.
 
-  bgp_vectors.py build  --manifest M --out FILE [--source frr] [--id-prefix f]
+  bgp_vectors.py build  --manifest M --out FILE [--source frr] [--id-prefix f] [--dedupe hex]
   bgp_vectors.py verify FILE
 
 `build` reads a manifest (one line per capture: "<scenario>\t<pcap>\t<addr>,<addr>,..." where the
@@ -13,7 +13,8 @@ addresses are those of the implementation under test), then:
    from the sequence numbers (retransmissions and overlaps are dropped, a new SYN starts a new
    connection), and splits each direction into BGP messages using the header length field;
 2. works out what the two OPENs of each connection negotiated (`session`);
-3. keeps the messages sent from one of the listed addresses, deduplicated on (hex, session);
+3. keeps the messages sent from one of the listed addresses, the first of each distinct hex
+   (--dedupe hex+session keeps one per distinct (hex, session) instead);
 4. decodes every kept message with tshark: each message is written to a synthetic pcap as its own
    TCP stream (split into 1400-byte segments, so tshark reassembles it like on the wire) and
    `tshark -T json --no-duplicate-keys` is run once per ASN width (bgp.asn_len is set to 4 octets
@@ -23,8 +24,16 @@ addresses are those of the implementation under test), then:
    JSON object per line, ids <prefix>00001... in capture order.
 
 Raw bytes are used only for what tshark does not expose as a field (capability `value`,
-MP_REACH `next_hop_raw`, NOTIFICATION `data` when tshark has no data field); every decoded field
-is cross-checked against the raw message and a mismatch aborts the build.
+MP_REACH `next_hop_raw`, NOTIFICATION `data` when tshark has no data field, the wire order of
+COMMUNITIES) and where tshark 4.0 cannot decode at all, each marked in the output: OPENs with RFC
+9072 extended optional parameters (`capabilities_from`), ROUTE-REFRESH ORF entries (`orf_from`),
+CAPABILITY messages (`decoded_from`). UPDATEs longer than 4096 octets, which tshark 4.0 refuses,
+are split into smaller UPDATEs that are decoded by tshark and joined (`decoded_from`). Every
+decoded field is cross-checked against the raw message and a mismatch aborts the build.
+
+  bgp_vectors.py crosscheck --manifest M FILE   decode the original captures with tshark's own
+                                                TCP reassembly and compare with FILE
+  bgp_vectors.py tshark HEX [--asn-len "2 octet"]   debug: tshark's tree for one message
 """
 
 import argparse
@@ -479,7 +488,7 @@ def check(cond, what):
 def prefix_entries(tree, addr_keys, ctx):
     """tshark prefix subtrees ({"10.0.0.0/24 PathId 1 ": {...}}) -> [{prefix, path_id?}]."""
     out = []
-    if tree is None:
+    if not isinstance(tree, dict):
         return out
     for label, sub in tree.items():
         for s in as_list(sub):
@@ -544,6 +553,46 @@ def raw_attrs(body):
 # ---------------------------------------------------------------------------------------------
 # per message type
 
+def raw_cap_fields(code, value):
+    """Decode a capability value from raw bytes (cross-check, and RFC 9072 OPENs tshark 4.0 misparses)."""
+    c = {}
+    try:
+        if code == 1:
+            afi, safi = struct.unpack("!HxB", value[:4])
+            c = {"afi": afi, "safi": safi}
+        elif code == 64:
+            flags_time = struct.unpack("!H", value[:2])[0]
+            c = {"restart_state": bool(flags_time & 0x8000), "notification": bool(flags_time & 0x4000),
+                 "restart_time": flags_time & 0x0FFF, "afs": []}
+            for k in range(2, len(value) - 3, 4):
+                afi, safi, fl = struct.unpack("!HBB", value[k:k + 4])
+                c["afs"].append({"afi": afi, "safi": safi, "flags": fl, "forwarding_state": bool(fl & 0x80)})
+        elif code == 65:
+            c = {"asn": struct.unpack("!I", value[:4])[0]}
+        elif code == 69:
+            c = {"afs": [dict(zip(("afi", "safi", "send_receive"), struct.unpack("!HBB", value[k:k + 4])))
+                         for k in range(0, len(value) - 3, 4)]}
+        elif code == 5:
+            c = {"entries": [dict(zip(("afi", "safi", "nexthop_afi"), struct.unpack("!HHH", value[k:k + 6])))
+                             for k in range(0, len(value) - 5, 6)]}
+        elif code == 73:
+            hl = value[0]
+            c = {"hostname": value[1:1 + hl].decode(errors="replace")}
+            dl = value[1 + hl]
+            c["domain"] = value[2 + hl:2 + hl + dl].decode(errors="replace")
+        elif code in (3, 130):
+            afi, safi, n = struct.unpack("!HxBB", value[:5])
+            c = {"afi": afi, "safi": safi,
+                 "orfs": [{"type": value[5 + 2 * k], "send_receive": value[6 + 2 * k]} for k in range(n)]}
+    except (struct.error, IndexError):
+        return {}
+    return c
+
+
+RFC9072_NOTE = ("raw bytes (tshark 4.0 does not parse RFC 9072 extended optional parameters; "
+                "its tree for this OPEN is wrong and was not used)")
+
+
 def norm_open(bgp, raw, ctx):
     d = {
         "type": 1, "length": int(bgp["bgp.length"]),
@@ -553,17 +602,28 @@ def norm_open(bgp, raw, ctx):
         "bgp_id": bgp["bgp.open.identifier"],
         "opt_params_length": int(bgp["bgp.open.opt.len"]),
     }
-    if "bgp.open.opt.extended.len" in bgp:
-        d["extended_opt_params_length"] = int(bgp["bgp.open.opt.extended.len"])
-    tcaps = find_all(bgp.get("bgp.open.opt", {}), "bgp.cap")
-    tcaps = [c for group in tcaps for c in as_list(group)]
     rcaps = open_capabilities(raw)
-    check(len(tcaps) == len(rcaps), f"{ctx}: tshark shows {len(tcaps)} capabilities, raw has {len(rcaps)}")
+    body = raw[19:]
+    extended = len(body) >= 13 and body[9] == 255 and body[10] == 255
+    if extended:
+        d["extended_opt_params_length"] = struct.unpack("!H", body[11:13])[0]
+        tcaps = [None] * len(rcaps)
+        d["capabilities_from"] = RFC9072_NOTE
+    else:
+        tcaps = find_all(bgp.get("bgp.open.opt", {}), "bgp.cap")
+        tcaps = [c for group in tcaps for c in as_list(group)]
+        check(len(tcaps) == len(rcaps), f"{ctx}: tshark shows {len(tcaps)} capabilities, raw has {len(rcaps)}")
     caps = []
     for t, (code, value) in zip(tcaps, rcaps):
+        c = {"code": code, "name": CAP_NAMES.get(code, "unknown"), "length": len(value)}
+        rawf = raw_cap_fields(code, value)
+        if t is None:
+            c.update(rawf)
+            c["value"] = value.hex()
+            caps.append(c)
+            continue
         check(int(t["bgp.cap.type"]) == code, f"{ctx}: capability order differs")
         check(int(t["bgp.cap.length"]) == len(value), f"{ctx}: capability length differs")
-        c = {"code": code, "name": CAP_NAMES.get(code, "unknown"), "length": len(value)}
         if code == 1:
             c["afi"] = int(t["bgp.cap.mp.afi"])
             c["safi"] = int(t["bgp.cap.mp.safi"])
@@ -578,7 +638,6 @@ def norm_open(bgp, raw, ctx):
             c["afs"] = [{"afi": int(a), "safi": int(s), "flags": to_int(fl),
                          "forwarding_state": tbool(ft.get("bgp.cap.gr.flag.pfs"))}
                         for a, s, fl, ft in zip(afis, safis, flags, ftrees)]
-            check(len(c["afs"]) == (len(value) - 2) // 4, f"{ctx}: GR afs")
         elif code == 65:
             c["asn"] = int(t["bgp.cap.4as"])
         elif code == 69:
@@ -586,13 +645,11 @@ def norm_open(bgp, raw, ctx):
                         for a, s, sr in zip(as_list(t.get("bgp.cap.ap.afi")),
                                             as_list(t.get("bgp.cap.ap.safi")),
                                             as_list(t.get("bgp.cap.ap.sendreceive")))]
-            check(len(c["afs"]) == len(value) // 4, f"{ctx}: add-path afs")
         elif code == 5:
             c["entries"] = [{"afi": int(a), "safi": int(s), "nexthop_afi": int(n)}
                             for a, s, n in zip(as_list(t.get("bgp.cap.enh.afi")),
                                                as_list(t.get("bgp.cap.enh.safi")),
-                                               as_list(t.get("bgp.cap.enh.nextafi")))]
-            check(len(c["entries"]) == len(value) // 6, f"{ctx}: extended next hop entries {t}")
+                                               as_list(t.get("bgp.cap.enh.nhafi")))]
         elif code == 73:
             c["hostname"] = t.get("bgp.cap.orf.fqdn.hostname", "")
             c["domain"] = t.get("bgp.cap.orf.fqdn.domain_name", "")
@@ -602,11 +659,14 @@ def norm_open(bgp, raw, ctx):
             c["orfs"] = [{"type": int(ty), "send_receive": int(sr)}
                          for ty, sr in zip(as_list(t.get("bgp.cap.orf.type")),
                                            as_list(t.get("bgp.cap.orf.sendreceive")))]
+        for k, v in c.items():
+            if k in rawf:
+                check(v == rawf[k], f"{ctx}: capability {code} field {k}: tshark {v} vs raw {rawf[k]}")
         c["value"] = value.hex()
         caps.append(c)
     d["capabilities"] = caps
     ex = experts(bgp)
-    if ex:
+    if ex and not extended:
         d["tshark_expert"] = ex
     return d
 
@@ -707,16 +767,15 @@ def norm_attr(t, raw_attr, session, ctx):
         w = len(rvalue) - 4
         check(int.from_bytes(rvalue[:w], "big") == a["aggregator_as"], f"{ctx}: aggregator")
     elif code == 8 and P + "communities" in t:
-        comms = []
-        for c in as_list(t[P + "communities"].get(P + "community")):
-            if P + "community_as" in c:
-                comms.append(f"{int(c[P + 'community_as'])}:{int(c[P + 'community_value'])}")
-            else:
-                v = to_int(c[P + "community_wellknown"])
-                comms.append(f"{v >> 16}:{v & 0xFFFF}")
+        # tshark lists ordinary and well-known communities under different keys, so the JSON loses
+        # their relative order: take the order from the raw attribute, the values from both
+        ct = t[P + "communities"]
+        tvals = [f"{int(c[P + 'community_as'])}:{int(c[P + 'community_value'])}"
+                 for c in as_list(ct.get(P + "community"))]
+        tvals += [f"{to_int(v) >> 16}:{to_int(v) & 0xFFFF}" for v in as_list(ct.get(P + "community_wellknown"))]
         raw = [f"{x >> 16}:{x & 0xFFFF}" for x in struct.unpack(f"!{len(rvalue) // 4}I", rvalue)]
-        check(comms == raw, f"{ctx}: communities {comms} vs {raw}")
-        a["communities"] = comms
+        check(sorted(tvals) == sorted(raw), f"{ctx}: communities {tvals} vs {raw}")
+        a["communities"] = raw
         used.add(P + "communities")
     elif code == 9 and P + "originator_id" in t:
         a["originator_id"] = t[P + "originator_id"]
@@ -741,7 +800,7 @@ def norm_attr(t, raw_attr, session, ctx):
         a["next_hops"] = hops
         nl = t.get(P + "mp_reach_nlri", {})
         a["nlri"] = prefix_entries(nl, ("bgp.mp_reach_nlri_ipv4_prefix", "bgp.mp_reach_nlri_ipv6_prefix",
-                                        "bgp.nlri_prefix", "bgp.mp_reach_nlri_ipv6_prefix"), ctx)
+                                        "bgp.nlri_prefix"), ctx)
         rest = rvalue[4 + nhlen:]
         nsnpa = rest[0]
         check(nsnpa == 0, f"{ctx}: SNPA present")
@@ -770,20 +829,16 @@ def norm_attr(t, raw_attr, session, ctx):
             check(to_int(e.get("type", "-1")) == rvalue[k], f"{ctx}: ext community type")
         a["ext_communities"] = ecs
         used.add("bgp.ext_communities")
-    elif code == 32 and P + "large_communities" in t:
-        lcs = []
-        for lc in as_list(t[P + "large_communities"].get("bgp.large_communities")):
-            lcs.append(str(lc) if not isinstance(lc, dict) else None)
+    elif code == 32 and "bgp.large_communities_tree" in t:
+        lcs = [f"{int(g)}:{int(l1)}:{int(l2)}" for g, l1, l2 in zip(
+            [v for x in find_all(t, "bgp.large_communities.ga") for v in as_list(x)],
+            [v for x in find_all(t, "bgp.large_communities.ldp1") for v in as_list(x)],
+            [v for x in find_all(t, "bgp.large_communities.ldp2") for v in as_list(x)])]
         raw = [f"{x}:{y}:{z}" for x, y, z in
                (struct.unpack("!III", rvalue[k:k + 12]) for k in range(0, len(rvalue), 12))]
-        ga = as_list(find_all(t, "bgp.large_communities.ga"))
-        if ga:
-            lcs = [f"{int(g)}:{int(l1)}:{int(l2)}" for g, l1, l2 in zip(
-                find_all(t, "bgp.large_communities.ga"), find_all(t, "bgp.large_communities.ldp1"),
-                find_all(t, "bgp.large_communities.ldp2"))]
         check(lcs == raw, f"{ctx}: large communities {lcs} vs {raw}")
         a["large_communities"] = lcs
-        used.add(P + "large_communities")
+        used.update({"bgp.large_communities", "bgp.large_communities_tree"})
     other = {k: v for k, v in t.items() if k not in used}
     if other:
         a["tshark_other"] = other
@@ -809,13 +864,19 @@ def norm_update(bgp, raw, session, ctx):
     ex = experts(bgp)
     if ex:
         d["tshark_expert"] = ex
+    return d, norm_update_eor(raw)[1]
+
+
+def norm_update_eor(raw):
+    """(None, {afi, safi}) if the UPDATE is an End-of-RIB marker, else (None, None)."""
+    rw, rattrs, rnlri = raw_attrs(raw[19:])
     eor = None
     if not rw and not rattrs and not rnlri:
         eor = {"afi": 1, "safi": 1}
     elif not rw and not rnlri and len(rattrs) == 1 and rattrs[0][1] == 15 and len(rattrs[0][2]) == 3:
         afi, safi = struct.unpack("!HB", rattrs[0][2])
         eor = {"afi": afi, "safi": safi}
-    return d, eor
+    return None, eor
 
 
 def norm_notification(bgp, raw, ctx):
@@ -844,16 +905,57 @@ def norm_notification(bgp, raw, ctx):
     return d
 
 
+def raw_orf(data, afi):
+    """ROUTE-REFRESH ORF part (RFC 5291/5292): when-to-refresh, then ORF type/length/entries."""
+    out = {"when_to_refresh": data[0], "orfs": []}
+    i = 1
+    while i + 3 <= len(data):
+        otype, olen = data[i], struct.unpack("!H", data[i + 1:i + 3])[0]
+        body = data[i + 3:i + 3 + olen]
+        i += 3 + olen
+        entries, j = [], 0
+        while j < len(body):
+            first = body[j]
+            e = {"action": first >> 6, "match": (first >> 5) & 1}
+            j += 1
+            if otype == 64 and e["action"] != 3 and j + 7 <= len(body):
+                seq, mn, mx, plen = struct.unpack("!IBBB", body[j:j + 7])
+                n = (plen + 7) // 8
+                addr = body[j + 7:j + 7 + n] + b"\0" * ((4 if afi == 1 else 16) - n)
+                e.update({"sequence": seq, "min_len": mn, "max_len": mx,
+                          "prefix": f"{ipaddress.ip_address(addr)}/{plen}"})
+                j += 7 + n
+            entries.append(e)
+        out["orfs"].append({"type": otype, "length": olen, "entries": entries})
+    return out
+
+
+def norm_capability_msg(bgp, raw, ctx):
+    """CAPABILITY message (dynamic capability draft: action, then one capability, repeated)."""
+    d = {"type": 6, "length": len(raw), "capabilities": []}
+    i, body = 0, raw[19:]
+    while i + 3 <= len(body):
+        action, code, clen = body[i], body[i + 1], body[i + 2]
+        value = body[i + 3:i + 3 + clen]
+        c = {"action": action, "code": code, "name": CAP_NAMES.get(code, "unknown"), "length": clen}
+        c.update(raw_cap_fields(code, value))
+        c["value"] = value.hex()
+        d["capabilities"].append(c)
+        i += 3 + clen
+    d["decoded_from"] = ("raw bytes (tshark 4.0 expects another layout for CAPABILITY messages "
+                         "and its tree for this message is wrong)")
+    return d
+
+
 def norm_route_refresh(bgp, raw, ctx):
     d = {"type": 5, "length": int(bgp["bgp.length"]),
          "afi": int(bgp["bgp.route_refresh.afi"]), "safi": int(bgp["bgp.route_refresh.safi"]),
          "subtype": int(bgp["bgp.route_refresh.subtype"])}
     check((d["afi"], d["subtype"], d["safi"]) == struct.unpack("!HBB", raw[19:23]), f"{ctx}: route refresh")
     if len(raw) > 23:
-        d["orf_raw"] = raw[23:].hex()
-        orf = bgp.get("bgp.route_refresh.orf")
-        if orf is not None:
-            d["tshark_orf"] = orf
+        d["orf"] = raw_orf(raw[23:], d["afi"])
+        d["orf_from"] = ("raw bytes (tshark 4.0 shows ORF type 64, the RFC 5292 address-prefix ORF, "
+                         "as ORFEntry-Unknown)")
     ex = experts(bgp)
     if ex:
         d["tshark_expert"] = ex
@@ -873,6 +975,8 @@ def normalise(bgp, raw, session, ctx):
         d = norm_notification(bgp, raw, ctx)
     elif mtype == 5:
         d = norm_route_refresh(bgp, raw, ctx)
+    elif mtype == 6:
+        d = norm_capability_msg(bgp, raw, ctx)
     else:
         d = {"type": mtype, "length": len(raw)}
         other = {k: v for k, v in bgp.items() if k not in ("bgp.marker", "bgp.length", "bgp.type")}
@@ -887,34 +991,144 @@ def asn_len_pref(session):
     return "4 octet" if session["as4"] else "2 octet"
 
 
+TSHARK_MAX = 4096  # tshark 4.0 flags any longer BGP message as invalid and decodes nothing
+
+
+def prefix_boundaries(data, afi, addpath):
+    """Byte offsets where each raw NLRI entry ends."""
+    ends, i = [], 0
+    while i < len(data):
+        if addpath:
+            i += 4
+        i += 1 + (data[i] + 7) // 8
+        ends.append(i)
+    return ends
+
+
+def chunk_prefixes(data, afi, addpath, budget):
+    chunks, start, last = [], 0, 0
+    for end in prefix_boundaries(data, afi, addpath):
+        if end - start > budget:
+            chunks.append(data[start:last])
+            start = last
+        last = end
+    if last > start:
+        chunks.append(data[start:last])
+    return chunks
+
+
+def update_msg(withdrawn, attrs, nlri):
+    body = struct.pack("!H", len(withdrawn)) + withdrawn + struct.pack("!H", len(attrs)) + attrs + nlri
+    return b"\xff" * 16 + struct.pack("!HB", 19 + len(body), 2) + body
+
+
+def split_for_tshark(raw, session):
+    """Split an UPDATE longer than tshark's limit into UPDATEs tshark can decode.
+
+    The withdrawn routes go into withdraw-only UPDATEs; the NLRI go into UPDATEs that each carry
+    all of the original path attributes. Returns None if that cannot make the pieces small enough.
+    """
+    if len(raw) <= TSHARK_MAX:
+        return [raw]
+    if raw[18] != 2:
+        return None
+    body = raw[19:]
+    wlen = struct.unpack("!H", body[0:2])[0]
+    withdrawn = body[2:2 + wlen]
+    alen = struct.unpack("!H", body[2 + wlen:4 + wlen])[0]
+    attrs = body[4 + wlen:4 + wlen + alen]
+    nlri = body[4 + wlen + alen:]
+    addpath4 = "1/1" in session["addpath_tx"]
+    pieces = []
+    for w in chunk_prefixes(withdrawn, 1, addpath4, TSHARK_MAX - 23):
+        pieces.append(update_msg(w, b"", b""))
+    if attrs and not nlri:
+        pieces.append(update_msg(b"", attrs, b""))
+    budget = TSHARK_MAX - 23 - len(attrs)
+    if nlri:
+        if budget < 64:
+            return None
+        for n in chunk_prefixes(nlri, 1, addpath4, budget):
+            pieces.append(update_msg(b"", attrs, n))
+    if any(len(p) > TSHARK_MAX for p in pieces):
+        return None
+    return pieces
+
+
+def merge_pieces(parts, raw, ctx):
+    """Join the normalised pieces of a split UPDATE back into one decoded UPDATE."""
+    body = raw[19:]
+    wlen = struct.unpack("!H", body[0:2])[0]
+    alen = struct.unpack("!H", body[2 + wlen:4 + wlen])[0]
+    d = {"type": 2, "length": len(raw), "withdrawn_routes_length": wlen, "withdrawn": [],
+         "path_attributes_length": alen, "path_attributes": [], "nlri": []}
+    experts_all = []
+    for p in parts:
+        d["withdrawn"] += p["withdrawn"]
+        d["nlri"] += p["nlri"]
+        if p["path_attributes"]:
+            if d["path_attributes"]:
+                check(p["path_attributes"] == d["path_attributes"], f"{ctx}: pieces decode differently")
+            d["path_attributes"] = p["path_attributes"]
+        for e in p.get("tshark_expert", []):
+            if e not in experts_all:
+                experts_all.append(e)
+    if experts_all:
+        d["tshark_expert"] = experts_all
+    d["decoded_from"] = (f"tshark, in {len(parts)} pieces: tshark 4.0 rejects BGP messages longer than "
+                         f"{TSHARK_MAX} octets (RFC 8654), so the withdrawn routes and NLRI were split into "
+                         "UPDATEs of at most 4096 octets (NLRI pieces each carrying all the path attributes), "
+                         "decoded separately and joined; lengths are those of the real message")
+    return d
+
+
 def build(args):
     rows = extract(args.manifest)
     seen, kept = set(), []
     for r in rows:
-        key = (r["hex"], json.dumps(r["session"], sort_keys=True))
+        key = r["hex"] if args.dedupe == "hex" else (r["hex"], json.dumps(r["session"], sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
         kept.append(r)
+    skipped = []
+    pieces_of = []
+    for r in kept:
+        pieces = split_for_tshark(bytes.fromhex(r["hex"]), r["session"])
+        if pieces is None:
+            skipped.append(r)
+        pieces_of.append(pieces or [])
     groups = collections.defaultdict(list)
     for i, r in enumerate(kept):
-        groups[asn_len_pref(r["session"])].append(i)
-    decoded = [None] * len(kept)
+        for j in range(len(pieces_of[i])):
+            groups[asn_len_pref(r["session"])].append((i, j))
+    decoded = [[None] * len(p) for p in pieces_of]
     with tempfile.TemporaryDirectory(prefix="bgpvec-") as tmp:
         for pref, idxs in groups.items():
-            bgps = tshark_decode([bytes.fromhex(kept[i]["hex"]) for i in idxs], pref, tmp)
-            for i, b in zip(idxs, bgps):
-                decoded[i] = b
+            bgps = tshark_decode([pieces_of[i][j] for i, j in idxs], pref, tmp)
+            for (i, j), b in zip(idxs, bgps):
+                decoded[i][j] = b
+    for r in skipped:
+        print(f"WARNING: {r['scenario']} {r['conn']}: {len(r['hex']) // 2}-octet message left out: "
+              f"too long for tshark and cannot be split", file=sys.stderr)
     lines, errors = [], 0
     n = 0
-    for r, bgp in zip(kept, decoded):
+    for r, bgps, pieces in zip(kept, decoded, pieces_of):
+        if not pieces:
+            continue
         raw = bytes.fromhex(r["hex"])
         ctx = f"{r['scenario']} {r['conn']} {r['hex'][32:80]}"
         try:
-            d, eor = normalise(bgp, raw, r["session"], ctx)
-        except BuildError as e:
+            if len(pieces) == 1 and pieces[0] == raw:
+                d, eor = normalise(bgps[0], raw, r["session"], ctx)
+            else:
+                parts = [normalise(b, p, r["session"], f"{ctx} piece {k}")[0]
+                         for k, (b, p) in enumerate(zip(bgps, pieces))]
+                d = merge_pieces(parts, raw, ctx)
+                _, eor = norm_update_eor(raw)
+        except (BuildError, KeyError, ValueError, TypeError, IndexError) as e:
             errors += 1
-            print(f"ERROR: {e}", file=sys.stderr)
+            print(f"ERROR: {ctx}: {type(e).__name__} {e}\n  hex {r['hex'][:400]}", file=sys.stderr)
             continue
         n += 1
         obj = {"id": f"{args.id_prefix}{n:05d}", "source": args.source,
@@ -929,7 +1143,7 @@ def build(args):
         for line in lines:
             f.write(line + "\n")
     counts = collections.Counter(json.loads(x)["type_name"] for x in lines)
-    print(f"{len(rows)} messages sent by the subject, {len(lines)} distinct (hex, session): "
+    print(f"{len(rows)} messages sent by the subject, {len(lines)} kept (distinct {args.dedupe}): "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if args.scenario_log:
         with open(args.scenario_log, "w") as f:
@@ -941,6 +1155,7 @@ def verify(args):
     ok = True
     n = 0
     ids = set()
+    hexes, types = collections.Counter(), collections.Counter()
     with open(args.file) as f:
         for lineno, line in enumerate(f, 1):
             o = json.loads(line)
@@ -958,10 +1173,103 @@ def verify(args):
             if o["id"] in ids:
                 problems.append("duplicate id")
             ids.add(o["id"])
+            if TYPE_NAMES.get(raw[18]) != o["type_name"]:
+                problems.append("type_name")
+            if set(o["session"]) != {"both_opens_seen", "as4", "addpath_tx", "afs", "extended_nexthop",
+                                     "extended_message"}:
+                problems.append("session keys")
+            hexes[o["hex"]] += 1
+            types[o["type_name"]] += 1
             if problems:
                 ok = False
                 print(f"line {lineno} ({o['id']}): {', '.join(problems)}")
-    print(f"{n} lines checked: {'OK' if ok else 'PROBLEMS'}")
+    dup = sum(1 for v in hexes.values() if v > 1)
+    print(f"{n} lines checked: {'OK' if ok else 'PROBLEMS'}; {len(hexes)} distinct hex ({dup} repeated "
+          f"with another session); " + ", ".join(f"{k} {v}" for k, v in sorted(types.items())))
+    return 0 if ok else 1
+
+
+def summary_from_tshark(bgp):
+    """A few fields of one message, as tshark shows them (for crosscheck)."""
+    P = "bgp.update.path_attribute."
+    attrs = as_list(bgp.get("bgp.update.path_attributes", {}).get("bgp.update.path_attribute"))
+    def first(a, k):
+        return a.get(P + k)
+    s = {"type": int(bgp["bgp.type"]), "length": int(bgp["bgp.length"]),
+         "attr_codes": [int(a["bgp.update.path_attribute.type_code"]) for a in attrs]}
+    for a in attrs:
+        for k in ("origin", "next_hop", "multi_exit_disc", "local_pref", "originator_id"):
+            if first(a, k) is not None:
+                s[k] = str(first(a, k))
+    if "bgp.notify.major_error" in bgp:
+        s["code"] = int(bgp["bgp.notify.major_error"])
+    if "bgp.open.myas" in bgp:
+        s["my_as"] = int(bgp["bgp.open.myas"])
+        s["hold_time"] = int(bgp["bgp.open.holdtime"])
+    if "bgp.route_refresh.subtype" in bgp:
+        s["subtype"] = int(bgp["bgp.route_refresh.subtype"])
+    return json.dumps(s, sort_keys=True)
+
+
+def summary_from_vector(o):
+    d = o["decoded"]
+    s = {"type": d["type"], "length": d["length"],
+         "attr_codes": [a["type_code"] for a in d.get("path_attributes", [])]}
+    names = {"origin": "origin", "next_hop": "next_hop", "med": "multi_exit_disc",
+             "local_pref": "local_pref", "originator_id": "originator_id"}
+    for a in d.get("path_attributes", []):
+        for k, tk in names.items():
+            if k in a:
+                v = a[k]
+                if k == "origin":
+                    v = {"IGP": 0, "EGP": 1, "INCOMPLETE": 2}[v]
+                s[tk] = str(v)
+    if d["type"] == 3:
+        s["code"] = d["code"]
+    if d["type"] == 1:
+        s["my_as"] = d["my_as"]
+        s["hold_time"] = d["hold_time"]
+    if d["type"] == 5:
+        s["subtype"] = d["subtype"]
+    return json.dumps(s, sort_keys=True)
+
+
+def crosscheck(args):
+    """Decode the original captures with tshark's own TCP reassembly (no splitting by this
+    script) and check that every message the subject sent there is in the vectors file with
+    the same type, length, attribute list and main attribute values, and vice versa."""
+    vectors = [json.loads(line) for line in open(args.file)]
+    have = collections.Counter(summary_from_vector(o) for o in vectors
+                               if o["type_name"] not in ("CAPABILITY",) and "decoded_from" not in o["decoded"]
+                               and "capabilities_from" not in o["decoded"])
+    seen = collections.Counter()
+    skipped = 0
+    with open(args.manifest) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    for scenario, pcap, addrs in rows:
+        subject = {str(ipaddress.ip_address(a)) for a in addrs.split(",") if a}
+        res = subprocess.run(["tshark", "-r", pcap, "-n", "-Y", "bgp", "-T", "json", "--no-duplicate-keys",
+                              "-J", "ip ipv6 bgp"], capture_output=True, check=True)
+        for p in json.loads(res.stdout):
+            layers = p["_source"]["layers"]
+            src = layers.get("ip", {}).get("ip.src") or layers.get("ipv6", {}).get("ipv6.src")
+            if src is None or str(ipaddress.ip_address(src)) not in subject:
+                continue
+            for bgp in as_list(layers["bgp"]):
+                if "bgp.type" not in bgp or int(bgp["bgp.type"]) == 6 or bgp.get("bgp.open.opt.len") == "255":
+                    skipped += 1  # >4096 octets, CAPABILITY, RFC 9072 OPEN: tshark cannot decode them
+                    continue
+                seen[summary_from_tshark(bgp)] += 1
+    missing = [k for k in seen if k not in have]
+    unused = [k for k in have if k not in seen]
+    print(f"{sum(seen.values())} messages from the subject decoded by tshark in the original captures "
+          f"({len(seen)} distinct summaries, {skipped} skipped); {len(have)} distinct summaries in {args.file}")
+    for k in missing[:20]:
+        print("  in capture, not in vectors:", k)
+    for k in unused[:20]:
+        print("  in vectors, not in capture:", k)
+    ok = not missing and not unused
+    print("crosscheck:", "OK" if ok else "DIFFERENCES")
     return 0 if ok else 1
 
 
@@ -974,12 +1282,28 @@ def main():
     b.add_argument("--source", default="frr")
     b.add_argument("--id-prefix", default="f")
     b.add_argument("--scenario-log")
+    b.add_argument("--dedupe", choices=["hex", "hex+session"], default="hex",
+                   help="hex: keep the first occurrence of each message (default); hex+session: also keep "
+                        "a message again when it was seen on a session that negotiated something else "
+                        "(the policy of /work/shared/vectors/messages.jsonl)")
     v = sub.add_parser("verify")
     v.add_argument("file")
+    c = sub.add_parser("crosscheck", help="compare the vectors with tshark's decoding of the original captures")
+    c.add_argument("--manifest", required=True)
+    c.add_argument("file")
+    t = sub.add_parser("tshark", help="debug: print tshark's bgp tree for one message")
+    t.add_argument("hex")
+    t.add_argument("--asn-len", default="4 octet")
     args = ap.parse_args()
     try:
         if args.cmd == "build":
             build(args)
+            return 0
+        if args.cmd == "crosscheck":
+            return crosscheck(args)
+        if args.cmd == "tshark":
+            with tempfile.TemporaryDirectory(prefix="bgpvec-") as tmp:
+                print(json.dumps(tshark_decode([bytes.fromhex(args.hex)], args.asn_len, tmp)[0], indent=1))
             return 0
         return verify(args)
     except BuildError as e:
