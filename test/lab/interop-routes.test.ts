@@ -173,3 +173,45 @@ peers:
     await waitFor(async () => (await bird.birdc('show route count')).match(/(\d+) of \d+ routes/)?.[1] === '0' || undefined, { what: 'BIRD holding none', timeoutMs: 20_000 });
   }), 90_000);
 });
+
+describe.skipIf(!avail.ok)(title('ternd restarting gracefully with BIRD as helper'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('BIRD keeps ternd\'s routes while ternd is dead, and ternd comes back announcing the restart (R bit)', () => explained(lab, async () => {
+    const t = await lab.namespace('tern');
+    const b = await lab.namespace('bird');
+    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['10.77.1.1/24'] }, { ns: b, ifname: 'eth0', addrs: ['10.77.1.2/24'] });
+    const config = `
+routerId: 10.77.0.1
+localAs: 65001
+connectRetryTime: 1
+families: [ipv4-unicast]
+gracefulRestart: { enabled: true, restartTime: 60 }
+staticRoutes:
+  - prefix: 10.77.60.0/24
+peers:
+  - { address: 10.77.1.2, remoteAs: 65002 }
+`;
+    const first = await startTernd(lab, t, config);
+    const bird = await startBird(lab, b, { routerId: '10.77.0.2', asn: 65002, peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, gracefulRestart: true }] });
+    await waitFor(async () => /10\.77\.60\.0\/24/.test(await bird.birdc('show route')) || undefined, { what: 'the static route in BIRD', timeoutMs: 20_000 });
+    expect(first.logs().find((e) => e.event === 'ternd.start')?.restarting).toBe(false);
+
+    first.process.kill('SIGKILL');
+    await first.process.exited;
+    // BIRD noticed the session is gone yet still holds the route, as a GR helper must (RFC 4724 §4.2).
+    await waitFor(async () => !/Established/.test(await bird.birdc('show protocols tern')) || undefined, { what: 'BIRD seeing the session down', timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await bird.birdc('show route 10.77.60.0/24')).toMatch(/10\.77\.60\.0\/24/);
+
+    const second = await startTernd(lab, t, config, [], first.stateDir);
+    await bird.waitEstablished('tern', 30_000);
+    expect(second.logs().find((e) => e.event === 'ternd.start')).toMatchObject({ restarting: true });
+    const view = await bird.birdc('show protocols all tern');
+    // BIRD shows the R bit as "Restart recovery" and the F bit as "AF preserved".
+    const caps = /Neighbor capabilities\n([\s\S]*?)\n\s*Session:/.exec(view)?.[1] ?? '';
+    expect(caps).toMatch(/Graceful restart\s+Restart time: 60\s+Restart recovery\s+AF supported: ipv4\s+AF preserved: ipv4/);
+    expect(await bird.birdc('show route 10.77.60.0/24')).toMatch(/10\.77\.60\.0\/24/);
+  }), 90_000);
+});

@@ -31,6 +31,8 @@ export interface TerndInstance {
   readonly ns: string;
   readonly process: LabProcess;
   readonly configPath: string;
+  /** Where this instance keeps its restart marker. */
+  readonly stateDir: string;
   /** Parsed JSON log lines so far. */
   logs(): LogEntry[];
   /** Waits for a log entry with this event name matching `match`; returns it. */
@@ -38,12 +40,14 @@ export interface TerndInstance {
   stop(): Promise<void>;
 }
 
-export async function startTernd(lab: Lab, ns: string, yaml: string, args: readonly string[] = []): Promise<TerndInstance> {
+/** Start ternd; pass the same `stateDir` to a second start to make it a restart of the first. */
+export async function startTernd(lab: Lab, ns: string, yaml: string, args: readonly string[] = [], stateDir?: string): Promise<TerndInstance> {
   if (!existsSync(TERND)) throw new Error(`${TERND} is missing: run npm run build first`);
   const dir = await lab.tmpdir('ternd');
   const configPath = path.join(dir, 'tern.yaml');
   writeFileSync(configPath, yaml);
-  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', ...args]);
+  const state = stateDir ?? path.join(dir, 'state');
+  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', '--state-dir', state, ...args]);
   const logs = (): LogEntry[] =>
     proc.output().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
       try {
@@ -56,6 +60,7 @@ export async function startTernd(lab: Lab, ns: string, yaml: string, args: reado
     ns,
     process: proc,
     configPath,
+    stateDir: state,
     logs,
     waitLog: (event, match = () => true, timeoutMs = 30_000) =>
       waitFor(() => logs().find((e) => e.event === event && match(e)) ?? notYet(logs().slice(-5)), {
