@@ -14,6 +14,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { Connection, type ConnectionOwner, type Direction } from './connection.js';
+import { setSessionTtl } from './ttl.js';
 import type { DownReason } from './down-reason.js';
 import { INITIAL_STATE, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type FsmStateName, type TimerName } from './fsm.js';
 import type { Negotiated } from './negotiate.js';
@@ -36,6 +37,8 @@ export interface PeerSettings {
   readonly dynamic: boolean;
   /** A route-reflector client of ours (RFC 4456). */
   readonly routeReflectorClient?: boolean;
+  /** Outgoing TTL / hop limit: 1 for directly connected eBGP, higher for multihop, 255 for iBGP. */
+  readonly ttl?: number;
   /** Prefix limit per family (RFC 4486 Cease/1); restartAfter 0 keeps the session down until a manual start. */
   readonly maxPrefix?: { readonly limit: number; readonly restartAfter: number };
 }
@@ -211,6 +214,10 @@ export class Peer implements ConnectionOwner {
 
   private bind(slot: Slot, socket: Socket, direction: Direction): void {
     slot.direction = direction;
+    if (this.settings.ttl !== undefined) {
+      const failed = setSessionTtl(socket, this.settings.ttl);
+      if (failed) this.log.log('warn', 'bgp.ttl.failed', { ttl: this.settings.ttl, error: failed });
+    }
     slot.conn = new Connection(socket, direction, this, this.settings.maxQueuedBytes);
     this.dispatch(slot, { type: 'TcpConnectionUp' });
   }

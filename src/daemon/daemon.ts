@@ -69,9 +69,6 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   holder.speaker = speaker;
   for (const p of config.peers) {
     const peer = speaker.addPeer(peerSettings(config, p, { dynamic: false, restarting }));
-    if (p.multihop !== (p.localAs === p.remoteAs ? 255 : 1)) {
-      log.log('warn', 'bgp.peer.ttl-unsupported', { peer: p.address, multihop: p.multihop, why: 'Node.js cannot set IP_TTL on TCP sockets yet; the kernel default TTL is used' });
-    }
     if (p.shutdown) log.log('info', 'bgp.peer.admin-down', { peer: p.address });
     else peer.start();
   }

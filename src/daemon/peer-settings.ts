@@ -53,6 +53,7 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     maxQueuedBytes: MAX_QUEUED_BYTES,
     dynamic: options.dynamic,
     routeReflectorClient: peer.routeReflectorClient,
+    ttl: peer.multihop,
     ...(peer.maxPrefix ? { maxPrefix: peer.maxPrefix } : {}),
   };
 }

@@ -103,6 +103,15 @@ describe.skipIf(!avail.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
     expect(new Set(established)).toEqual(new Set(['10.77.1.2', 'fd77:2::2', '10.77.3.2']));
   }), 90_000);
 
+  it('sends eBGP packets with TTL 1 (a directly connected peer)', () => explained(lab, async () => {
+    // Keepalives flow every 3 s (hold time 9): capture a few of tern's on BIRD's side and read their TTL.
+    const dump = lab.spawn(bird.ns, 'tcpdump', ['-c', '2', '-nv', '-i', 'eth0', 'src host 10.77.1.1 and tcp port 179'], { name: 'tcpdump' });
+    await waitFor(() => (/ttl \d+/.test(dump.output()) && /2 packets captured/.test(dump.output())) || undefined, { what: 'two captured packets from tern', timeoutMs: 15_000 });
+    const ttls = [...dump.output().matchAll(/ttl (\d+)/g)].map((m) => Number(m[1]));
+    expect(ttls.length).toBeGreaterThan(0);
+    expect(new Set(ttls)).toEqual(new Set([1]));
+  }), 30_000);
+
   it('expires the hold timer when BIRD freezes, then re-establishes when it thaws', () => explained(lab, async () => {
     bird.process.kill('SIGSTOP');
     try {
