@@ -2,7 +2,7 @@
  * `bgpctl decode`: decode BGP messages given as hex, offline (no daemon). One JSON object per message and
  * line on stdout. Exit 0, or 1 when any message requires a session reset, or 2 on input that is not hex.
  */
-import { decodeMessage, isFamilyName, makeContext, type CodecContext, type FamilyName } from '../bgp/wire/index.js';
+import { decodeMessage, FAMILIES, isFamilyName, makeContext, type CodecContext, type FamilyName } from '../bgp/wire/index.js';
 import { renderDecoded } from './render-message.js';
 
 export interface DecodeOptions {
@@ -18,7 +18,7 @@ export class InputError extends Error {
 export function contextFromOptions(o: DecodeOptions): CodecContext {
   const families = new Set<FamilyName>();
   for (const name of (o.addPath ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!isFamilyName(name)) throw new InputError(`--add-path: unknown family ${JSON.stringify(name)} (use ipv4-unicast, ipv6-unicast)`);
+    if (!isFamilyName(name)) throw new InputError(`--add-path: unknown family ${JSON.stringify(name)} (use ${FAMILIES.map((f) => f.name).join(", ")})`);
     families.add(name);
   }
   return makeContext({ as4: !o.as2, addPath: families, extendedMessage: Boolean(o.extMessage) });

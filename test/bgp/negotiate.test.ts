@@ -426,6 +426,12 @@ describe('negotiate: real OPENs', () => {
         const o = r.message as OpenMessage;
         const caps = openCapabilities(o);
         const four = caps.find((c) => c.code === 65);
+        if (!four && o.myAs === 23456) {
+          // RFC 6793 §9: AS_TRANS is no real AS; a peer claiming it without the 4-octet capability is refused.
+          const refused = negotiate(local, o, { remoteAs: 'any' });
+          expect('action' in refused && [refused.code, refused.subcode], v.id).toEqual([2, 2]);
+          continue;
+        }
         const n = ok(negotiate(local, o, { remoteAs: 'any' }));
         expect(n.peerAs, v.id).toBe(four && 'asn' in four ? four.asn : o.myAs);
         expect(n.holdTime, v.id).toBe(Math.min(90, o.holdTime));

@@ -404,10 +404,10 @@ describe('bgpctl decode errors and exit status', () => {
   });
 
   it('an unknown --add-path family exits 2 naming it', () => {
-    const r = bgpctl(['--add-path', 'ipv4-unicast,ipv4-multicast', KEEPALIVE]);
+    const r = bgpctl(['--add-path', 'ipv4-unicast,ipv4-flowspec', KEEPALIVE]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('--add-path: unknown family "ipv4-multicast"');
+    expect(r.stderr).toContain('--add-path: unknown family "ipv4-flowspec"');
   });
 
   it('a missing --file exits 2 naming the file', () => {

@@ -14,7 +14,7 @@ import {
   type BirdInstance,
   type FrrInstance,
   type GobgpInstance,
-  type Lab,
+  explained,
 } from './harness/index.js';
 
 const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
@@ -33,15 +33,6 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Re-throws with every daemon's output attached, so a red test says why. */
-async function explained<T>(lab: Lab, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Error) err.message += `\n\n=== lab diagnostics ===\n${lab.diagnostics().slice(-20_000)}`;
-    throw err;
-  }
-}
 
 interface RibPath {
   nexthops?: { ip?: string; scope?: string }[];

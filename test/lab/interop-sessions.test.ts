@@ -3,8 +3,8 @@
 // RFC 9003 message reaches the other side, and a listen range accepts 50 dynamic peers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createLab, ensureBuilt, labAvailable, startBird, startFrr, startGobgp, startTernd, waitFor,
-  type BirdInstance, type FrrInstance, type GobgpInstance, type Lab, type TerndInstance,
+  createLab, ensureBuilt, explained, labAvailable, star, startBird, startFrr, startGobgp, startTernd, waitFor,
+  type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance,
 } from './harness/index.js';
 
 const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
@@ -14,14 +14,6 @@ beforeAll(() => {
   if (avail.ok) ensureBuilt();
 });
 
-async function explained<T>(lab: Lab, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Error) err.message += `\n\n=== lab diagnostics ===\n${lab.diagnostics().slice(-15_000)}`;
-    throw err;
-  }
-}
 
 const TERN_CONFIG = `
 routerId: 10.77.0.1
@@ -51,13 +43,10 @@ describe.skipIf(!avail.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
   afterAll(() => lab.destroy());
 
   it('establishes IPv4 and IPv6 sessions that each peer reports with the negotiated capabilities', () => explained(lab, async () => {
-    const t = await lab.namespace('tern');
-    const b = await lab.namespace('bird');
-    const f = await lab.namespace('frr');
-    const g = await lab.namespace('gobgp');
-    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['10.77.1.1/24', 'fd77:1::1/64'] }, { ns: b, ifname: 'eth0', addrs: ['10.77.1.2/24', 'fd77:1::2/64'] });
-    await lab.connect({ ns: t, ifname: 'to-frr', addrs: ['10.77.2.1/24', 'fd77:2::1/64'] }, { ns: f, ifname: 'eth0', addrs: ['10.77.2.2/24', 'fd77:2::2/64'] });
-    await lab.connect({ ns: t, ifname: 'to-gobgp', addrs: ['10.77.3.1/24', 'fd77:3::1/64'] }, { ns: g, ifname: 'eth0', addrs: ['10.77.3.2/24', 'fd77:3::2/64'] });
+    const { tern: t, spokes } = await star(lab, ['bird', 'frr', 'gobgp']);
+    const b = spokes.bird!;
+    const f = spokes.frr!;
+    const g = spokes.gobgp!;
     tern = await startTernd(lab, t, TERN_CONFIG);
     bird = await startBird(lab, b, { routerId: '10.77.0.2', asn: 65002, peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, ipv4: true, ipv6: true, gracefulRestart: true, holdTime: 9 }] });
     frr = await startFrr(lab, f, { routerId: '10.77.0.3', asn: 65003, peers: [{ name: 'tern', address: 'fd77:2::1', asn: 65001, ipv4: true, ipv6: true, gracefulRestart: true }] });

@@ -6,3 +6,4 @@ export * from './bird.js';
 export * from './frr.js';
 export * from './gobgp.js';
 export * from './ternd.js';
+export * from './topology.js';
