@@ -219,3 +219,26 @@ describe('listen ranges', () => {
     await until('fourth refused', () => clients[3]!.destroyed || clients[3]!.readableEnded, 3000);
   });
 });
+
+describe('a peer that does not read', { timeout: 20_000 }, () => {
+  it('is reset with a named reason once its output queue passes the limit, and the speaker keeps running', async () => {
+    const port = basePort();
+    const raw = await rawPeer('127.0.0.4', port);
+    const rec = recorder();
+    const s = new BgpSpeaker({ ranges: [], logger: silentLogger }, { clock: systemClock, logger: silentLogger, listener: rec });
+    cleanups.push(() => s.close());
+    const peer = s.addPeer({ ...settings('127.0.0.4', port, '127.0.0.1', fsmConfig(offer('10.0.0.1', 65001, 30), 65004)), maxQueuedBytes: 1 << 20 });
+    peer.start();
+    const sock = await raw.socket;
+    const ctx = makeContext({});
+    sock.write(encodeMessage(buildOpen({ asn: 65004, holdTime: 30, routerId: '10.0.0.4', capabilities: [{ code: 65, name: 'four-octet-as', asn: 65004 }] }), ctx));
+    sock.write(encodeMessage(KEEPALIVE, ctx));
+    await until('Established', () => peer.state === 'Established');
+    sock.pause(); // stop reading: the kernel buffers fill, then Node's queue grows
+    const chunk = encodeMessage(buildUpdate({ nlri: Array.from({ length: 900 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`), attributes: [{ type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [] }, { type: 'next-hop', nextHop: '127.0.0.1' }] }, ctx), ctx);
+    for (let i = 0; i < 4000 && peer.state === 'Established'; i++) peer.sendRaw(chunk, 1);
+    expect(peer.state).not.toBe('Established');
+    expect(peer.lastDownReason?.code).toBe('output-queue-full');
+    expect(peer.lastDownReason?.sent).toMatchObject({ code: 6, subcode: 8 });
+  });
+});
