@@ -9,6 +9,7 @@ import { jsonLogger, type LogLevel } from './common/logger.js';
 import { formatConfigError, loadConfigFile } from './config/load.js';
 import { startDaemon } from './daemon/daemon.js';
 import { takeRestartMarker } from './daemon/restart-marker.js';
+import { DEFAULT_CONTROL_SOCKET } from './control/protocol.js';
 import { TERN_VERSION } from './version.js';
 
 interface Options {
@@ -17,6 +18,7 @@ interface Options {
   checkConfig?: boolean;
   restarting?: boolean;
   stateDir: string;
+  controlSocket: string;
 }
 
 async function run(options: Options): Promise<number> {
@@ -34,7 +36,7 @@ async function run(options: Options): Promise<number> {
   const grEnabled = loaded.config.gracefulRestart.enabled;
   const restarting = grEnabled && (Boolean(options.restarting) || marker.restarting);
   logger.log('info', 'ternd.start', { version: TERN_VERSION, config: options.config, pid: process.pid, restarting, ...(marker.previous ? { previousPid: marker.previous.pid } : {}) });
-  const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting });
+  const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting, controlSocket: options.controlSocket });
   await new Promise<void>((resolve) => {
     // SIGTERM with graceful restart: drop TCP without NOTIFICATION so peers keep our routes (RFC 4724 §4),
     // and keep the marker so the next start announces the restart. SIGINT (or SIGTERM without GR) stops
@@ -60,6 +62,7 @@ const program = new Command('ternd')
   .option('--check-config', 'validate the configuration and exit')
   .option('--restarting', 'advertise the graceful-restart R bit even without a restart marker')
   .option('--state-dir <dir>', 'where ternd keeps its restart marker', '/var/lib/tern')
+  .option('--control-socket <path>', 'Unix socket for bgpctl', DEFAULT_CONTROL_SOCKET)
   .action(async (options: Options) => {
     process.exitCode = await run(options);
   });

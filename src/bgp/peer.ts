@@ -122,6 +122,22 @@ export class Peer implements ConnectionOwner {
     return this.establishedAt;
   }
 
+  /** Stopped by hand (or never started): no automatic restart until `start()`. */
+  get adminDown(): boolean {
+    return this.state === 'Idle' && this.slots.every((s) => s.state.stopped);
+  }
+
+  /** Ask the peer to send its routes again (RFC 2918); false when it did not negotiate route refresh. */
+  requestRouteRefresh(): boolean {
+    const n = this.negotiatedSession;
+    if (!n?.routeRefresh) return false;
+    for (const f of n.families) {
+      const [afi, safi] = f.startsWith('ipv4') ? [1, f.endsWith('multicast') ? 2 : 1] : [2, f.endsWith('multicast') ? 2 : 1];
+      this.send({ type: 'ROUTE-REFRESH', afi: afi!, safi: safi!, subtype: 0, orf: new Uint8Array(0) });
+    }
+    return true;
+  }
+
   /** Who opened the TCP connection the Established session runs on. */
   get sessionDirection(): Direction | undefined {
     return this.slots.find((s) => s.state.name === 'Established')?.direction;

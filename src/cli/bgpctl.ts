@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { contextFromOptions, decodeAll, InputError, messageLines, parseHex, type DecodeOptions } from './decode-command.js';
 import { TERN_VERSION } from '../version.js';
+import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type NeighborView } from '../control/protocol.js';
+import { ControlError, requestDaemon } from './control-client.js';
+import { renderNeighbors } from './render-neighbors.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -29,8 +32,56 @@ async function runDecode(hexArgs: string[], options: DecodeOptions & { file?: st
   return outcome.sessionReset ? 1 : 0;
 }
 
+function socketOf(program: Command): string {
+  return (program.opts() as { socket?: string }).socket ?? process.env.TERN_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET;
+}
+
+async function neighborAction(program: Command, request: ControlRequest): Promise<void> {
+  const result = await requestDaemon<string>(socketOf(program), request);
+  process.stdout.write(`${result}\n`);
+}
+
+function neighborRequest(peer: string, action: string, words: readonly string[]): ControlRequest {
+  const message = words.length ? { message: words.join(' ') } : {};
+  switch (action) {
+    case 'shutdown': return { op: 'neighbor-shutdown', peer, ...message };
+    case 'enable': return { op: 'neighbor-enable', peer };
+    case 'reset': return { op: 'neighbor-reset', peer, ...message };
+    case 'refresh': {
+      const direction = words[0];
+      if (direction !== 'in' && direction !== 'out') throw new InputError(`neighbor ${peer} refresh: say in or out`);
+      return { op: 'neighbor-refresh', peer, direction };
+    }
+    default:
+      throw new InputError(`neighbor ${peer}: unknown action ${JSON.stringify(action)} (shutdown, enable, reset, refresh)`);
+  }
+}
+
+function addDaemonCommands(program: Command): void {
+  program
+    .command('show')
+    .description('show the daemon\'s state')
+    .command('neighbors')
+    .alias('neighbor')
+    .description('every neighbour: state, uptime, prefixes received, why it last went down')
+    .option('--json', 'print JSON (the control protocol\'s NeighborView objects)')
+    .action(async (options: { json?: boolean }) => {
+      const neighbors = await requestDaemon<NeighborView[]>(socketOf(program), { op: 'show-neighbors' });
+      process.stdout.write(options.json ? `${JSON.stringify(neighbors, null, 2)}\n` : renderNeighbors(neighbors));
+    });
+  program
+    .command('neighbor')
+    .description('act on one neighbour: shutdown [message], enable, reset [message], refresh in|out')
+    .argument('<address>', 'the neighbour (its configured address)')
+    .argument('<action>', 'shutdown | enable | reset | refresh')
+    .argument('[words...]', 'the RFC 9003 message for shutdown/reset; in or out for refresh')
+    .action(async (peer: string, action: string, words: string[]) => neighborAction(program, neighborRequest(peer, action, words)));
+}
+
 export function buildProgram(): Command {
-  const program = new Command('bgpctl').description('inspect and steer tern').version(TERN_VERSION);
+  const program = new Command('bgpctl').description('inspect and steer tern').version(TERN_VERSION)
+    .option('--socket <path>', `ternd's control socket (default $TERN_CONTROL_SOCKET or ${DEFAULT_CONTROL_SOCKET})`);
+  addDaemonCommands(program);
   program
     .command('decode')
     .description('decode BGP messages given as hex (arguments, --file, or one per line on stdin); prints JSON lines')
@@ -49,6 +100,11 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {
+    if (e instanceof ControlError) {
+      process.stderr.write(`bgpctl: ${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     if (e instanceof InputError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
       process.stderr.write(`bgpctl: ${(e as Error).message}\n`);
       process.exitCode = 2;

@@ -12,6 +12,8 @@ import { BgpSpeaker, type ListenRange } from '../bgp/speaker.js';
 import { resolvePeer, type TernConfig } from '../config/schema.js';
 import { LocRib } from '../rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../rib/types.js';
+import { startControlServer } from '../control/server.js';
+import { controlHandler } from './control-handler.js';
 import { peerSettings } from './peer-settings.js';
 import { originateStatic } from './static-routes.js';
 
@@ -27,6 +29,8 @@ export interface Daemon {
 export interface DaemonDeps {
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Unix socket for bgpctl; none when undefined. */
+  readonly controlSocket?: string;
   /** Started after a restart with graceful restart: advertise the R bit (RFC 4724 §4.1). */
   readonly restarting?: boolean;
 }
@@ -73,6 +77,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     else peer.start();
   }
   const listening = await speaker.listen();
+  const control = deps.controlSocket ? await startControlServer(deps.controlSocket, controlHandler(speaker, exchange, deps.clock), log) : undefined;
   return {
     speaker,
     rib,
@@ -83,6 +88,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
       }
       // Let NOTIFICATIONs drain before the sockets go.
       if (!graceful) await new Promise((r) => setTimeout(r, 100));
+      if (control) await new Promise<void>((r) => control.close(() => r()));
       await speaker.close();
     },
   };

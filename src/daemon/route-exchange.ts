@@ -235,6 +235,20 @@ export class RouteExchange implements PeerListener {
     this.scheduleFlush();
   }
 
+  /** Prefixes accepted from the peer's current session, all families. */
+  receivedCount(peer: Peer): number {
+    const c = this.received.get(peer);
+    return c ? c['ipv4-unicast'] + c['ipv6-unicast'] : 0;
+  }
+
+  /** Send the peer our whole table again (operator's "refresh out"); false when it has no session. */
+  resendTable(peer: Peer): boolean {
+    const ob = this.out.get(peer);
+    if (!ob) return false;
+    this.sendTable(ob);
+    return true;
+  }
+
   // ---- RIB → sessions ---------------------------------------------------------------------------------
 
   private scheduleFlush(): void {

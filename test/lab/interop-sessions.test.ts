@@ -114,6 +114,30 @@ describe.skipIf(!avail.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
     await bird.waitEstablished('tern', 30_000);
   }), 90_000);
 
+  it('is steered with bgpctl: show neighbors, shutdown with a message BIRD displays, enable, refresh', () => explained(lab, async () => {
+    await waitFor(() => (JSON.parse(tern.bgpctl(['show', 'neighbors', '--json'])) as { state: string }[]).every((n) => n.state === 'Established') || undefined,
+      { what: 'all neighbours Established in bgpctl', timeoutMs: 30_000 });
+    const neighbors = JSON.parse(tern.bgpctl(['show', 'neighbors', '--json'])) as Record<string, unknown>[];
+    const b = neighbors.find((n) => n.address === '10.77.1.2')!;
+    expect(b).toMatchObject({ description: 'bird', state: 'Established', adminDown: false, session: { peerAs: 65002, routerId: '10.77.0.2', holdTime: 9, as4: true } });
+    expect(neighbors.find((n) => n.address === 'fd77:2::2')).toMatchObject({ session: { peerAs: 65003, hostname: expect.any(String) } });
+    // The earlier hold-timer expiry is remembered and shown.
+    expect(b.lastDown).toMatchObject({ code: 'hold-timer-expired', sent: { code: 4, subcode: 0, codeName: 'Hold Timer Expired' } });
+
+    expect(tern.bgpctl(['neighbor', '10.77.1.2', 'shutdown', 'maintenance', 'window', '42'])).toContain('shut down');
+    await waitFor(async () => /maintenance window 42/.test(await bird.protocols()) || undefined, { what: 'BIRD showing our shutdown message', timeoutMs: 15_000 });
+    const table = tern.bgpctl(['show', 'neighbors']);
+    expect(table).toMatch(/10\.77\.1\.2\s+65002\s+Idle \(Admin\).*admin-down "maintenance window 42"/);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await bird.protocols()).not.toMatch(/tern\s+BGP.*Established/);
+
+    tern.bgpctl(['neighbor', '10.77.1.2', 'enable']);
+    await bird.waitEstablished('tern', 30_000);
+    expect(tern.bgpctl(['neighbor', '10.77.1.2', 'refresh', 'in'])).toContain('refresh in');
+    expect(tern.bgpctl(['neighbor', '10.77.1.2', 'refresh', 'out'])).toContain('refresh out');
+    expect(() => tern.bgpctl(['neighbor', '192.0.2.99', 'enable'])).toThrow(/no neighbour 192\.0\.2\.99/);
+  }), 90_000);
+
   it('sends its shutdown communication on exit, and BIRD and FRR show it', () => explained(lab, async () => {
     tern.process.kill('SIGINT');
     await waitFor(async () => /ternd shutting down/.test(await bird.protocols()), { what: 'BIRD showing the shutdown message', timeoutMs: 20_000 });

@@ -8,6 +8,7 @@ import { notYet, waitFor } from './wait.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const TERND = path.join(repoRoot, 'dist', 'src', 'main.js');
+export const BGPCTL = path.join(repoRoot, 'dist', 'src', 'cli', 'bgpctl.js');
 
 /**
  * Compile the daemon once per test file. A type error elsewhere (reported by `npm test`'s type-check step)
@@ -33,6 +34,8 @@ export interface TerndInstance {
   readonly configPath: string;
   /** Where this instance keeps its restart marker. */
   readonly stateDir: string;
+  /** Runs bgpctl against this instance's control socket (a file: no namespace needed); stdout, or throws. */
+  bgpctl(args: readonly string[]): string;
   /** Parsed JSON log lines so far. */
   logs(): LogEntry[];
   /** Waits for a log entry with this event name matching `match`; returns it. */
@@ -47,7 +50,8 @@ export async function startTernd(lab: Lab, ns: string, yaml: string, args: reado
   const configPath = path.join(dir, 'tern.yaml');
   writeFileSync(configPath, yaml);
   const state = stateDir ?? path.join(dir, 'state');
-  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', '--state-dir', state, ...args]);
+  const socket = path.join(dir, 'ternd.sock');
+  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', '--state-dir', state, '--control-socket', socket, ...args]);
   const logs = (): LogEntry[] =>
     proc.output().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
       try {
@@ -61,6 +65,7 @@ export async function startTernd(lab: Lab, ns: string, yaml: string, args: reado
     process: proc,
     configPath,
     stateDir: state,
+    bgpctl: (args) => execFileSync(process.execPath, [BGPCTL, '--socket', socket, ...args], { encoding: 'utf8' }),
     logs,
     waitLog: (event, match = () => true, timeoutMs = 30_000) =>
       waitFor(() => logs().find((e) => e.event === event && match(e)) ?? notYet(logs().slice(-5)), {

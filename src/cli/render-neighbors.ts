@@ -1,0 +1,28 @@
+/** `bgpctl show neighbors` as a table for people (the JSON form is the control protocol's NeighborView). */
+import type { NeighborView } from '../control/protocol.js';
+
+function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return d > 0 ? `${d}d${h}h${m}m` : `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+function reason(n: NeighborView): string {
+  const d = n.lastDown;
+  if (!d) return '';
+  const msg = d.received?.message ?? d.sent?.message;
+  return `${d.code}${msg ? ` "${msg}"` : ''}`;
+}
+
+export function renderNeighbors(neighbors: readonly NeighborView[]): string {
+  const rows = [['Neighbor', 'AS', 'State', 'Up', 'Prefixes', 'Description', 'Last down']];
+  for (const n of neighbors) {
+    const as = n.session?.peerAs ?? (Array.isArray(n.remoteAs) ? n.remoteAs.join(',') : n.remoteAs);
+    const state = n.adminDown ? 'Idle (Admin)' : n.state;
+    rows.push([n.address, String(as), state, n.uptime !== undefined ? duration(n.uptime) : '-', String(n.prefixesReceived), n.description ?? (n.dynamic ? '(dynamic)' : ''), reason(n)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,53 @@
+/**
+ * The control protocol between `bgpctl` and `ternd`: one JSON request per line on a Unix socket, one JSON
+ * response per line back. Plain data only, so the CLI knows these types and nothing of the daemon.
+ */
+
+export type ControlRequest =
+  | { readonly op: 'show-neighbors' }
+  | { readonly op: 'neighbor-shutdown'; readonly peer: string; readonly message?: string }
+  | { readonly op: 'neighbor-enable'; readonly peer: string }
+  | { readonly op: 'neighbor-reset'; readonly peer: string; readonly message?: string }
+  /** in: ask the peer to send its routes again (ROUTE-REFRESH); out: send ours again. */
+  | { readonly op: 'neighbor-refresh'; readonly peer: string; readonly direction: 'in' | 'out' };
+
+export type ControlResponse<T = unknown> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: string };
+
+export interface NotificationView {
+  readonly code: number;
+  readonly subcode: number;
+  readonly codeName: string;
+  readonly subcodeName: string;
+  readonly message?: string;
+}
+
+export interface NeighborView {
+  readonly address: string;
+  readonly description?: string;
+  readonly remoteAs: number | readonly number[] | 'any';
+  readonly localAs: number;
+  readonly state: string;
+  readonly dynamic: boolean;
+  readonly adminDown: boolean;
+  /** Seconds since the session reached Established. */
+  readonly uptime?: number;
+  readonly lastDown?: { readonly code: string; readonly detail: string; readonly sent?: NotificationView; readonly received?: NotificationView };
+  readonly session?: {
+    readonly peerAs: number;
+    readonly routerId: string;
+    readonly holdTime: number;
+    readonly keepaliveTime: number;
+    readonly families: readonly string[];
+    readonly as4: boolean;
+    readonly addPathReceive: readonly string[];
+    readonly addPathSend: readonly string[];
+    readonly extendedMessage: boolean;
+    readonly enhancedRouteRefresh: boolean;
+    readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+    readonly hostname?: string;
+  };
+  readonly messages: { readonly in: number; readonly out: number };
+  readonly prefixesReceived: number;
+}
+
+export const DEFAULT_CONTROL_SOCKET = '/run/tern/ternd.sock';

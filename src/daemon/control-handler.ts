@@ -1,0 +1,82 @@
+/**
+ * Answers control requests from the daemon's live objects: neighbour views for `bgpctl show neighbors`, and
+ * the operator's actions on one neighbour (shutdown with an RFC 9003 message, enable, reset, refresh).
+ */
+import type { DownReason, NotificationInfo } from '../bgp/down-reason.js';
+import type { Peer } from '../bgp/peer.js';
+import type { BgpSpeaker } from '../bgp/speaker.js';
+import { notificationNames, shutdownCommunication } from '../bgp/wire/index.js';
+import type { Clock } from '../common/clock.js';
+import type { ControlHandler } from '../control/server.js';
+import type { ControlRequest, ControlResponse, NeighborView, NotificationView } from '../control/protocol.js';
+import type { RouteExchange } from './route-exchange.js';
+
+function notificationView(n: NotificationInfo): NotificationView {
+  const message = n.message ?? shutdownCommunication({ type: 'NOTIFICATION', code: n.code, subcode: n.subcode, data: n.data });
+  return { code: n.code, subcode: n.subcode, ...notificationNames(n), ...(message !== undefined ? { message } : {}) };
+}
+
+function downView(r: DownReason): NonNullable<NeighborView['lastDown']> {
+  return {
+    code: r.code,
+    detail: r.detail,
+    ...(r.sent ? { sent: notificationView(r.sent) } : {}),
+    ...(r.received ? { received: notificationView(r.received) } : {}),
+  };
+}
+
+export function neighborView(peer: Peer, exchange: RouteExchange, now: number): NeighborView {
+  const n = peer.negotiated;
+  const down = peer.lastDownReason;
+  const stats = peer.stats();
+  const since = peer.uptimeSince;
+  return {
+    address: peer.settings.key,
+    ...(peer.settings.description ? { description: peer.settings.description } : {}),
+    remoteAs: peer.settings.fsm.expect.remoteAs,
+    localAs: peer.settings.fsm.offer.asn,
+    state: peer.state,
+    dynamic: peer.settings.dynamic,
+    adminDown: peer.adminDown,
+    ...(since !== undefined ? { uptime: Math.round((now - since) / 1000) } : {}),
+    ...(down ? { lastDown: downView(down) } : {}),
+    ...(n ? {
+      session: {
+        peerAs: n.peerAs, routerId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime,
+        families: [...n.families], as4: n.as4, addPathReceive: [...n.addPathReceive], addPathSend: [...n.addPathSend],
+        extendedMessage: n.extendedMessage, enhancedRouteRefresh: n.enhancedRouteRefresh,
+        ...(n.gracefulRestart ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: n.gracefulRestart.restarting } } : {}),
+        ...(n.peerHostname ? { hostname: n.peerHostname } : {}),
+      },
+    } : {}),
+    messages: { in: stats.messagesIn, out: stats.messagesOut },
+    prefixesReceived: exchange.receivedCount(peer),
+  };
+}
+
+export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock): ControlHandler {
+  const find = (key: string): Peer | ControlResponse => speaker.peer(key) ?? { ok: false, error: `no neighbour ${key}` };
+  return (req: ControlRequest): ControlResponse => {
+    if (req.op === 'show-neighbors') {
+      const now = clock.now();
+      return { ok: true, result: speaker.allPeers().map((p) => neighborView(p, exchange, now)) };
+    }
+    const peer = find(req.peer);
+    if ('ok' in peer) return peer;
+    switch (req.op) {
+      case 'neighbor-shutdown':
+        peer.stop(req.message);
+        return { ok: true, result: `${req.peer} shut down` };
+      case 'neighbor-enable':
+        peer.start();
+        return { ok: true, result: `${req.peer} enabled` };
+      case 'neighbor-reset':
+        peer.reset(req.message);
+        return { ok: true, result: `${req.peer} reset` };
+      case 'neighbor-refresh': {
+        const done = req.direction === 'in' ? peer.requestRouteRefresh() : exchange.resendTable(peer);
+        return done ? { ok: true, result: `${req.peer} refresh ${req.direction}` } : { ok: false, error: `${req.peer}: no session${req.direction === 'in' ? ' with route refresh' : ''}` };
+      }
+    }
+  };
+}
