@@ -42,6 +42,9 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   const exchange = new RouteExchange({
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
     isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
+    // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
+    ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
+    peersNotUp: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown && p.state !== 'Established').length,
   });
   originateStatic(config.staticRoutes, rib, exchange.store, deps.clock.now());
   rib.takeChanges(); // new sessions get the table in full; nothing to flush yet

@@ -57,6 +57,13 @@ export interface RouteExchangeOptions {
   readonly logger: Logger;
   /** Our next hop per family for a session with this local address (see next-hop-self.ts). */
   readonly nextHopSelf: (sessionLocal: string | undefined) => Partial<Record<Family, string>>;
+  /**
+   * After our own restart (RFC 4724 §4.1): defer sending routes until every GR-capable peer that is not
+   * restarting itself has sent End-of-RIB for each family, or this many seconds pass (Selection_Deferral).
+   */
+  readonly selectionDeferral?: number;
+  /** How many configured peers have no session yet (deferral also waits for them, up to the timer). */
+  readonly peersNotUp?: () => number;
 }
 
 export class RouteExchange implements PeerListener {
@@ -67,8 +74,45 @@ export class RouteExchange implements PeerListener {
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
   private flushScheduled = false;
+  /** While set, we are a restarting speaker waiting for our peers' End-of-RIB before we advertise. */
+  private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
 
-  constructor(private readonly o: RouteExchangeOptions) {}
+  constructor(private readonly o: RouteExchangeOptions) {
+    if (o.selectionDeferral !== undefined) {
+      this.deferral = { waiting: new Map() };
+      this.deferral.timer = o.clock.setTimeout(() => this.endDeferral('selection deferral timer expired'), o.selectionDeferral * 1000);
+    }
+  }
+
+  /** Whether we still hold our routes back after a restart. */
+  get deferring(): boolean {
+    return this.deferral !== undefined;
+  }
+
+  private endDeferral(why: string): void {
+    const d = this.deferral;
+    if (!d) return;
+    if (d.timer) this.o.clock.clearTimeout(d.timer);
+    this.deferral = undefined;
+    this.o.logger.log('info', 'rib.gr.deferral-end', { why });
+    this.o.rib.takeChanges(); // every session gets the full table now
+    for (const ob of this.out.values()) this.sendInitial(ob);
+  }
+
+  /** Deferral ends once no Established GR peer owes us End-of-RIB and every configured peer is up. */
+  private maybeEndDeferral(): void {
+    const d = this.deferral;
+    if (d && d.waiting.size === 0 && (this.o.peersNotUp?.() ?? 0) === 0) this.endDeferral('End-of-RIB from every peer');
+  }
+
+  /** The table and End-of-RIB per family: what a new session gets (RFC 4724 §2: End-of-RIB with or without GR). */
+  private sendInitial(ob: Outbound): void {
+    this.sendTable(ob);
+    for (const family of ob.families) {
+      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
+      ob.peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
+    }
+  }
 
   // ---- sessions → RIB ---------------------------------------------------------------------------------
 
@@ -90,10 +134,14 @@ export class RouteExchange implements PeerListener {
       adjOut: { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() }, encoded: new Map(),
     };
     this.out.set(peer, ob);
-    this.sendTable(ob);
-    for (const family of ob.families) {
-      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
-      peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
+    const d = this.deferral;
+    if (!d) {
+      this.sendInitial(ob);
+    } else if (n.gracefulRestart && !n.gracefulRestart.restarting) {
+      // RFC 4724 §4.1: wait for this peer's End-of-RIB (peers without GR, or restarting too, are not waited for).
+      d.waiting.set(peer, new Set(ob.families));
+    } else {
+      queueMicrotask(() => this.maybeEndDeferral());
     }
   }
 
@@ -137,6 +185,12 @@ export class RouteExchange implements PeerListener {
     const eor = outcome.action === 'none' ? endOfRib(u) : undefined;
     if (eor) {
       const family: Family | undefined = eor.safi !== 1 ? undefined : eor.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
+      const waiting = this.deferral?.waiting.get(peer);
+      if (waiting && family) {
+        waiting.delete(family);
+        if (waiting.size === 0) this.deferral!.waiting.delete(peer);
+        this.maybeEndDeferral();
+      }
       const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
       for (const p of swept) this.store.release(p.attrs);
       if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
@@ -212,6 +266,7 @@ export class RouteExchange implements PeerListener {
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
     this.out.delete(peer);
     this.received.delete(peer);
+    if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());
     const ref = this.refs.get(peer);
     this.refs.delete(peer);
     if (!ref) return;
@@ -261,6 +316,7 @@ export class RouteExchange implements PeerListener {
   }
 
   flush(): void {
+    if (this.deferral) return; // changes accumulate; the end of deferral sends the whole table
     const changes = this.o.rib.takeChanges();
     if (changes.length === 0) return;
     for (const ob of this.out.values()) {

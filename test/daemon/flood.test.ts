@@ -3,45 +3,20 @@
  * 300,000 prefixes, another peer with a 3-second hold time keeps hearing from ternd well within it.
  * The daemon runs in-process with its real RIB; the peers are scripted over loopback (127.0.0.0/8 only).
  */
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import {
-  attribute, buildOpen, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, KEEPALIVE,
-  makeContext, packAnnouncements, type BgpMessage,
+  attribute, encodeAttributesForPacking, encodeMessage, IPV4_UNICAST, KEEPALIVE, makeContext, packAnnouncements,
 } from '../../src/bgp/wire/index.js';
+import { scriptedPeer } from '../helpers/scripted-peer.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-interface Scripted {
-  socket: Socket;
-  received: { at: number; message: BgpMessage }[];
-}
-
-async function scriptedPeer(local: string, port: number, asn: number, holdTime: number): Promise<Scripted> {
-  const socket = connect({ host: '127.0.0.1', port, localAddress: local });
-  socket.on('error', () => {});
-  cleanups.push(() => void socket.destroy());
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  const received: Scripted['received'] = [];
-  const framer = new Framer(65535);
-  const ctx = makeContext({});
-  socket.on('data', (chunk) => {
-    for (const m of framer.push(chunk).messages) {
-      const r = decodeMessage(m, ctx);
-      if (r.message) received.push({ at: Date.now(), message: r.message });
-    }
-  });
-  socket.write(encodeMessage(buildOpen({ asn, holdTime, routerId: local.replace('127.0.0', '10.9.9'), capabilities: [{ code: 65, name: 'four-octet-as', asn }] }), ctx));
-  socket.write(encodeMessage(KEEPALIVE, ctx));
-  return { socket, received };
-}
 
 describe('a flood from one peer', { timeout: 60_000 }, () => {
   it('does not delay keepalives to another peer', async () => {
@@ -60,9 +35,11 @@ peers:
     cleanups.push(() => daemon.stop({ graceful: false }));
 
     const quiet = await scriptedPeer('127.0.0.6', port, 65006, 3);
+    cleanups.push(() => void quiet.socket.destroy());
     const ka = setInterval(() => quiet.socket.write(encodeMessage(KEEPALIVE, makeContext({}))), 1000);
     cleanups.push(() => clearInterval(ka));
     const flood = await scriptedPeer('127.0.0.5', port, 65005, 90);
+    cleanups.push(() => void flood.socket.destroy());
     const start = Date.now();
     while (daemon.speaker.allPeers().some((p) => p.state !== 'Established')) {
       if (Date.now() - start > 10_000) throw new Error('sessions did not come up');
