@@ -178,3 +178,29 @@ listenRanges:
     expect(new Set(tern.logs().filter((e) => e.event === 'bgp.session.established').map((e) => e.peer)).size).toBe(50);
   }), 120_000);
 });
+
+describe.skipIf(!avail.ok)(title('an IPv6 link-local peer'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('comes up over fe80:: addresses scoped to the interface (fe80::2%to-bird)', () => explained(lab, async () => {
+    const t = await lab.namespace('tern');
+    const b = await lab.namespace('bird');
+    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['fe80::1/64', 'fd77:1::1/64'] }, { ns: b, ifname: 'eth0', addrs: ['fe80::2/64', 'fd77:1::2/64'] });
+    const tern = await startTernd(lab, t, `
+routerId: 10.77.0.1
+localAs: 65001
+connectRetryTime: 1
+families: [ipv6-unicast]
+peers:
+  - { address: "fe80::2%to-bird", remoteAs: 65002, description: link-local }
+`);
+    const bird = await startBird(lab, b, {
+      routerId: '10.77.0.2', asn: 65002, peers: [],
+      extraConfig: 'protocol bgp tern { local as 65002; neighbor fe80::1%eth0 as 65001; connect delay time 1; connect retry time 2; ipv6 { import all; export all; }; }',
+    });
+    await bird.waitEstablished('tern', 30_000);
+    const n = (JSON.parse(tern.bgpctl(['show', 'neighbors', '--json'])) as { address: string; state: string; session?: { peerAs: number } }[])[0]!;
+    expect(n).toMatchObject({ address: 'fe80::2%to-bird', state: 'Established', session: { peerAs: 65002 } });
+  }), 60_000);
+});
