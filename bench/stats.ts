@@ -49,3 +49,14 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
     cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/**
+ * The p-th percentile (0..100) by nearest rank over the samples; NaN when there are none. Used for latency
+ * distributions, where the samples are many and interpolation would only pretend to precision.
+ */
+export function percentile(values: readonly number[] | Float64Array, p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
