@@ -3,11 +3,8 @@
  * sent End-of-RIB, then sends each of them the whole table and End-of-RIB.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
-import { parseConfig } from '../../src/config/load.js';
-import { startDaemon } from '../../src/daemon/daemon.js';
 import { buildUpdate, encodeMessage, endOfRibMessage, findAttribute, makeContext, prefixStrings, type Capability, type UpdateMessage } from '../../src/bgp/wire/index.js';
+import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer } from '../helpers/scripted-peer.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -27,20 +24,14 @@ async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void
 
 describe('selection deferral after a restart', { timeout: 30_000 }, () => {
   it('sends nothing until every helper sent End-of-RIB, then the full table and End-of-RIB', async () => {
-    const port = 21000 + Math.floor(Math.random() * 20000);
-    const loaded = parseConfig(`
-routerId: 10.0.0.1
-localAs: 65001
-listen: { address: 127.0.0.1, port: ${port} }
+    const { daemon, port } = await inProcessDaemon(`
 families: [ipv4-unicast]
 gracefulRestart: { enabled: true, restartTime: 20 }
 staticRoutes: [{ prefix: 10.200.0.0/24 }]
 peers:
   - { address: 127.0.0.7, remoteAs: 65007, passive: true }
   - { address: 127.0.0.8, remoteAs: 65008, passive: true }
-`, 'deferral.yaml');
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    const daemon = await startDaemon(loaded.config, { clock: systemClock, logger: silentLogger, restarting: true });
+`, { restarting: true });
     cleanups.push(() => daemon.stop({ graceful: false }));
     const a = await scriptedPeer('127.0.0.7', port, 65007, 90, [GR]);
     const b = await scriptedPeer('127.0.0.8', port, 65008, 90, [GR]);

@@ -4,13 +4,10 @@
  * The daemon runs in-process with its real RIB; the peers are scripted over loopback (127.0.0.0/8 only).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/common/clock.js';
-import { silentLogger } from '../../src/common/logger.js';
-import { parseConfig } from '../../src/config/load.js';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import {
   attribute, encodeAttributesForPacking, encodeMessage, IPV4_UNICAST, KEEPALIVE, makeContext, packAnnouncements,
 } from '../../src/bgp/wire/index.js';
+import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer } from '../helpers/scripted-peer.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,18 +17,12 @@ afterEach(async () => {
 
 describe('a flood from one peer', { timeout: 60_000 }, () => {
   it('does not delay keepalives to another peer', async () => {
-    const port = 21000 + Math.floor(Math.random() * 20000);
-    const loaded = parseConfig(`
-routerId: 10.0.0.1
-localAs: 65001
-listen: { address: 127.0.0.1, port: ${port} }
+    const { daemon, port } = await inProcessDaemon(`
 families: [ipv4-unicast]
 peers:
   - { address: 127.0.0.5, remoteAs: 65005, passive: true }
   - { address: 127.0.0.6, remoteAs: 65006, passive: true, holdTime: 3 }
-`, 'flood.yaml');
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    const daemon: Daemon = await startDaemon(loaded.config, { clock: systemClock, logger: silentLogger });
+`);
     cleanups.push(() => daemon.stop({ graceful: false }));
 
     const quiet = await scriptedPeer('127.0.0.6', port, 65006, 3);
