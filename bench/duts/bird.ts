@@ -4,9 +4,8 @@
  * BIRD never touches the FIB. Kernel scenario: `protocol kernel { ipv4 { export all; }; }` with BIRD's
  * defaults (no learn, no persist: BIRD removes its routes on shutdown).
  */
-import { execFileSync } from 'node:child_process';
 import { birdConfig, findExecutable, startBird, type Lab } from '../../test/lab/harness/index.js';
-import { harnessSpec, waitListening } from './common.js';
+import { harnessSpec, versionOf, waitListening } from './common.js';
 import type { Capability, DutDriver, DutInstance, DutSetup } from './types.js';
 
 const KERNEL = 'protocol kernel {\n  ipv4 { export all; };\n}';
@@ -21,14 +20,8 @@ export const bird: DutDriver = {
   settlesWithEndOfRib: true,
   packages: ['bird2'],
   unavailable: () => (findExecutable('bird') && findExecutable('birdc') ? undefined : 'bird/birdc not installed'),
-  version: () => {
-    // `bird --version` prints "BIRD version 2.0.12" on stderr.
-    try {
-      return Promise.resolve(execFileSync('bird', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim());
-    } catch (err) {
-      return Promise.resolve(String((err as { stderr?: string }).stderr ?? 'unknown').trim());
-    }
-  },
+  // `bird --version` prints "BIRD version 2.0.12" on stderr.
+  version: () => Promise.resolve(versionOf('bird', ['--version'])),
   unsupported: (_c: Capability) => (_c === 'ipam' ? 'n/a: no IPAM in BIRD' : undefined),
   configure: (setup) => ({ 'bird.conf': birdConfig(spec(setup)) }),
   async start(lab: Lab, ns: string, setup: DutSetup): Promise<DutInstance> {

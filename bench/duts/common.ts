@@ -1,5 +1,5 @@
 /** Helpers the DUT drivers share. */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { Lab } from '../../test/lab/harness/index.js';
 import { waitFor } from '../../test/lab/harness/index.js';
 import type { DutPeer, DutSetup } from './types.js';
@@ -33,14 +33,9 @@ export function harnessSpec(setup: DutSetup, extraConfig?: string): DaemonSpec {
   };
 }
 
-/** First line of a command's combined output, or a note that it failed. */
+/** First line of a command's output (stdout, else stderr), or 'unknown'. */
 export function versionOf(cmd: string, args: readonly string[]): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n')[0]!.trim();
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    const text = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim();
-    return text.split('\n')[0] ?? 'unknown';
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+  const text = `${r.stdout ?? ''}`.trim() || `${r.stderr ?? ''}`.trim();
+  return text.split('\n')[0]?.trim() || 'unknown';
 }
