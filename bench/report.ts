@@ -184,7 +184,9 @@ export function checkTargets(report: Report): TargetCheck[] {
     const t = med(scenario, 'tern', metric);
     const refValues = refs.map((r) => ({ r, v: med(scenario, r, metric) })).filter((x): x is { r: string; v: number } => x.v !== undefined);
     if (t === undefined) {
-      out.push({ target, verdict: refs.length > 0 && refValues.length === 0 ? 'unknown' : 'missed', detail: `no figure for tern: ${why(scenario, 'tern')}` });
+      // No tern cell at all (--duts, --only): unknown. A tern cell without a figure: missed.
+      const ran = cellOf(report, scenario, 'tern') !== undefined;
+      out.push({ target, verdict: ran ? 'missed' : 'unknown', detail: `no figure for tern: ${why(scenario, 'tern')}` });
       return;
     }
     if (refValues.length === 0) {
@@ -215,9 +217,10 @@ export function checkTargets(report: Report): TargetCheck[] {
   const many = report.scenarios.find((s) => s.id === 'many-peers');
   if (many) {
     const t = med(many.id, 'tern', 'idle');
+    const ran = cellOf(report, many.id, 'tern') !== undefined;
     out.push(
       t === undefined
-        ? { target: `many peers (${many.size}): idle CPU < 5 % of one core`, verdict: 'missed', detail: `no figure for tern: ${why(many.id, 'tern')}` }
+        ? { target: `many peers (${many.size}): idle CPU < 5 % of one core`, verdict: ran ? 'missed' : 'unknown', detail: `no figure for tern: ${why(many.id, 'tern')}` }
         : { target: `many peers (${many.size}): idle CPU < 5 % of one core`, verdict: t < 5 ? 'met' : 'missed', detail: `tern ${formatValue(t, '%')}` },
     );
   }

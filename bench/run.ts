@@ -288,7 +288,7 @@ async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) 
     for (const [k, v] of Object.entries(o.windows ?? {})) windows[k] = v;
     for (const n of o.notes ?? []) if (!cell.notes.includes(n)) cell.notes.push(n);
     log(`${sc.id} ${dut.name} run ${i + 1}/${sc.runs} (${result.seconds.toFixed(1)} s): ${describeValues(o.values)}`);
-    if (i === 0 && sc.runs > 1 && result.seconds > env.opts.slowRunS) {
+    if (i === 0 && sc.runs > 1 && result.seconds > env.opts.slowRunS && !sc.repeatWhenSlow) {
       cell.notes.push(`1 run only: the first took ${result.seconds.toFixed(0)} s (more than ${env.opts.slowRunS} s)`);
       break;
     }
@@ -324,15 +324,20 @@ async function main(): Promise<number> {
 
   const lab = createLab();
   let aborted = false;
+  let destroying: Promise<void> | undefined;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tern-bench-'));
+  // Ctrl-C (SIGINT to the whole process group, our tools and daemons included) or SIGTERM: stop at once,
+  // let the current run unwind, clean up, write no report, exit 130. A run stuck somewhere does not hold
+  // the exit up for more than 30 s (the lab's exit hook still kills what it started).
   const onSignal = (sig: string): void => {
     if (aborted) return;
     aborted = true;
     console.log(`\nbench: ${sig}: stopping everything and deleting the namespaces`);
-    void lab.destroy().catch((e: unknown) => console.error(String(e))).finally(() => process.exit(130));
+    destroying = lab.destroy().catch((e: unknown) => console.error(String(e)));
+    setTimeout(() => process.exit(130), 30_000).unref();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tern-bench-'));
   const cells: Cell[] = [];
   try {
     log(`lab: creating namespaces (${mode} mode)`);
@@ -374,12 +379,19 @@ async function main(): Promise<number> {
       }
       cells.push(await runCell(env, { ...sc, runs: 1 }, dut, log));
     }
+  } catch (err) {
+    if (!aborted) throw err;
   } finally {
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    if (!aborted) await lab.destroy();
+    if (destroying) await destroying;
+    else await lab.destroy();
     rmSync(tmp, { recursive: true, force: true });
   }
+  if (aborted) {
+    console.log('bench: interrupted; no report written');
+    return 130;
+  }
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
 
   const report: Report = {
     machine: await machine(duts, mode),

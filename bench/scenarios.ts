@@ -115,6 +115,8 @@ export interface Scenario {
   readonly metrics: readonly MetricDef[];
   /** Runs in this mode (idle and churn measure windows inside one run instead). */
   readonly runs: number;
+  /** Repeat even when the first run is slow (many peers: its first run is long because of the idle window). */
+  readonly repeatWhenSlow?: boolean;
   /** A DUT/scenario pair that is only run at the end if the time budget allows, with the reason. */
   readonly deferFor?: (dut: DutDriver) => string | undefined;
   run(env: Env, dut: DutDriver, runIndex: number): Promise<RunResult>;
@@ -522,8 +524,10 @@ async function manyPeersRun(env: Env, driver: DutDriver, sessions: number, idleS
       async () => `cap of ${env.opts.cellTimeoutS} s reached establishing ${sessions} sessions; ${await status(rcv)}`,
     );
     const values: Record<string, number> = { establish: ((up.last as number) - (up.first as number)) / 1000 };
-    if (Number(up.drops) > 0) ctx.notes.push(`${String(up.drops)} sessions were closed by the DUT while the others came up, and were re-established`);
-    if (Number(up.attempts) > sessions) ctx.notes.push(`${Number(up.attempts) - sessions} connection attempts retried (3 s TCP connect / 5 s OPEN timeouts)`);
+    const drops = Number(up.drops);
+    const retries = Number(up.attempts) - sessions - drops;
+    if (drops > 0) ctx.notes.push(`${drops} session${drops > 1 ? 's' : ''} closed by the DUT while the others came up, and re-established`);
+    if (retries > 0) ctx.notes.push(`${retries} connection attempt${retries > 1 ? 's' : ''} retried (3 s TCP connect / 5 s OPEN timeouts)`);
     const windowValues: number[] = [];
     if (idleS > 0) {
       // Idle means settled: the DUT has sent End-of-RIB to every session (FRR: after its coalesce time).
@@ -808,6 +812,7 @@ export function scenarios(sizes: Sizes, runs: number): Scenario[] {
         { key: 'rss', label: 'DUT peak RSS (VmHWM)', unit: 'MiB' },
       ],
       runs,
+      repeatWhenSlow: true,
       // The idle period is measured in the first run only (the others only time the establishment).
       run: (env, dut, runIndex) => manyPeersRun(env, dut, s.manySessions, runIndex === 0 ? s.idleS : 0, s.windows),
     },
