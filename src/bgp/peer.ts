@@ -83,7 +83,10 @@ const JITTERED: ReadonlySet<TimerName> = new Set(['connectRetry', 'keepalive']);
 export class Peer implements ConnectionOwner {
   private slots: Slot[] = [];
   private establishedAt: number | undefined;
+  /** Why the last Established session ended (or the operator's shutdown). */
   private lastDown: DownReason | undefined;
+  /** Why the last attempt of any kind failed, Established or not (BIRD's "Last error"). */
+  private lastError: DownReason | undefined;
   private negotiatedSession: Negotiated | undefined;
   private readonly log: Logger;
   private readonly random: () => number;
@@ -114,8 +117,17 @@ export class Peer implements ConnectionOwner {
     return this.negotiatedSession;
   }
 
+  /**
+   * Why the last session went down: a failed connection attempt afterwards (a refused connect, a collision
+   * loser closing) does not overwrite it, so an operator still sees why the session was lost.
+   */
   get lastDownReason(): DownReason | undefined {
-    return this.lastDown ?? this.primary.state.lastDown;
+    return this.lastDown;
+  }
+
+  /** Why the most recent attempt failed, including attempts that never reached Established. */
+  get lastErrorReason(): DownReason | undefined {
+    return this.lastError ?? this.primary.state.lastDown;
   }
 
   get uptimeSince(): number | undefined {
@@ -249,7 +261,10 @@ export class Peer implements ConnectionOwner {
       this.log.log(to === 'Idle' && reason && reason.code !== 'admin-down' ? 'warn' : 'info', 'bgp.fsm.transition', {
         from, to, fsmEvent: event.type, direction: slot.direction, ...(reason ? { reason: reason.code, detail: reason.detail } : {}),
       });
-      if (reason) this.lastDown = reason;
+      if (reason) {
+        this.lastError = reason;
+        if (from === 'Established' || reason.code === 'admin-down') this.lastDown = reason;
+      }
       this.deps.listener.stateChanged?.(this, from, to, reason);
       if (to === 'Idle') this.afterIdle(slot);
     }

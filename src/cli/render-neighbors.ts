@@ -10,7 +10,8 @@ function duration(seconds: number): string {
 }
 
 function reason(n: NeighborView): string {
-  const d = n.lastDown;
+  // A session that never came up has no lastDown: show why its attempts fail instead.
+  const d = n.lastDown ?? n.lastError;
   if (!d) return '';
   const msg = d.received?.message ?? d.sent?.message;
   return `${d.code}${msg ? ` "${msg}"` : ''}`;

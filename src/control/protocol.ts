@@ -21,6 +21,13 @@ export interface NotificationView {
   readonly message?: string;
 }
 
+export interface DownView {
+  readonly code: string;
+  readonly detail: string;
+  readonly sent?: NotificationView;
+  readonly received?: NotificationView;
+}
+
 export interface NeighborView {
   readonly address: string;
   readonly description?: string;
@@ -31,7 +38,10 @@ export interface NeighborView {
   readonly adminDown: boolean;
   /** Seconds since the session reached Established. */
   readonly uptime?: number;
-  readonly lastDown?: { readonly code: string; readonly detail: string; readonly sent?: NotificationView; readonly received?: NotificationView };
+  /** Why the last Established session ended (or the operator's shutdown). */
+  readonly lastDown?: DownView;
+  /** The most recent failed attempt when it differs from lastDown (a refused connect, an OPEN rejected). */
+  readonly lastError?: DownView;
   readonly session?: {
     readonly peerAs: number;
     readonly routerId: string;

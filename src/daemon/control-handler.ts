@@ -8,7 +8,7 @@ import type { BgpSpeaker } from '../bgp/speaker.js';
 import { notificationNames, shutdownCommunication } from '../bgp/wire/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ControlHandler } from '../control/server.js';
-import type { ControlRequest, ControlResponse, NeighborView, NotificationView } from '../control/protocol.js';
+import type { ControlRequest, ControlResponse, DownView, NeighborView, NotificationView } from '../control/protocol.js';
 import type { RouteExchange } from './route-exchange.js';
 
 function notificationView(n: NotificationInfo): NotificationView {
@@ -16,7 +16,7 @@ function notificationView(n: NotificationInfo): NotificationView {
   return { code: n.code, subcode: n.subcode, ...notificationNames(n), ...(message !== undefined ? { message } : {}) };
 }
 
-function downView(r: DownReason): NonNullable<NeighborView['lastDown']> {
+function downView(r: DownReason): DownView {
   return {
     code: r.code,
     detail: r.detail,
@@ -28,6 +28,7 @@ function downView(r: DownReason): NonNullable<NeighborView['lastDown']> {
 export function neighborView(peer: Peer, exchange: RouteExchange, now: number): NeighborView {
   const n = peer.negotiated;
   const down = peer.lastDownReason;
+  const error = peer.lastErrorReason;
   const stats = peer.stats();
   const since = peer.uptimeSince;
   return {
@@ -40,6 +41,7 @@ export function neighborView(peer: Peer, exchange: RouteExchange, now: number): 
     adminDown: peer.adminDown,
     ...(since !== undefined ? { uptime: Math.round((now - since) / 1000) } : {}),
     ...(down ? { lastDown: downView(down) } : {}),
+    ...(error && error !== down ? { lastError: downView(error) } : {}),
     ...(n ? {
       session: {
         peerAs: n.peerAs, routerId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime,

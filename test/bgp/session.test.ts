@@ -170,6 +170,15 @@ describe('a tern peer facing a scripted peer', { timeout: 20_000 }, () => {
     expect([n.code, n.subcode]).toEqual([4, 0]);
   });
 
+  it('remembers why the session went down while later connection attempts fail for other reasons', async () => {
+    const { peer, raw } = await established(3);
+    await until('hold timer expiry', () => peer.state !== 'Established', 8000);
+    // No one listens any more: the automatic restarts are refused.
+    await new Promise<void>((r) => raw.server.close(() => r()));
+    await until('a refused reconnect', () => peer.lastErrorReason?.code === 'tcp-connect-failed', 8000);
+    expect(peer.lastDownReason?.code).toBe('hold-timer-expired');
+  });
+
   it('keeps the session on a treat-as-withdraw UPDATE and resets it on a bad marker with 1/1', async () => {
     const { peer, sock, rec, ctx, raw } = await established(30);
     const good = encodeMessage(buildUpdate({ nlri: ['10.1.0.0/24'], attributes: [{ type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [{ type: 'sequence', asns: [65003] }] }, { type: 'next-hop', nextHop: '127.0.0.3' }] }, ctx), ctx);
