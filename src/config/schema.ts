@@ -249,6 +249,69 @@ export const staticRouteSchema = z.strictObject(
   mapping('static route settings'),
 );
 
+/**
+ * Kernel FIB sync (BIRD's `protocol kernel`): where learned routes go, how they are tagged, and the overlay
+ * for next hops that are not on a local subnet. Off by default: a route reflector has no business in its FIB.
+ */
+const overlaySchema = z.strictObject(
+  {
+    encapsulation: z.enum(['none', 'ipip', 'vxlan'], { error: expected('none, ipip or vxlan') }).default('none'),
+    crossSubnet: bool().default(true),
+    /** The node's underlay address (tunnel source; other nodes derive our VTEP MAC from it). Default: routerId. */
+    tunnelSource: ipAddressSchema.optional(),
+    ipip: z.strictObject({ device: z.string().min(1).max(15).default('tunl0') }, mapping('IPIP settings')).prefault({}),
+    vxlan: z.strictObject(
+      {
+        device: z.string().min(1).max(15).default('vxlan.tern'),
+        vni: intIn(1, 16777215, 'a VXLAN network identifier 1..16777215').default(4096),
+        port: portSchema.default(4789),
+      },
+      mapping('VXLAN settings'),
+    ).prefault({}),
+  },
+  mapping('overlay settings'),
+);
+
+const kernelSchema = z.strictObject(
+  {
+    enabled: bool().default(false),
+    table: intIn(1, 4294967295, 'a routing table id').default(254),
+    /** rtm_protocol of tern's routes; 186 is "bgp" in iproute2's rt_protos. */
+    protocol: intIn(1, 255, 'a route protocol id 1..255').default(186),
+    metric: intIn(0, 4294967295, 'a route metric').default(20),
+    /** Blackhole routes for the blocks this node owns (static routes without a next hop). */
+    blackholeOwned: bool().default(true),
+    /** Seconds between re-reads of the kernel's routes that repair what changed behind tern's back; 0 = off. */
+    antiEntropy: intIn(0, 86400, 'an anti-entropy interval of 0..86400 seconds').default(60),
+    overlay: overlaySchema.prefault({}),
+  },
+  mapping('kernel settings'),
+);
+
+/** Best-path selection knobs (RFC 4271 §9.1.2.2) and multipath. */
+const decisionSchema = z.strictObject(
+  {
+    /** ECMP: paths equal through the IGP-cost step, up to this many (1 = off). */
+    maxPaths: intIn(1, 64, 'a number of paths 1..64').default(1),
+    /** eBGP multipath across different neighbouring ASes (FRR `bestpath as-path multipath-relax`). */
+    multipathRelax: bool().default(false),
+    /** Compare MED between paths from different neighbouring ASes (FRR `always-compare-med`). */
+    alwaysCompareMed: bool().default(false),
+    /** A missing MED is the worst (FRR `bestpath med missing-as-worst`); RFC 4271 treats it as 0. */
+    missingMedAsWorst: bool().default(false),
+  },
+  mapping('decision settings'),
+);
+
+/** Connected subnets of these interfaces become local routes (BIRD's `protocol direct`). */
+const connectedRoutesSchema = z.strictObject(
+  {
+    interfaces: z.array(z.string().min(1).max(15), { error: expected('a list of interface names') }).default(() => []),
+    communities: z.array(communitySchema).default(() => []),
+  },
+  mapping('connected route settings'),
+);
+
 /** The document as written, with the global defaults applied but peers not yet resolved. */
 export const configObjectSchema = z.strictObject(
   {
@@ -264,6 +327,9 @@ export const configObjectSchema = z.strictObject(
     peers: z.array(peerSchema, { error: expected('a list of peers') }).default(() => []),
     listenRanges: z.array(listenRangeSchema, { error: expected('a list of listen ranges') }).default(() => []),
     staticRoutes: z.array(staticRouteSchema, { error: expected('a list of static routes') }).default(() => []),
+    connectedRoutes: connectedRoutesSchema.prefault({}),
+    kernel: kernelSchema.prefault({}),
+    decision: decisionSchema.prefault({}),
   },
   mapping('tern settings'),
 );
@@ -280,6 +346,8 @@ export type MaxPrefixConfig = Required<z.output<typeof maxPrefixSchema>>;
 export type ListenConfig = z.output<typeof listenSchema>;
 export type GracefulRestartConfig = z.output<typeof gracefulRestartSchema>;
 export type StaticRouteConfig = z.output<typeof staticRouteSchema>;
+export type KernelConfig = z.output<typeof kernelSchema>;
+export type ConnectedRoutesConfig = z.output<typeof connectedRoutesSchema>;
 /** A listen range; `peer` is its template as written (merge it with `resolvePeer`). */
 export type ListenRangeConfig = z.output<typeof listenRangeSchema>;
 type RawConfig = z.output<typeof configObjectSchema>;

@@ -16,10 +16,13 @@ import { startControlServer } from '../control/server.js';
 import { controlHandler } from './control-handler.js';
 import { peerSettings } from './peer-settings.js';
 import { originateStatic } from './static-routes.js';
+import { startKernel, type KernelParts } from './kernel-wiring.js';
 
 export interface Daemon {
   readonly speaker: BgpSpeaker;
   readonly rib: LocRib;
+  /** The kernel side, when `kernel.enabled` or connected routes need the interface table. */
+  readonly kernel?: KernelParts;
   /** The port actually listened on (0 in the config picks a free one). */
   readonly listening?: { address: string; port: number };
   /** Stop every session. With `graceful`, close TCP without NOTIFICATION so GR helpers keep our routes. */
@@ -38,18 +41,25 @@ export interface DaemonDeps {
 export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise<Daemon> {
   const log = deps.logger;
   const restarting = Boolean(deps.restarting);
-  const rib = new LocRib({ decision: DEFAULT_DECISION, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
+  const rib = new LocRib({ decision: { ...DEFAULT_DECISION, ...config.decision }, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
   const exchange = new RouteExchange({
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
     isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
     // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
     ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
     peersNotUp: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown && p.state !== 'Established').length,
+    ribChanged: (changes) => holder.kernel?.routes?.changed(changes),
+    ribReset: () => holder.kernel?.routes?.reset(),
+    endOfRib: (peer, family) => holder.kernel?.routes?.endOfRib(peer, family),
   });
+  // The listener needs the speaker and the speaker needs the listener: tie the knot through holders.
+  const holder: { speaker?: BgpSpeaker; kernel?: KernelParts } = {};
   originateStatic(config.staticRoutes, rib, exchange.store, deps.clock.now());
+  holder.kernel = await startKernel(config, {
+    rib, exchange, clock: deps.clock, logger: log,
+    configuredPeers: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown),
+  });
   rib.takeChanges(); // new sessions get the table in full; nothing to flush yet
-  // The listener needs the speaker and the speaker needs the listener: tie the knot through a holder.
-  const holder: { speaker?: BgpSpeaker } = {};
   const listener: PeerListener = {
     established: (peer, n) => exchange.established(peer, n),
     update: (peer, u, outcome) => exchange.update(peer, u, outcome),
@@ -84,6 +94,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   return {
     speaker,
     rib,
+    ...(holder.kernel ? { kernel: holder.kernel } : {}),
     ...(listening ? { listening } : {}),
     async stop({ graceful, message }) {
       for (const peer of speaker.allPeers()) {
@@ -93,6 +104,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
       if (!graceful) await new Promise((r) => setTimeout(r, 100));
       if (control) await new Promise<void>((r) => control.close(() => r()));
       await speaker.close();
+      holder.kernel?.close(); // tern's kernel routes stay: a restart must not lose traffic
     },
   };
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../common/logger.js';
 import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
 import { exportPath, type ExportTarget } from '../rib/export.js';
-import type { LocRib } from '../rib/loc-rib.js';
+import type { LocRib, RibChange } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
 import type { Family, Path, PathAttributes, PeerRef, PrefixKey } from '../rib/types.js';
 import type { DownReason } from '../bgp/down-reason.js';
@@ -64,6 +64,12 @@ export interface RouteExchangeOptions {
   readonly selectionDeferral?: number;
   /** How many configured peers have no session yet (deferral also waits for them, up to the timer). */
   readonly peersNotUp?: () => number;
+  /** Best-path changes as they are sent to peers (the kernel FIB listens here). */
+  readonly ribChanged?: (changes: readonly RibChange[]) => void;
+  /** The end of selection deferral: the whole table is current now, read it again. */
+  readonly ribReset?: () => void;
+  /** A peer's End-of-RIB for a family. */
+  readonly endOfRib?: (peer: Peer, family: Family) => void;
 }
 
 export class RouteExchange implements PeerListener {
@@ -96,6 +102,7 @@ export class RouteExchange implements PeerListener {
     this.deferral = undefined;
     this.o.logger.log('info', 'rib.gr.deferral-end', { why });
     this.o.rib.takeChanges(); // every session gets the full table now
+    this.o.ribReset?.();
     for (const ob of this.out.values()) this.sendInitial(ob);
   }
 
@@ -191,6 +198,7 @@ export class RouteExchange implements PeerListener {
         if (waiting.size === 0) this.deferral!.waiting.delete(peer);
         this.maybeEndDeferral();
       }
+      if (family) this.o.endOfRib?.(peer, family);
       const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
       for (const p of swept) this.store.release(p.attrs);
       if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
@@ -319,6 +327,7 @@ export class RouteExchange implements PeerListener {
     if (this.deferral) return; // changes accumulate; the end of deferral sends the whole table
     const changes = this.o.rib.takeChanges();
     if (changes.length === 0) return;
+    this.o.ribChanged?.(changes);
     for (const ob of this.out.values()) {
       const announce = new Map<PathAttributes, PrefixKey[]>();
       const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };

@@ -1,0 +1,115 @@
+/**
+ * Loc-RIB → kernel: which best paths become kernel routes, and when tern's routes left by a previous run may
+ * be swept. BGP paths become routes through their next hops (the ECMP set when multipath is on); blocks this
+ * node owns (static routes without a next hop, IPAM blocks) become blackholes; connected routes stay the
+ * kernel's own.
+ *
+ * Sweep timing (RFC 4724 §4.1 for the forwarding state of a restarting speaker): adopted routes from before
+ * the start go once every configured peer has sent End-of-RIB for each of its families, or the restart time
+ * has passed, whichever is first. With selection deferral the kernel sees nothing until deferral ends.
+ */
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { Peer } from '../bgp/peer.js';
+import type { KernelConfig } from '../config/schema.js';
+import type { KernelSync, WantedRoute } from '../kernel/kernel-sync.js';
+import type { LocRib, RibChange } from '../rib/loc-rib.js';
+import { formatPrefixKey } from '../rib/prefix.js';
+import type { Family, Path, PrefixKey } from '../rib/types.js';
+
+const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
+
+export function wantedRoute(family: Family, prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig): WantedRoute | undefined {
+  if (!best || best.source === 'connected') return undefined;
+  const [dst, len] = formatPrefixKey(prefix).split('/') as [string, string];
+  const version = family === 'ipv4-unicast' ? 4 : 6;
+  if (best.source !== 'bgp' && OWNED_NEXT_HOPS.has(best.attrs.nextHop)) {
+    return config.blackholeOwned ? { version, dst, dstLen: Number(len), kind: 'blackhole', gateways: [] } : undefined;
+  }
+  const gateways = [...new Set((multipath.length ? multipath : [best]).map((p) => p.attrs.nextHop))].filter((g) => !OWNED_NEXT_HOPS.has(g));
+  if (!gateways.length) return undefined;
+  return { version, dst, dstLen: Number(len), kind: 'unicast', gateways };
+}
+
+export interface KernelRoutesOptions {
+  readonly rib: LocRib;
+  readonly kernel: KernelSync;
+  readonly config: KernelConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Seconds after which adopted routes are swept even without every End-of-RIB (the restart time). */
+  readonly sweepAfter: number;
+  /** The configured peers whose End-of-RIB the sweep waits for. */
+  readonly peers: () => readonly Peer[];
+  /** Selection deferral is on: the kernel has not seen the table yet, so nothing may be swept. */
+  readonly deferring: () => boolean;
+}
+
+export class KernelRoutes {
+  private readonly eor = new Map<Peer, Set<Family>>();
+  private sweepTimer: TimerHandle | undefined;
+  private swept = false;
+  private sweepReason: string | undefined;
+
+  constructor(private readonly o: KernelRoutesOptions) {
+    this.sweepTimer = o.clock.setTimeout(() => this.sweep('restart time passed'), o.sweepAfter * 1000);
+  }
+
+  /** Best-path changes from the RIB. */
+  changed(changes: readonly RibChange[]): void {
+    for (const c of changes) {
+      const w = wantedRoute(c.family, c.prefix, c.best, c.multipath, this.o.config);
+      if (w) this.o.kernel.set(w);
+      else this.o.kernel.remove(formatPrefixKey(c.prefix));
+    }
+  }
+
+  /** Make the kernel want exactly what the Loc-RIB holds (after selection deferral). */
+  reset(): void {
+    const keep = new Set<string>();
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      for (const e of this.o.rib.table(family).values()) {
+        const w = wantedRoute(family, e.prefix, e.best, e.multipath, this.o.config);
+        if (!w) continue;
+        keep.add(`${w.dst}/${w.dstLen}`);
+        this.o.kernel.set(w);
+      }
+    }
+    for (const r of [...this.o.kernel.fib.wantedRoutes()]) {
+      const key = `${r.dst}/${r.dstLen}`;
+      if (!keep.has(key)) this.o.kernel.remove(key);
+    }
+    if (this.sweepReason) this.sweep(this.sweepReason);
+  }
+
+  endOfRib(peer: Peer, family: Family): void {
+    if (this.swept) return;
+    let got = this.eor.get(peer);
+    if (!got) this.eor.set(peer, (got = new Set()));
+    got.add(family);
+    const all = this.o.peers().every((p) => {
+      const families = p.negotiated?.families;
+      if (p.state !== 'Established' || !families) return false;
+      const have = this.eor.get(p);
+      return [...families].every((f) => (f !== 'ipv4-unicast' && f !== 'ipv6-unicast') || have?.has(f));
+    });
+    if (all) this.sweep('End-of-RIB from every peer');
+  }
+
+  private sweep(why: string): void {
+    if (this.swept) return;
+    if (this.o.deferring()) {
+      this.sweepReason = why; // reset() sweeps once deferral has handed the kernel the table
+      return;
+    }
+    this.swept = true;
+    if (this.sweepTimer) this.o.clock.clearTimeout(this.sweepTimer);
+    this.o.logger.log('info', 'kernel.fib.startup-done', { why });
+    // The RIB hands its last changes over on the next turn (setImmediate); sweep only after they are in.
+    setImmediate(() => setImmediate(() => this.o.kernel.finishStartup()));
+  }
+
+  close(): void {
+    if (this.sweepTimer) this.o.clock.clearTimeout(this.sweepTimer);
+  }
+}

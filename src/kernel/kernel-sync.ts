@@ -1,0 +1,159 @@
+/**
+ * The kernel side as one piece for the daemon: takes the routes the RIB wants in the FIB (prefix, blackhole
+ * or gateways), resolves each gateway through the overlay against the live interface table, and hands the
+ * result to the FIB sync. Interface or address changes re-resolve every route (a next hop that moved off a
+ * local subnet now goes through the tunnel, a downed interface's routes are recomputed).
+ */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
+import { InterfaceTable } from './interfaces.js';
+import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
+import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
+import { Overlay, type OverlayConfig } from './overlay.js';
+import { routeKey, type IpVersion, type KernelNextHop } from './types.js';
+
+/** What the RIB wants in the kernel for one prefix. */
+export interface WantedRoute {
+  readonly version: IpVersion;
+  readonly dst: string;
+  readonly dstLen: number;
+  /** A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several). */
+  readonly kind: 'blackhole' | 'unicast';
+  readonly gateways: readonly string[];
+}
+
+export type KernelRouteStatus = FibRouteState | { readonly state: 'unresolved'; readonly error: string };
+
+export interface KernelSyncDeps {
+  readonly socket: RtnlSocket;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Subscribe to kernel notifications (the real one is netlink multicast; tests may omit it). */
+  readonly monitor?: (listener: { message(m: KernelMessage): void; overrun(): void }) => RtnlMonitor;
+}
+
+export function netlinkMonitor(listener: { message(m: KernelMessage): void; overrun(): void }): RtnlMonitor {
+  return startMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR, RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE], listener);
+}
+
+const ROUTE_MESSAGES = new Set([24, 25]);
+
+export class KernelSync {
+  readonly interfaces = new InterfaceTable();
+  readonly fib: FibSync;
+  readonly overlay: Overlay;
+  private readonly wanted = new Map<string, WantedRoute>();
+  private readonly unresolved = new Map<string, string>();
+  private readonly vxlanUse = new Map<string, readonly string[]>();
+  private monitor: RtnlMonitor | undefined;
+  private recomputeScheduled = false;
+
+  constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
+    this.fib = new FibSync(fibOptions, deps);
+    this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger });
+  }
+
+  /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
+  async start(): Promise<void> {
+    this.monitor = this.deps.monitor?.({
+      message: (m) => {
+        if (ROUTE_MESSAGES.has(m.type)) this.fib.observe(m.type, m.body);
+        else if (this.interfaces.apply(m)) this.scheduleRecompute();
+      },
+      overrun: () => {
+        this.deps.logger.log('warn', 'kernel.monitor.overrun', { why: 'notifications lost; re-reading interfaces and routes' });
+        void this.interfaces.load(this.deps.socket).then(() => this.scheduleRecompute()).catch(() => undefined);
+        void this.fib.resync().catch(() => undefined);
+      },
+    });
+    await this.interfaces.load(this.deps.socket);
+    await this.overlay.setup();
+    await this.fib.start();
+  }
+
+  set(route: WantedRoute): void {
+    const key = routeKey(route);
+    this.wanted.set(key, route);
+    this.resolve(key, route);
+  }
+
+  remove(key: string): void {
+    this.wanted.delete(key);
+    this.unresolved.delete(key);
+    this.useVxlan(key, []);
+    this.fib.remove(key);
+  }
+
+  private resolve(key: string, route: WantedRoute): void {
+    if (route.kind === 'blackhole') {
+      this.unresolved.delete(key);
+      this.useVxlan(key, []);
+      this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'blackhole', nexthops: [] });
+      return;
+    }
+    const nexthops: KernelNextHop[] = [];
+    const peers: string[] = [];
+    const errors: string[] = [];
+    for (const gw of route.gateways) {
+      const r = this.overlay.resolve(gw);
+      if (!r.ok) {
+        errors.push(`${gw}: ${r.error}`);
+        continue;
+      }
+      nexthops.push(r.nexthop);
+      if (r.vxlanPeer) peers.push(r.vxlanPeer);
+    }
+    this.useVxlan(key, peers);
+    if (!nexthops.length) {
+      this.unresolved.set(key, errors.join('; ') || 'no next hop');
+      this.fib.remove(key);
+      return;
+    }
+    this.unresolved.delete(key);
+    this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'unicast', nexthops });
+  }
+
+  private useVxlan(key: string, peers: readonly string[]): void {
+    const before = this.vxlanUse.get(key) ?? [];
+    for (const p of peers) this.overlay.acquire(p);
+    for (const p of before) this.overlay.release(p);
+    if (peers.length) this.vxlanUse.set(key, peers);
+    else this.vxlanUse.delete(key);
+  }
+
+  private scheduleRecompute(): void {
+    if (this.recomputeScheduled) return;
+    this.recomputeScheduled = true;
+    setImmediate(() => {
+      this.recomputeScheduled = false;
+      for (const [key, route] of this.wanted) this.resolve(key, route);
+    });
+  }
+
+  /** The RIB has converged after start: tern's routes from before that nobody wants now are removed. */
+  finishStartup(): void {
+    this.fib.finishStartup();
+  }
+
+  status(key: string): KernelRouteStatus | undefined {
+    const u = this.unresolved.get(key);
+    if (u !== undefined) return { state: 'unresolved', error: u };
+    return this.fib.status(key);
+  }
+
+  stats(): FibStats & { readonly unresolved: number; readonly vxlanPeers: number } {
+    return { ...this.fib.stats(), unresolved: this.unresolved.size, vxlanPeers: this.overlay.vxlanPeers().size };
+  }
+
+  async whenIdle(): Promise<void> {
+    await this.fib.whenIdle();
+    await this.overlay.whenIdle();
+  }
+
+  /** Stop listening; the routes stay in the kernel (restarts must not lose traffic). */
+  close(): void {
+    this.monitor?.close();
+    this.fib.close();
+  }
+}

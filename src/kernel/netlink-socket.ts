@@ -1,0 +1,230 @@
+/**
+ * The one real rtnetlink transport, on the `netlink` package's socket. Requests go out in batches: many
+ * messages per sendmsg(2), none waiting for the one before (ARCHITECTURE.md "never wait for one netlink ACK
+ * before sending the next"). Requests carry no NLM_F_ACK, so the kernel answers only failures, each matched
+ * to its request by sequence number; one acknowledged barrier closes the batch (netlink processes a socket's
+ * messages in order, so its ACK means every earlier request is done).
+ *
+ * If the receive buffer overflows (ENOBUFS), answers may be lost: the batch then reports `uncertain` and the
+ * caller re-reads the kernel's state instead of trusting its bookkeeping.
+ */
+import { parseError, parseMessages, RawNetlinkSocket, type NetlinkMessage } from 'netlink';
+import type { NetlinkRequest } from './route-message.js';
+
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const NLM_F_REQUEST = 1;
+const NLM_F_ACK = 4;
+const RTM_GETLINK = 18;
+/** Stay well below the socket send buffer and the kernel's per-sendmsg limit. */
+const CHUNK_BYTES = 64 * 1024;
+const BUFFER_BYTES = 8 * 1024 * 1024;
+
+export interface BatchResult {
+  /** errno (positive) per failed request, by index in the batch. */
+  readonly failures: ReadonlyMap<number, number>;
+  /** Answers may have been lost (receive buffer overrun): re-read the kernel. */
+  readonly uncertain: boolean;
+}
+
+export interface KernelMessage {
+  readonly type: number;
+  readonly body: Buffer;
+}
+
+/** What the FIB, interface and overlay code need from rtnetlink; unit tests give a fake. */
+export interface RtnlSocket {
+  batch(requests: readonly NetlinkRequest[]): Promise<BatchResult>;
+  /** One acknowledged request; rejects with a KernelError. */
+  request(req: NetlinkRequest): Promise<void>;
+  /** A dump (NLM_F_DUMP): every answer message until NLMSG_DONE. */
+  dump(req: NetlinkRequest): Promise<KernelMessage[]>;
+  close(): void;
+}
+
+export class KernelError extends Error {
+  constructor(readonly errno: number, readonly code: string, what: string) {
+    super(`${what}: ${code} (errno ${errno})`);
+    this.name = 'KernelError';
+  }
+}
+
+/** errno names for the errors the kernel gives route, link and neighbour requests. */
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV',
+  22: 'EINVAL', 34: 'ERANGE', 95: 'EOPNOTSUPP', 101: 'ENETUNREACH', 105: 'ENOBUFS', 113: 'EHOSTUNREACH',
+};
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+interface Pending {
+  /** Sequence number of the batch's first request; requests are numbered consecutively. */
+  readonly first: number;
+  readonly count: number;
+  readonly barrier: number;
+  readonly failures: Map<number, number>;
+  readonly overrunsAtStart: number;
+  resolve(r: BatchResult): void;
+}
+
+export class NetlinkRtnlSocket implements RtnlSocket {
+  /**
+   * The package's raw socket: its NetlinkSocket layer strips NLMSG_DONE from dumps (an empty dump then has no
+   * sequence number left to match), so messages are split here with the package's `parseMessages`.
+   */
+  private readonly sock: RawNetlinkSocket;
+  private seq = 1;
+  private readonly batches = new Map<number, Pending>();
+  private readonly acks = new Map<number, { resolve(): void; reject(e: Error): void; what: string }>();
+  private readonly dumps = new Map<number, { messages: KernelMessage[]; resolve(m: KernelMessage[]): void; reject(e: Error): void }>();
+  private overruns = 0;
+
+  constructor() {
+    this.sock = new RawNetlinkSocket(0 /* NETLINK_ROUTE */, { recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES });
+    // An exception thrown back into the native receive callback aborts the process: never let one escape.
+    this.sock.on('message', (buf) => {
+      try {
+        this.receive(parseMessages(buf));
+      } catch (e) {
+        this.failAll(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    this.sock.on('error', (err) => {
+      if (err.code === 'ENOBUFS') this.overruns++;
+    });
+  }
+
+  private next(count = 1): number {
+    const s = this.seq;
+    this.seq = (this.seq + count) % 0x7fffffff || 1;
+    return s;
+  }
+
+  private send(buf: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.sock.send(buf, undefined, (e) => (e ? reject(e) : resolve())));
+  }
+
+  private frame(req: NetlinkRequest, seq: number, extraFlags = 0): Buffer {
+    const len = 16 + req.body.length;
+    const buf = Buffer.alloc((len + 3) & ~3);
+    buf.writeUInt32LE(len, 0);
+    buf.writeUInt16LE(req.type, 4);
+    buf.writeUInt16LE(req.flags | extraFlags, 6);
+    buf.writeUInt32LE(seq, 8);
+    buf.writeUInt32LE(0, 12); // port 0: the kernel fills in ours
+    buf.set(req.body, 16);
+    return buf;
+  }
+
+  async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
+    if (requests.length === 0) return { failures: new Map(), uncertain: false };
+    const first = this.next(requests.length);
+    const barrier = this.next();
+    const done = new Promise<BatchResult>((resolve) => {
+      this.batches.set(barrier, { first, count: requests.length, barrier, failures: new Map(), overrunsAtStart: this.overruns, resolve });
+    });
+    let chunk: Buffer[] = [];
+    let bytes = 0;
+    try {
+      for (let i = 0; i < requests.length; i++) {
+        const b = this.frame(requests[i]!, (first + i) % 0x7fffffff || 1);
+        if (bytes + b.length > CHUNK_BYTES && chunk.length) {
+          await this.send(Buffer.concat(chunk, bytes));
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(b);
+        bytes += b.length;
+      }
+      // The barrier: a cheap acknowledged request (get the loopback link).
+      const lo = Buffer.alloc(16);
+      lo.writeInt32LE(1, 4);
+      chunk.push(this.frame({ type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, barrier, NLM_F_ACK));
+      await this.send(Buffer.concat(chunk));
+    } catch (e) {
+      this.batches.delete(barrier);
+      throw e;
+    }
+    return done;
+  }
+
+  request(req: NetlinkRequest): Promise<void> {
+    const seq = this.next();
+    return new Promise<void>((resolve, reject) => {
+      this.acks.set(seq, { resolve, reject, what: `request type ${req.type}` });
+      this.send(this.frame(req, seq, NLM_F_ACK)).catch((e: Error) => {
+        this.acks.delete(seq);
+        reject(e);
+      });
+    });
+  }
+
+  dump(req: NetlinkRequest): Promise<KernelMessage[]> {
+    const seq = this.next();
+    return new Promise<KernelMessage[]>((resolve, reject) => {
+      this.dumps.set(seq, { messages: [], resolve, reject });
+      this.send(this.frame(req, seq)).catch((e: Error) => {
+        this.dumps.delete(seq);
+        reject(e);
+      });
+    });
+  }
+
+  private receive(msgs: readonly NetlinkMessage[]): void {
+    for (const m of msgs) {
+      const dump = this.dumps.get(m.seq);
+      if (dump) {
+        if (m.type === NLMSG_DONE) {
+          this.dumps.delete(m.seq);
+          dump.resolve(dump.messages);
+        } else if (m.type === NLMSG_ERROR) {
+          this.dumps.delete(m.seq);
+          const e = parseError(m.data, m.flags);
+          dump.reject(new KernelError(-e.errno || e.errno, errnoName(Math.abs(e.errno)), 'dump'));
+        } else {
+          dump.messages.push({ type: m.type, body: m.data });
+        }
+        continue;
+      }
+      if (m.type !== NLMSG_ERROR) continue;
+      const errno = Math.abs(parseError(m.data, m.flags).errno);
+      const ack = this.acks.get(m.seq);
+      if (ack) {
+        this.acks.delete(m.seq);
+        if (errno === 0) ack.resolve();
+        else ack.reject(new KernelError(errno, errnoName(errno), ack.what));
+        continue;
+      }
+      const closing = this.batches.get(m.seq);
+      if (closing) {
+        this.batches.delete(m.seq);
+        closing.resolve({ failures: closing.failures, uncertain: this.overruns !== closing.overrunsAtStart });
+        continue;
+      }
+      if (errno === 0) continue;
+      for (const b of this.batches.values()) {
+        const index = (m.seq - b.first + 0x7fffffff) % 0x7fffffff;
+        if (index < b.count) {
+          b.failures.set(index, errno);
+          break;
+        }
+      }
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const b of this.batches.values()) b.resolve({ failures: b.failures, uncertain: true });
+    for (const a of this.acks.values()) a.reject(error);
+    for (const d of this.dumps.values()) d.reject(error);
+    this.batches.clear();
+    this.acks.clear();
+    this.dumps.clear();
+  }
+
+  close(): void {
+    this.failAll(new Error('netlink socket closed'));
+    this.sock.close();
+  }
+}

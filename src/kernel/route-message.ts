@@ -1,0 +1,169 @@
+/**
+ * rtnetlink route messages (RTM_NEWROUTE / RTM_DELROUTE, rtnetlink(7)), built and read with the `netlink`
+ * package's typed structs. Only RTA_MULTIPATH is laid out by hand: the package leaves it as raw bytes.
+ *
+ * Writes follow what keeps other software's routes safe:
+ * - a first install uses NLM_F_CREATE|NLM_F_EXCL, so a route of another protocol with the same prefix, table
+ *   and metric makes the kernel answer EEXIST instead of being replaced;
+ * - a change of a route tern installed uses NLM_F_CREATE|NLM_F_REPLACE;
+ * - a delete names tern's protocol and metric, and the kernel only deletes a route that matches both.
+ * No request asks for an ACK: the kernel answers only errors (netlink(7) "NLMSG_ERROR"), and the transport
+ * sends one acknowledged barrier after a batch to learn that the whole batch was processed.
+ */
+import ipaddr from 'ipaddr.js';
+import { AttrStream, FlagsNew, formatAttribute, rt } from 'netlink';
+import type { FibTarget, IpVersion, KernelNextHop, KernelRoute } from './types.js';
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const RTM_NEWROUTE = 24;
+export const RTM_DELROUTE = 25;
+export const RTM_GETROUTE = 26;
+const RTA_GATEWAY = 5;
+/** RTNH_F_ONLINK (include/uapi/linux/rtnetlink.h): the gateway is on the link even without a subnet. */
+const RTNH_F_ONLINK = 4;
+const RTN_UNICAST = 1;
+const RTN_BLACKHOLE = 6;
+/** rtm_table carries only 8 bits; larger table ids go in RTA_TABLE with rtm_table = RT_TABLE_UNSPEC. */
+const RT_TABLE_UNSPEC = 0;
+
+export type RouteOp = 'add' | 'replace' | 'delete';
+
+/** A request body ready for the transport: message type, flags and the payload parts. */
+export interface NetlinkRequest {
+  readonly type: number;
+  readonly flags: number;
+  readonly body: Uint8Array;
+}
+
+export function addressBytes(address: string): Buffer {
+  return Buffer.from(ipaddr.parse(address).toByteArray());
+}
+
+function familyOf(version: IpVersion): number {
+  return version === 4 ? AF_INET : AF_INET6;
+}
+
+/**
+ * RTA_MULTIPATH: a sequence of struct rtnexthop { u16 len; u8 flags; u8 hops; s32 ifindex } each followed by
+ * its own attributes (here RTA_GATEWAY), every entry padded to 4 octets (RTNH_ALIGN).
+ */
+export function encodeMultipath(nexthops: readonly KernelNextHop[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const nh of nexthops) {
+    const attrs = nh.gateway ? Buffer.concat(formatAttribute({ type: RTA_GATEWAY, data: addressBytes(nh.gateway) })) : Buffer.alloc(0);
+    const len = 8 + attrs.length;
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(len, 0);
+    head.writeUInt8(nh.onlink ? RTNH_F_ONLINK : 0, 2);
+    head.writeUInt8(0, 3); // hops = weight - 1: equal weights
+    head.writeInt32LE(nh.ifindex ?? 0, 4);
+    parts.push(head, attrs, Buffer.alloc((4 - (len % 4)) % 4));
+  }
+  return Buffer.concat(parts);
+}
+
+export function decodeMultipath(data: Buffer): KernelNextHop[] {
+  const out: KernelNextHop[] = [];
+  let off = 0;
+  while (off + 8 <= data.length) {
+    const len = data.readUInt16LE(off);
+    if (len < 8 || off + len > data.length) break;
+    const flags = data.readUInt8(off + 2);
+    const ifindex = data.readInt32LE(off + 4);
+    let gateway: string | undefined;
+    let a = off + 8;
+    while (a + 4 <= off + len) {
+      const alen = data.readUInt16LE(a);
+      const atype = data.readUInt16LE(a + 2) & 0x3fff;
+      if (alen < 4) break;
+      if (atype === RTA_GATEWAY) gateway = ipaddr.fromByteArray([...data.subarray(a + 4, a + alen)]).toString();
+      a += (alen + 3) & ~3;
+    }
+    out.push({ ...(gateway ? { gateway } : {}), ...(ifindex ? { ifindex } : {}), onlink: (flags & RTNH_F_ONLINK) !== 0 });
+    off += (len + 3) & ~3;
+  }
+  return out;
+}
+
+/** The rtmsg header and attributes of one route (what follows the nlmsghdr). */
+export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): Buffer {
+  const single = route.nexthops.length === 1 ? route.nexthops[0] : undefined;
+  const multi = route.nexthops.length > 1;
+  const data: rt.Route = {
+    family: familyOf(route.version),
+    dstLen: route.dstLen,
+    table: target.table < 256 ? target.table : RT_TABLE_UNSPEC,
+    protocol: target.protocol,
+    scope: 0, // RT_SCOPE_UNIVERSE: a gatewayed or blackhole route
+    type: op === 'delete' ? 0 : route.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST,
+    ...(single?.onlink && op !== 'delete' ? { flags: { __unknown: RTNH_F_ONLINK } } : {}),
+  };
+  const attrs: rt.RouteAttrs = {
+    table: target.table,
+    priority: target.metric,
+    ...(route.dstLen > 0 ? { dst: addressBytes(route.dst) } : {}),
+    ...(op !== 'delete' && single?.gateway ? { gateway: addressBytes(single.gateway) } : {}),
+    ...(op !== 'delete' && single?.ifindex ? { oif: single.ifindex } : {}),
+    ...(op !== 'delete' && multi ? { multipath: encodeMultipath(route.nexthops) } : {}),
+  };
+  const out = new AttrStream();
+  rt.formatRouteMessage({ kind: 'route', data, attrs }, out);
+  return Buffer.concat(out.bufs);
+}
+
+export function routeRequest(route: KernelRoute, target: FibTarget, op: RouteOp): NetlinkRequest {
+  const REQUEST = 1;
+  const flags = op === 'add' ? REQUEST | FlagsNew.CREATE | FlagsNew.EXCL
+    : op === 'replace' ? REQUEST | FlagsNew.CREATE | FlagsNew.REPLACE
+      : REQUEST;
+  return { type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags, body: routeBody(route, target, op) };
+}
+
+/** A dump request for every route of one address family (filtered by the caller: dumps ignore rtm fields). */
+export function routeDumpRequest(version: IpVersion): NetlinkRequest {
+  const out = new AttrStream();
+  rt.formatRouteMessage({ kind: 'route', data: { family: familyOf(version) }, attrs: {} }, out);
+  return { type: RTM_GETROUTE, flags: 1 | 0x300, body: Buffer.concat(out.bufs) };
+}
+
+/** A route read from the kernel (dump or notification), with the fields that say whose it is. */
+export interface ObservedRoute {
+  readonly route: KernelRoute;
+  readonly table: number;
+  readonly protocol: number;
+  readonly metric: number;
+}
+
+/**
+ * Reads an RTM_NEWROUTE/RTM_DELROUTE payload. Returns undefined for routes tern never writes (other types
+ * than unicast and blackhole, source-specific routes, cache entries).
+ */
+export function parseRouteBody(body: Buffer): ObservedRoute | undefined {
+  if (body.length < 12) return undefined;
+  // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type (u8 each), flags (u32). Read
+  // as numbers: the package maps known values to enum names.
+  const family = body[0]!;
+  const version: IpVersion | undefined = family === AF_INET ? 4 : family === AF_INET6 ? 6 : undefined;
+  const type = body[7]!;
+  if (!version || body[2] !== 0 || (type !== RTN_UNICAST && type !== RTN_BLACKHOLE)) return undefined;
+  const protocol = body[5]!;
+  const dstLen = body[1]!;
+  const rtmTable = body[4]!;
+  const onlink = (body.readUInt32LE(8) & RTNH_F_ONLINK) !== 0;
+  const { attrs } = rt.parseRouteMessage(body);
+  const dst = attrs.dst ? ipaddr.fromByteArray([...attrs.dst]).toString() : version === 4 ? '0.0.0.0' : '::';
+  const nexthops: KernelNextHop[] = attrs.multipath
+    ? decodeMultipath(attrs.multipath)
+    : type === RTN_BLACKHOLE ? [] : [{
+      ...(attrs.gateway ? { gateway: ipaddr.fromByteArray([...attrs.gateway]).toString() } : {}),
+      ...(attrs.oif ? { ifindex: attrs.oif } : {}),
+      onlink,
+    }];
+  return {
+    route: { version, dst, dstLen, type: type === RTN_BLACKHOLE ? 'blackhole' : 'unicast', nexthops },
+    table: attrs.table ?? rtmTable,
+    protocol,
+    metric: attrs.priority ?? 0,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The kernel side's vocabulary: routes as tern wants them in the FIB, interfaces and addresses as the kernel
+ * reports them. Plain data; the netlink encoding lives in route-message.ts, link-message.ts and
+ * neighbor-message.ts.
+ */
+
+export type IpVersion = 4 | 6;
+
+/** One next hop of a kernel route: `via gateway dev ifindex [onlink]`. */
+export interface KernelNextHop {
+  /** Gateway address as text; undefined for a device route. */
+  readonly gateway?: string;
+  /** Output interface; undefined lets the kernel resolve the gateway recursively. */
+  readonly ifindex?: number;
+  /** RTNH_F_ONLINK: the gateway is reachable on the device even without a matching subnet (tunnels). */
+  readonly onlink: boolean;
+}
+
+export interface KernelRoute {
+  readonly version: IpVersion;
+  /** Network address as text (host bits zero). */
+  readonly dst: string;
+  readonly dstLen: number;
+  readonly type: 'unicast' | 'blackhole';
+  /** One entry: a plain route; several: an ECMP (RTA_MULTIPATH) route; none for a blackhole. */
+  readonly nexthops: readonly KernelNextHop[];
+}
+
+/** Where tern's routes go and how they are tagged (BIRD's `kernel table`, `metric`, and the protocol id). */
+export interface FibTarget {
+  readonly table: number;
+  /** rtm_protocol; 186 is `bgp` in iproute2's rt_protos. Routes of any other protocol are never touched. */
+  readonly protocol: number;
+  /** Route priority (`metric`): a route of another protocol with the same prefix and metric is not replaced. */
+  readonly metric: number;
+}
+
+export function routeKey(r: { readonly dst: string; readonly dstLen: number }): string {
+  return `${r.dst}/${r.dstLen}`;
+}
+
+export function sameRoute(a: KernelRoute, b: KernelRoute): boolean {
+  if (a.type !== b.type || a.dst !== b.dst || a.dstLen !== b.dstLen || a.nexthops.length !== b.nexthops.length) return false;
+  const order = (n: KernelNextHop): string => `${n.gateway ?? ''}|${n.ifindex ?? 0}|${n.onlink ? 1 : 0}`;
+  const x = a.nexthops.map(order).sort();
+  const y = b.nexthops.map(order).sort();
+  return x.every((v, i) => v === y[i]);
+}
+
+export interface InterfaceAddress {
+  readonly ifindex: number;
+  readonly version: IpVersion;
+  readonly address: string;
+  readonly prefixLen: number;
+}
+
+export interface Link {
+  readonly ifindex: number;
+  readonly name: string;
+  /** IFF_UP and carrier (operstate up or unknown). */
+  readonly up: boolean;
+  readonly mtu: number;
+  /** IFLA_INFO_KIND (veth, bridge, vxlan, ipip, ...) when the kernel reports one. */
+  readonly kind?: string;
+}

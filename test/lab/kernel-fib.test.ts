@@ -1,0 +1,132 @@
+// ternd installs its best routes into the kernel of its namespace over netlink, read back with `ip -json
+// route`: routes from BIRD and FRR (IPv4 and IPv6), an ECMP route when both announce a prefix, a blackhole
+// for the block it owns, a route another protocol holds left alone, a route deleted behind its back put back,
+// withdrawals removed, and a restart (SIGKILL) that changes nothing in the kernel.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLab, ensureBuilt, explained, labAvailable, star, startBird, startFrr, startTernd, waitFor, notYet,
+  type BirdInstance, type FrrInstance, type Lab, type TerndInstance,
+} from './harness/index.js';
+
+const avail = labAvailable({ daemons: ['bird', 'frr'] });
+const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
+
+beforeAll(() => {
+  if (avail.ok) ensureBuilt();
+});
+
+interface IpRoute {
+  dst: string;
+  type?: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  metric?: number;
+  flags?: string[];
+  nexthops?: { gateway?: string; dev?: string; flags?: string[] }[];
+}
+
+async function routes(lab: Lab, ns: string, family: '-4' | '-6' = '-4'): Promise<Map<string, IpRoute>> {
+  const out = await lab.exec(ns, 'ip', ['-json', family, 'route', 'show', 'table', 'main']);
+  return new Map((JSON.parse(out) as IpRoute[]).map((r) => [r.dst, r]));
+}
+
+const TERN_CONFIG = `
+routerId: 10.77.0.1
+localAs: 65001
+holdTime: 9
+connectRetryTime: 1
+gracefulRestart: { restartTime: 30 }
+decision: { maxPaths: 4, multipathRelax: true }
+kernel: { enabled: true, antiEntropy: 5 }
+staticRoutes:
+  - { prefix: 10.77.50.0/24 }
+peers:
+  - { address: 10.77.1.2, remoteAs: 65002 }
+  - { address: fd77:2::2, remoteAs: 65003 }
+`;
+
+describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
+  const lab = createLab();
+  let tern!: TerndInstance;
+  let bird!: BirdInstance;
+  let frr!: FrrInstance;
+  let t!: string;
+  afterAll(() => lab.destroy());
+
+  it('installs learned routes, an ECMP route and the owned blackhole, and leaves another protocol\'s route alone', () => explained(lab, async () => {
+    const s = await star(lab, ['bird', 'frr']);
+    t = s.tern;
+    // Another protocol's route on a prefix BIRD will announce, with tern's metric: tern must not replace it.
+    await lab.exec(t, 'ip', ['route', 'add', '10.77.160.0/24', 'via', '10.77.1.2', 'metric', '20', 'proto', 'static']);
+    tern = await startTernd(lab, t, TERN_CONFIG);
+    bird = await startBird(lab, s.spokes.bird!, {
+      routerId: '10.77.0.2', asn: 65002,
+      peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, ipv4: true }],
+      staticRoutes: [{ prefix: '10.77.100.0/24' }, { prefix: '10.77.150.0/24' }, { prefix: '10.77.160.0/24' }],
+    });
+    frr = await startFrr(lab, s.spokes.frr!, {
+      routerId: '10.77.0.3', asn: 65003,
+      peers: [{ name: 'tern', address: 'fd77:2::1', asn: 65001, ipv4: true, ipv6: true, gracefulRestart: true }],
+      staticRoutes: [{ prefix: '10.77.200.0/24' }, { prefix: '10.77.150.0/24' }, { prefix: 'fd77:200::/48' }],
+    });
+
+    const v4 = await waitFor(async () => {
+      const r = await routes(lab, t);
+      const ecmp = r.get('10.77.150.0/24');
+      return r.get('10.77.100.0/24') && r.get('10.77.200.0/24') && ecmp?.nexthops?.length === 2 && r.get('10.77.50.0/24') ? r : notYet([...r.values()]);
+    }, { what: 'BIRD and FRR routes and the ECMP route in the kernel', timeoutMs: 40_000 });
+    expect(v4.get('10.77.100.0/24')).toMatchObject({ gateway: '10.77.1.2', dev: 'to-bird', protocol: 'bgp', metric: 20 });
+    expect(v4.get('10.77.200.0/24')).toMatchObject({ gateway: '10.77.2.2', dev: 'to-frr', protocol: 'bgp', metric: 20 });
+    const ecmp = v4.get('10.77.150.0/24')!;
+    expect(ecmp.protocol).toBe('bgp');
+    expect(ecmp.nexthops!.map((n) => `${n.gateway} ${n.dev}`).sort()).toEqual(['10.77.1.2 to-bird', '10.77.2.2 to-frr']);
+    expect(v4.get('10.77.50.0/24')).toMatchObject({ type: 'blackhole', protocol: 'bgp', metric: 20 });
+    // The static route is still the static one, and tern says why it could not install its own.
+    expect(v4.get('10.77.160.0/24')).toMatchObject({ protocol: 'static', gateway: '10.77.1.2' });
+    const failed = await tern.waitLog('kernel.fib.failed', (e) => e.route === '10.77.160.0/24', 10_000);
+    expect(String(failed.error)).toMatch(/EEXIST.*another protocol/);
+
+    const v6 = await waitFor(async () => (await routes(lab, t, '-6')).get('fd77:200::/48') ?? notYet('none'), { what: 'IPv6 route from FRR', timeoutMs: 30_000 });
+    expect(v6).toMatchObject({ gateway: 'fd77:2::2', dev: 'to-frr', protocol: 'bgp', metric: 20 });
+  }), 120_000);
+
+  it('puts back a route deleted behind its back', () => explained(lab, async () => {
+    await lab.exec(t, 'ip', ['route', 'del', '10.77.100.0/24', 'proto', 'bgp']);
+    await tern.waitLog('kernel.fib.deleted-externally', (e) => e.route === '10.77.100.0/24', 10_000);
+    await waitFor(async () => (await routes(lab, t)).get('10.77.100.0/24') ?? notYet('not back'), { what: 'route reinstalled', timeoutMs: 10_000 });
+  }), 30_000);
+
+  it('keeps every route through a SIGKILL restart, then changes nothing that is still wanted', () => explained(lab, async () => {
+    const before = await routes(lab, t);
+    const monitor = lab.spawn(t, 'ip', ['-t', 'monitor', 'route'], { name: 'ip-monitor' });
+    await new Promise((r) => setTimeout(r, 300));
+    tern.process.kill('SIGKILL');
+    await waitFor(() => (tern.process.running() ? notYet('running') : true), { what: 'ternd gone', timeoutMs: 5000 });
+    const after = await routes(lab, t);
+    for (const p of ['10.77.100.0/24', '10.77.200.0/24', '10.77.150.0/24', '10.77.50.0/24']) expect(after.get(p)).toEqual(before.get(p));
+
+    tern = await startTernd(lab, t, TERN_CONFIG, [], tern.stateDir);
+    const adopted = await tern.waitLog('kernel.fib.adopted', undefined, 15_000);
+    expect(adopted.routes).toBeGreaterThanOrEqual(5);
+    await tern.waitLog('kernel.fib.startup-done', undefined, 40_000);
+    await new Promise((r) => setTimeout(r, 500));
+    monitor.kill('SIGTERM');
+    // Not one of the wanted routes was deleted or re-added across the restart.
+    const changes = monitor.output();
+    for (const p of ['10.77.100.0/24', '10.77.200.0/24', '10.77.150.0/24', '10.77.50.0/24']) expect(changes).not.toContain(p);
+    const settled = await routes(lab, t);
+    for (const p of ['10.77.100.0/24', '10.77.200.0/24', '10.77.150.0/24', '10.77.50.0/24']) expect(settled.get(p)).toEqual(before.get(p));
+  }), 90_000);
+
+  it('removes the routes of a peer that goes away, and the ECMP route shrinks to one next hop', () => explained(lab, async () => {
+    await bird.stop();
+    const r = await waitFor(async () => {
+      const now = await routes(lab, t);
+      return !now.has('10.77.100.0/24') && now.get('10.77.150.0/24')?.gateway === '10.77.2.2' ? now : notYet([...now.values()]);
+    }, { what: "BIRD's routes gone from the kernel", timeoutMs: 30_000 });
+    expect(r.get('10.77.150.0/24')).toMatchObject({ gateway: '10.77.2.2', dev: 'to-frr', protocol: 'bgp' });
+    expect(r.get('10.77.200.0/24')).toBeDefined();
+    await frr.stop();
+  }), 60_000);
+});
