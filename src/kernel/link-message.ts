@@ -5,7 +5,7 @@
  * such a request captured with strace; the IPIP test compares against it byte for byte).
  */
 import { AttrStream, FlagsNew, rt } from 'netlink';
-import { addressBytes, type NetlinkRequest } from './route-message.js';
+import { addressBytes, alignedBody, type NetlinkRequest } from './route-message.js';
 import { macBytes } from './vtep-mac.js';
 
 export const RTM_NEWLINK = 16;
@@ -61,7 +61,7 @@ function newLink(name: string, linkinfo: Buffer, extra: { mtu?: number; mac?: st
     attrs: { ifname: name, ...(extra.mtu ? { mtu: extra.mtu } : {}), ...(extra.mac ? { address: macBytes(extra.mac) } : {}) },
   }, out);
   // The package writes IFLA_LINKINFO as given; append it ourselves to control its nesting.
-  return { type: RTM_NEWLINK, flags: 1 | FlagsNew.CREATE | FlagsNew.EXCL, body: Buffer.concat([...out.bufs, nla(IFLA_LINKINFO, linkinfo)]) };
+  return { type: RTM_NEWLINK, flags: 1 | FlagsNew.CREATE | FlagsNew.EXCL, body: Buffer.concat([alignedBody(out.bufs), nla(IFLA_LINKINFO, linkinfo)]) };
 }
 
 export interface IpipDevice {
@@ -113,5 +113,5 @@ export function vxlanCreateRequest(dev: VxlanDevice): NetlinkRequest {
 export function linkUpRequest(ifindex: number, mtu?: number): NetlinkRequest {
   const out = new AttrStream();
   rt.formatLinkMessage({ kind: 'link', data: { family: 0, index: ifindex, flags: { up: true }, change: { up: true } }, attrs: mtu ? { mtu } : {} }, out);
-  return { type: RTM_NEWLINK, flags: 1, body: Buffer.concat(out.bufs) };
+  return { type: RTM_NEWLINK, flags: 1, body: alignedBody(out.bufs) };
 }

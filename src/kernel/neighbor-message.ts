@@ -4,7 +4,7 @@
  * `bridge fdb replace MAC dev vxlan dst NH self permanent`.
  */
 import { AttrStream, FlagsNew, rt } from 'netlink';
-import { addressBytes, AF_INET, AF_INET6, type NetlinkRequest } from './route-message.js';
+import { addressBytes, AF_INET, AF_INET6, alignedBody, type NetlinkRequest } from './route-message.js';
 import { macBytes } from './vtep-mac.js';
 
 export const RTM_NEWNEIGH = 28;
@@ -14,7 +14,7 @@ const AF_BRIDGE = 7;
 function build(type: number, flags: number, data: rt.Neighbor, attrs: rt.NeighborAttrs): NetlinkRequest {
   const out = new AttrStream();
   rt.formatNeighborMessage({ kind: 'neighbor', data, attrs }, out);
-  return { type, flags, body: Buffer.concat(out.bufs) };
+  return { type, flags, body: alignedBody(out.bufs) };
 }
 
 const REQUEST = 1;
@@ -30,10 +30,11 @@ export function neighborRequest(op: 'replace' | 'delete', ifindex: number, addre
 
 /**
  * FDB entry: frames for the remote VTEP's MAC are sent to its underlay address. NTF_SELF (`flags.self`): the
- * entry belongs to the VXLAN driver's own FDB, not to a bridge master; NUD_PERMANENT: never aged out.
+ * entry belongs to the VXLAN driver's own FDB, not to a bridge master; NUD_PERMANENT|NUD_NOARP: never aged out
+ * (the state iproute2's `bridge fdb ... permanent` sends).
  */
 export function fdbRequest(op: 'replace' | 'delete', ifindex: number, mac: string, remote: string): NetlinkRequest {
   return build(op === 'replace' ? RTM_NEWNEIGH : RTM_DELNEIGH, op === 'replace' ? REPLACE : REQUEST,
-    { family: AF_BRIDGE, ifindex, state: { permanent: true }, flags: { self: true } },
+    { family: AF_BRIDGE, ifindex, state: { permanent: true, noarp: true }, flags: { self: true } },
     { lladdr: macBytes(mac), dst: addressBytes(remote) });
 }

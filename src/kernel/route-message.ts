@@ -36,6 +36,13 @@ export interface NetlinkRequest {
   readonly body: Uint8Array;
 }
 
+/** Concatenate message parts and pad to 4 octets (NLMSG_ALIGN), as iproute2 does; the package does not pad the end. */
+export function alignedBody(parts: readonly Uint8Array[]): Buffer {
+  const b = Buffer.concat(parts);
+  const pad = (4 - (b.length % 4)) % 4;
+  return pad ? Buffer.concat([b, Buffer.alloc(pad)]) : b;
+}
+
 export function addressBytes(address: string): Buffer {
   return Buffer.from(ipaddr.parse(address).toByteArray());
 }
@@ -96,7 +103,7 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
     table: target.table < 256 ? target.table : RT_TABLE_UNSPEC,
     protocol: target.protocol,
     scope: 0, // RT_SCOPE_UNIVERSE: a gatewayed or blackhole route
-    type: op === 'delete' ? 0 : route.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST,
+    type: route.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST,
     ...(single?.onlink && op !== 'delete' ? { flags: { __unknown: RTNH_F_ONLINK } } : {}),
   };
   const attrs: rt.RouteAttrs = {
@@ -109,7 +116,7 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
   };
   const out = new AttrStream();
   rt.formatRouteMessage({ kind: 'route', data, attrs }, out);
-  return Buffer.concat(out.bufs);
+  return alignedBody(out.bufs);
 }
 
 export function routeRequest(route: KernelRoute, target: FibTarget, op: RouteOp): NetlinkRequest {

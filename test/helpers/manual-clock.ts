@@ -1,0 +1,36 @@
+/** A Clock whose time moves only when the test says so: timers fire in order inside `advance`. */
+import type { Clock, TimerHandle } from '../../src/common/clock.js';
+
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  pending(): number;
+}
+
+export function manualClock(start = 0): ManualClock {
+  let now = start;
+  let nextId = 1;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = nextId++;
+      timers.set(id, { at: now + ms, fn });
+      return { id };
+    },
+    clearTimeout(h: TimerHandle) {
+      timers.delete(h.id as number);
+    },
+    advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = until;
+    },
+    pending: () => timers.size,
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * FibSync against a model kernel (a unit test; test/lab/kernel-fib.test.ts runs it against the real one):
+ * the model applies the requests' netlink semantics (EXCL, REPLACE, delete by protocol) so the tests check
+ * what tern asks for, not just that it asked.
+ */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/common/logger.js';
+import { FibSync, routeSatisfies } from '../../src/kernel/fib.js';
+import type { BatchResult, KernelMessage, RtnlSocket } from '../../src/kernel/netlink-socket.js';
+import { parseRouteBody, routeBody, RTM_DELROUTE, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
+import { routeKey, type FibTarget, type KernelRoute } from '../../src/kernel/types.js';
+import { manualClock } from '../helpers/manual-clock.js';
+
+const TARGET: FibTarget = { table: 254, protocol: 186, metric: 20 };
+const EXCL = 0x200;
+
+interface Entry { route: KernelRoute; protocol: number }
+
+class ModelKernel implements RtnlSocket {
+  readonly table = new Map<string, Entry>();
+  readonly log: string[] = [];
+  /** Keys whose next request fails with this errno. */
+  readonly failNext = new Map<string, number>();
+  uncertainNext = false;
+  /** Keys whose next request is lost silently (neither applied nor answered). */
+  readonly dropNext = new Set<string>();
+
+  async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
+    const failures = new Map<number, number>();
+    requests.forEach((r, i) => {
+      const o = parseRouteBody(Buffer.from(r.body))!;
+      const key = routeKey(o.route);
+      const op = r.type === RTM_DELROUTE ? 'delete' : r.flags & EXCL ? 'add' : 'replace';
+      this.log.push(`${op} ${key}`);
+      if (this.dropNext.delete(key)) return;
+      const forced = this.failNext.get(key);
+      if (forced !== undefined) {
+        this.failNext.delete(key);
+        failures.set(i, forced);
+        return;
+      }
+      const cur = this.table.get(key);
+      if (op === 'add' && cur) failures.set(i, 17);
+      else if (op === 'delete' && cur?.protocol !== o.protocol) failures.set(i, 3);
+      else if (op === 'delete') this.table.delete(key);
+      else this.table.set(key, { route: o.route, protocol: o.protocol });
+    });
+    const uncertain = this.uncertainNext;
+    this.uncertainNext = false;
+    return { failures, uncertain };
+  }
+
+  async request(): Promise<void> {}
+
+  async dump(): Promise<KernelMessage[]> {
+    return [...this.table.values()].map((e) => ({ type: RTM_NEWROUTE, body: routeBody(e.route, { ...TARGET, protocol: e.protocol }, 'replace') }));
+  }
+
+  close(): void {}
+}
+
+function via(dst: string, ...gateways: string[]): KernelRoute {
+  const [a, len] = dst.split('/');
+  return { version: 4, dst: a!, dstLen: Number(len), type: 'unicast', nexthops: gateways.map((g) => ({ gateway: g, ifindex: 2, onlink: false })) };
+}
+
+async function setup(opts: { antiEntropyMs?: number } = {}) {
+  const kernel = new ModelKernel();
+  const clock = manualClock();
+  const fib = new FibSync({ target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: opts.antiEntropyMs ?? 0 }, { socket: kernel, clock, logger: silentLogger });
+  return { kernel, clock, fib };
+}
+
+describe('FibSync', () => {
+  it('installs, replaces and deletes in batches, first installs exclusive so no other route is overwritten', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    fib.set(via('10.2.0.0/24', '10.0.0.2', '10.0.0.3'));
+    await fib.whenIdle();
+    expect(kernel.log).toEqual(['add 10.1.0.0/24', 'add 10.2.0.0/24']);
+    expect(kernel.table.get('10.2.0.0/24')!.route.nexthops.map((n) => n.gateway)).toEqual(['10.0.0.2', '10.0.0.3']);
+    fib.set(via('10.1.0.0/24', '10.0.0.3'));
+    fib.remove('10.2.0.0/24');
+    await fib.whenIdle();
+    expect(kernel.log.slice(2)).toEqual(['replace 10.1.0.0/24', 'delete 10.2.0.0/24']);
+    expect([...kernel.table.keys()]).toEqual(['10.1.0.0/24']);
+    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'installed' });
+    // Setting the same route again asks the kernel nothing.
+    fib.set(via('10.1.0.0/24', '10.0.0.3'));
+    await fib.whenIdle();
+    expect(kernel.log).toHaveLength(4);
+  });
+
+  it('marks a refused route failed with the kernel error, keeps the others, and retries with backoff', async () => {
+    const { kernel, clock, fib } = await setup();
+    await fib.start();
+    kernel.table.set('10.9.0.0/24', { route: via('10.9.0.0/24', '10.0.0.9'), protocol: 4 }); // a static route
+    kernel.failNext.set('10.1.0.0/24', 101);
+    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    fib.set(via('10.9.0.0/24', '10.0.0.2'));
+    fib.set(via('10.3.0.0/24', '10.0.0.2'));
+    await fib.whenIdle();
+    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'failed', error: 'ENETUNREACH', attempts: 1 });
+    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'failed', error: expect.stringMatching(/EEXIST.*another protocol/) });
+    expect(fib.status('10.3.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(kernel.table.get('10.9.0.0/24')!.protocol).toBe(4);
+    // First retry after 1 s: 10.1 now succeeds; 10.9 fails again and waits 2 s.
+    clock.advance(1000);
+    await fib.whenIdle();
+    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'failed', attempts: 2 });
+    const tries = kernel.log.filter((l) => l.endsWith('10.9.0.0/24')).length;
+    clock.advance(1999);
+    await fib.whenIdle();
+    expect(kernel.log.filter((l) => l.endsWith('10.9.0.0/24')).length).toBe(tries);
+    // The other protocol's route goes away: the next retry installs tern's.
+    kernel.table.delete('10.9.0.0/24');
+    clock.advance(1);
+    await fib.whenIdle();
+    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(kernel.table.get('10.9.0.0/24')!.protocol).toBe(186);
+  });
+
+  it('adopts its routes from before a restart and changes nothing until the RIB has converged', async () => {
+    const { kernel, fib } = await setup();
+    kernel.table.set('10.1.0.0/24', { route: via('10.1.0.0/24', '10.0.0.2', '10.0.0.3'), protocol: 186 });
+    kernel.table.set('10.2.0.0/24', { route: via('10.2.0.0/24', '10.0.0.2'), protocol: 186 });
+    kernel.table.set('10.7.0.0/24', { route: via('10.7.0.0/24', '10.0.0.7'), protocol: 4 }); // not ours
+    expect(await fib.start()).toBe(2);
+    // Half the ECMP set is back; 10.2 is not (yet).
+    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    fib.set(via('10.5.0.0/24', '10.0.0.2'));
+    await fib.whenIdle();
+    expect(kernel.log).toEqual(['add 10.5.0.0/24']);
+    expect(kernel.table.get('10.1.0.0/24')!.route.nexthops).toHaveLength(2);
+    // The other member comes back before convergence: nothing to do at all.
+    fib.set(via('10.1.0.0/24', '10.0.0.3', '10.0.0.2'));
+    fib.finishStartup();
+    await fib.whenIdle();
+    expect(kernel.log).toEqual(['add 10.5.0.0/24', 'delete 10.2.0.0/24']);
+    expect([...kernel.table.keys()].sort()).toEqual(['10.1.0.0/24', '10.5.0.0/24', '10.7.0.0/24']);
+    expect(fib.stats()).toMatchObject({ adopted: 0, installed: 2 });
+  });
+
+  it('puts back a route deleted behind its back (notification and periodic re-read)', async () => {
+    const { kernel, clock, fib } = await setup({ antiEntropyMs: 30_000 });
+    await fib.start();
+    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    fib.set(via('10.2.0.0/24', '10.0.0.2'));
+    await fib.whenIdle();
+    // Notification path.
+    const gone = kernel.table.get('10.1.0.0/24')!;
+    kernel.table.delete('10.1.0.0/24');
+    fib.observe(RTM_DELROUTE, routeBody(gone.route, TARGET, 'replace'));
+    await fib.whenIdle();
+    expect(kernel.table.has('10.1.0.0/24')).toBe(true);
+    // Silent deletion: found by the anti-entropy re-read.
+    kernel.table.delete('10.2.0.0/24');
+    clock.advance(30_000);
+    await new Promise((r) => setTimeout(r, 10));
+    await fib.whenIdle();
+    expect(kernel.table.has('10.2.0.0/24')).toBe(true);
+    // Another protocol's delete notification for the same prefix is not tern's business.
+    const before = kernel.log.length;
+    fib.observe(RTM_DELROUTE, routeBody(via('10.2.0.0/24', '10.0.0.2'), { ...TARGET, protocol: 4 }, 'replace'));
+    await fib.whenIdle();
+    expect(kernel.log.length).toBe(before);
+    fib.close();
+  });
+
+  it('re-reads the kernel when netlink answers were lost', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    // The request is lost with its answer (receive buffer overrun): the batch says so, tern re-reads the kernel,
+    // finds the route missing and installs it.
+    kernel.uncertainNext = true;
+    kernel.dropNext.add('10.1.0.0/24');
+    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    await fib.whenIdle();
+    expect(kernel.log).toEqual(['add 10.1.0.0/24', 'add 10.1.0.0/24']);
+    expect(kernel.table.has('10.1.0.0/24')).toBe(true);
+    expect(fib.status('10.1.0.0/24')?.state).toBe('installed');
+  });
+});
+
+describe('routeSatisfies', () => {
+  it('accepts the output interface the kernel filled in and ignores next-hop order', () => {
+    const want: KernelRoute = { version: 4, dst: '10.0.0.0', dstLen: 8, type: 'unicast', nexthops: [{ gateway: '1.1.1.1', onlink: false }, { gateway: '2.2.2.2', ifindex: 3, onlink: true }] };
+    const have: KernelRoute = { ...want, nexthops: [{ gateway: '2.2.2.2', ifindex: 3, onlink: true }, { gateway: '1.1.1.1', ifindex: 7, onlink: false }] };
+    expect(routeSatisfies(have, want)).toBe(true);
+    expect(routeSatisfies(want, have)).toBe(false);
+    expect(routeSatisfies({ ...have, nexthops: [have.nexthops[0]!, { gateway: '1.1.1.1', ifindex: 7, onlink: true }] }, want)).toBe(false);
+    expect(routeSatisfies({ ...want, type: 'blackhole', nexthops: [] }, want)).toBe(false);
+  });
+});
