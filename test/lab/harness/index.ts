@@ -7,3 +7,4 @@ export * from './frr.js';
 export * from './gobgp.js';
 export * from './ternd.js';
 export * from './topology.js';
+export * from './workers.js';

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { Lab, LabProcess } from './lab.js';
 import { notYet, waitFor } from './wait.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The checkout: three levels up from this file, or four when it runs compiled under dist/ (bench, demo). */
+function findRepoRoot(): string {
+  let dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  if (path.basename(dir) === 'dist' && existsSync(path.join(dir, '..', 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+const repoRoot = findRepoRoot();
 export const TERND = path.join(repoRoot, 'dist', 'src', 'main.js');
 export const BGPCTL = path.join(repoRoot, 'dist', 'src', 'cli', 'bgpctl.js');
 
