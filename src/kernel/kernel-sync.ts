@@ -52,6 +52,7 @@ export class KernelSync {
   constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
     this.fib = new FibSync(fibOptions, deps);
     this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger });
+    this.interfaces.onChange(() => this.scheduleRecompute());
   }
 
   /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
@@ -59,11 +60,11 @@ export class KernelSync {
     this.monitor = this.deps.monitor?.({
       message: (m) => {
         if (ROUTE_MESSAGES.has(m.type)) this.fib.observe(m.type, m.body);
-        else if (this.interfaces.apply(m)) this.scheduleRecompute();
+        else this.interfaces.apply(m);
       },
       overrun: () => {
         this.deps.logger.log('warn', 'kernel.monitor.overrun', { why: 'notifications lost; re-reading interfaces and routes' });
-        void this.interfaces.load(this.deps.socket).then(() => this.scheduleRecompute()).catch(() => undefined);
+        void this.interfaces.load(this.deps.socket).catch(() => undefined);
         void this.fib.resync().catch(() => undefined);
       },
     });
