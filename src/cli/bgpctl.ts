@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { contextFromOptions, decodeAll, InputError, messageLines, parseHex, type DecodeOptions } from './decode-command.js';
 import { TERN_VERSION } from '../version.js';
-import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type NeighborView } from '../control/protocol.js';
+import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type KernelView, type NeighborView } from '../control/protocol.js';
 import { ControlError, requestDaemon } from './control-client.js';
 import { renderNeighbors } from './render-neighbors.js';
+import { renderKernel } from './render-kernel.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -58,9 +59,16 @@ function neighborRequest(peer: string, action: string, words: readonly string[])
 }
 
 function addDaemonCommands(program: Command): void {
-  program
-    .command('show')
-    .description('show the daemon\'s state')
+  const show = program.command('show').description('show the daemon\'s state');
+  show
+    .command('kernel')
+    .description('FIB sync: routes wanted, installed, failed (with the kernel\'s error) or unresolved; the overlay')
+    .option('--json', 'print JSON (the control protocol\'s KernelView)')
+    .action(async (options: { json?: boolean }) => {
+      const view = await requestDaemon<KernelView>(socketOf(program), { op: 'show-kernel' });
+      process.stdout.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : renderKernel(view));
+    });
+  show
     .command('neighbors')
     .alias('neighbor')
     .description('every neighbour: state, uptime, prefixes received, why it last went down')

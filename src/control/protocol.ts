@@ -5,11 +5,18 @@
 
 export type ControlRequest =
   | { readonly op: 'show-neighbors' }
+  | { readonly op: 'show-kernel' }
   | { readonly op: 'neighbor-shutdown'; readonly peer: string; readonly message?: string }
   | { readonly op: 'neighbor-enable'; readonly peer: string }
   | { readonly op: 'neighbor-reset'; readonly peer: string; readonly message?: string }
   /** in: ask the peer to send its routes again (ROUTE-REFRESH); out: send ours again. */
   | { readonly op: 'neighbor-refresh'; readonly peer: string; readonly direction: 'in' | 'out' };
+
+/** Every request op, as a record so that a new op that is not listed here fails to compile. */
+const OPS: Record<ControlRequest['op'], true> = {
+  'show-neighbors': true, 'show-kernel': true, 'neighbor-shutdown': true, 'neighbor-enable': true, 'neighbor-reset': true, 'neighbor-refresh': true,
+};
+export const CONTROL_OPS = Object.keys(OPS) as readonly ControlRequest['op'][];
 
 export type ControlResponse<T = unknown> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: string };
 
@@ -61,3 +68,19 @@ export interface NeighborView {
 }
 
 export const DEFAULT_CONTROL_SOCKET = '/run/tern/ternd.sock';
+
+/** `bgpctl show kernel`: FIB sync and overlay state. */
+export interface KernelView {
+  readonly enabled: boolean;
+  readonly table?: number;
+  readonly protocol?: number;
+  readonly metric?: number;
+  readonly encapsulation?: string;
+  /** Why the tunnel device cannot be used (e.g. the kernel lacks the tunnel type). */
+  readonly tunnelError?: string;
+  readonly routes?: { readonly wanted: number; readonly installed: number; readonly failed: number; readonly unresolved: number; readonly adopted: number };
+  readonly vxlanPeers?: number;
+  /** Routes not in the kernel as wanted, at most 100. */
+  readonly problems?: readonly { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[];
+  readonly connected?: readonly string[];
+}

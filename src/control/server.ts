@@ -6,11 +6,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../common/logger.js';
-import type { ControlRequest, ControlResponse } from './protocol.js';
+import { CONTROL_OPS, type ControlRequest, type ControlResponse } from './protocol.js';
 
 export type ControlHandler = (request: ControlRequest) => Promise<ControlResponse> | ControlResponse;
 
-const OPS = new Set(['show-neighbors', 'neighbor-shutdown', 'neighbor-enable', 'neighbor-reset', 'neighbor-refresh']);
+const OPS = new Set<string>(CONTROL_OPS);
 const MAX_LINE = 64 * 1024;
 
 function parse(line: string): ControlRequest | string {

@@ -8,7 +8,8 @@ import type { BgpSpeaker } from '../bgp/speaker.js';
 import { notificationNames, shutdownCommunication } from '../bgp/wire/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ControlHandler } from '../control/server.js';
-import type { ControlRequest, ControlResponse, DownView, NeighborView, NotificationView } from '../control/protocol.js';
+import type { ControlRequest, ControlResponse, DownView, KernelView, NeighborView, NotificationView } from '../control/protocol.js';
+import type { KernelParts } from './kernel-wiring.js';
 import type { RouteExchange } from './route-exchange.js';
 
 function notificationView(n: NotificationInfo): NotificationView {
@@ -56,9 +57,28 @@ export function neighborView(peer: Peer, exchange: RouteExchange, now: number): 
   };
 }
 
-export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock): ControlHandler {
+export function kernelView(kernel: KernelParts | undefined): KernelView {
+  const sync = kernel?.sync;
+  const connected = kernel?.connected?.prefixes();
+  if (!sync) return { enabled: false, ...(connected ? { connected } : {}) };
+  const stats = sync.stats();
+  const target = sync.fib.target;
+  return {
+    enabled: true,
+    table: target.table, protocol: target.protocol, metric: target.metric,
+    encapsulation: sync.overlay.config.encapsulation,
+    ...(sync.overlay.tunnelError ? { tunnelError: sync.overlay.tunnelError } : {}),
+    routes: { wanted: stats.wanted, installed: stats.installed, failed: stats.failed, unresolved: stats.unresolved, adopted: stats.adopted },
+    vxlanPeers: stats.vxlanPeers,
+    problems: sync.problems().slice(0, 100),
+    ...(connected ? { connected } : {}),
+  };
+}
+
+export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock, kernel?: () => KernelParts | undefined): ControlHandler {
   const find = (key: string): Peer | ControlResponse => speaker.peer(key) ?? { ok: false, error: `no neighbour ${key}` };
   return (req: ControlRequest): ControlResponse => {
+    if (req.op === 'show-kernel') return { ok: true, result: kernelView(kernel?.()) };
     if (req.op === 'show-neighbors') {
       const now = clock.now();
       return { ok: true, result: speaker.allPeers().map((p) => neighborView(p, exchange, now)) };

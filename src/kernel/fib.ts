@@ -81,6 +81,10 @@ export class FibSync {
 
   constructor(private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {}
 
+  get target(): FibTarget {
+    return this.options.target;
+  }
+
   private ours(o: ObservedRoute): boolean {
     const t = this.options.target;
     return o.protocol === t.protocol && o.table === t.table && o.metric === t.metric;
@@ -145,6 +149,11 @@ export class FibSync {
     if (f) return { state: 'failed', route: want, error: f.error, attempts: f.attempts };
     const have = this.installed.get(key);
     return have && routeSatisfies(have, want) && !this.dirty.has(key) ? { state: 'installed', route: want } : { state: 'pending', route: want };
+  }
+
+  /** Every wanted route the kernel refused, with its error (for `bgpctl show kernel`). */
+  failedRoutes(): { readonly key: string; readonly error: string; readonly attempts: number }[] {
+    return [...this.failures].map(([key, f]) => ({ key, error: f.error, attempts: f.attempts }));
   }
 
   stats(): FibStats {

@@ -143,6 +143,14 @@ export class KernelSync {
     return this.fib.status(key);
   }
 
+  /** Routes not in the kernel as wanted: refused by the kernel, or with no usable next hop. */
+  problems(): { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[] {
+    return [
+      ...this.fib.failedRoutes().map((f) => ({ prefix: f.key, state: 'failed' as const, error: f.error, attempts: f.attempts })),
+      ...[...this.unresolved].map(([prefix, error]) => ({ prefix, state: 'unresolved' as const, error })),
+    ].sort((a, b) => a.prefix.localeCompare(b.prefix));
+  }
+
   stats(): FibStats & { readonly unresolved: number; readonly vxlanPeers: number } {
     return { ...this.fib.stats(), unresolved: this.unresolved.size, vxlanPeers: this.overlay.vxlanPeers().size };
   }

@@ -86,6 +86,11 @@ describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
     expect(v4.get('10.77.160.0/24')).toMatchObject({ protocol: 'static', gateway: '10.77.1.2' });
     const failed = await tern.waitLog('kernel.fib.failed', (e) => e.route === '10.77.160.0/24', 10_000);
     expect(String(failed.error)).toMatch(/EEXIST.*another protocol/);
+    // bgpctl shows it with the kernel's error.
+    const view = JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])) as { problems: { prefix: string; state: string; error: string }[]; routes: { installed: number } };
+    expect(view.problems).toContainEqual(expect.objectContaining({ prefix: '10.77.160.0/24', state: 'failed', error: expect.stringMatching(/^EEXIST/) }));
+    expect(view.routes.installed).toBeGreaterThanOrEqual(4);
+    expect(tern.bgpctl(['show', 'kernel'])).toMatch(/10\.77\.160\.0\/24\s+failed\s+EEXIST/);
 
     const v6 = await waitFor(async () => (await routes(lab, t, '-6')).get('fd77:200::/48') ?? notYet('none'), { what: 'IPv6 route from FRR', timeoutMs: 30_000 });
     expect(v6).toMatchObject({ gateway: 'fd77:2::2', dev: 'to-frr', protocol: 'bgp', metric: 20 });

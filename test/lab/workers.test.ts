@@ -76,5 +76,9 @@ describe.skipIf(!avail.ok)(title('three workers behind a leaf'), () => {
     expect(routes.find((r) => r.dst === w3!.podSubnet && r.dev === 'tunl0')).toBeUndefined();
     expect(await lab.exec(w1!.podNs, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', w2!.podAddress])).toMatch(/2 received/);
     expect(w1!.tern.logs().filter((e) => e.event === 'kernel.overlay.unavailable')).toHaveLength(1);
+    // bgpctl says the same, and which route waits for the tunnel.
+    const shown = w1!.tern.bgpctl(['show', 'kernel']);
+    expect(shown).toMatch(/tunnel unavailable: the kernel has no ipip tunnels/);
+    expect(shown).toMatch(new RegExp(`${w3!.podSubnet.replace(/\./g, '\\.')}\\s+unresolved\\s+${w3!.uplink.replace(/\./g, '\\.')}: the kernel has no ipip`));
   }), 90_000);
 });
