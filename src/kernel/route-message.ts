@@ -43,8 +43,25 @@ export function alignedBody(parts: readonly Uint8Array[]): Buffer {
   return pad ? Buffer.concat([b, Buffer.alloc(pad)]) : b;
 }
 
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const gatewayCache = new Map<string, Buffer>();
+
+/** Address text to octets; dotted quads without ipaddr.js (this runs twice per route on the FIB's hot path). */
 export function addressBytes(address: string): Buffer {
+  const m = DOTTED_QUAD.exec(address);
+  if (m) return Buffer.from([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
   return Buffer.from(ipaddr.parse(address).toByteArray());
+}
+
+/** Gateways repeat across many routes: keep their octets (read-only; a handful of distinct next hops). */
+function gatewayBytes(address: string): Buffer {
+  let b = gatewayCache.get(address);
+  if (!b) {
+    if (gatewayCache.size > 4096) gatewayCache.clear();
+    b = addressBytes(address);
+    gatewayCache.set(address, b);
+  }
+  return b;
 }
 
 function familyOf(version: IpVersion): number {
@@ -58,7 +75,7 @@ function familyOf(version: IpVersion): number {
 export function encodeMultipath(nexthops: readonly KernelNextHop[]): Buffer {
   const parts: Buffer[] = [];
   for (const nh of nexthops) {
-    const attrs = nh.gateway ? Buffer.concat(formatAttribute({ type: RTA_GATEWAY, data: addressBytes(nh.gateway) })) : Buffer.alloc(0);
+    const attrs = nh.gateway ? Buffer.concat(formatAttribute({ type: RTA_GATEWAY, data: gatewayBytes(nh.gateway) })) : Buffer.alloc(0);
     const len = 8 + attrs.length;
     const head = Buffer.alloc(8);
     head.writeUInt16LE(len, 0);
@@ -110,7 +127,7 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
     table: target.table,
     priority: target.metric,
     ...(route.dstLen > 0 ? { dst: addressBytes(route.dst) } : {}),
-    ...(op !== 'delete' && single?.gateway ? { gateway: addressBytes(single.gateway) } : {}),
+    ...(op !== 'delete' && single?.gateway ? { gateway: gatewayBytes(single.gateway) } : {}),
     ...(op !== 'delete' && single?.ifindex ? { oif: single.ifindex } : {}),
     ...(op !== 'delete' && multi ? { multipath: encodeMultipath(route.nexthops) } : {}),
   };
