@@ -101,6 +101,12 @@ describe('defaults', () => {
       ],
       listenRanges: [],
       staticRoutes: [],
+      connectedRoutes: { interfaces: [], communities: [] },
+      kernel: {
+        enabled: false, table: 254, protocol: 186, metric: 20, blackholeOwned: true, antiEntropy: 60,
+        overlay: { encapsulation: 'none', crossSubnet: true, ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } },
+      },
+      decision: { maxPaths: 1, multipathRelax: false, alwaysCompareMed: false, missingMedAsWorst: false },
     });
     expect(c.keepaliveTime).toBeUndefined();
     expect(c.hostname).toBeUndefined();
@@ -636,5 +642,15 @@ describe('static routes', () => {
       expect(bad.errors.map((e) => [e.line, e.path])).toEqual([[4, 'staticRoutes[0].prefix'], [5, 'staticRoutes[0].communities[0]']]);
       expect(bad.errors[1]!.message).toContain('0..65535');
     }
+  });
+});
+
+describe('kernel settings', () => {
+  it('reads the overlay and reports a bad encapsulation with its position', () => {
+    const c = config(lines('routerId: 192.0.2.1', 'localAs: 65002', 'kernel:', '  enabled: true', '  overlay: { encapsulation: vxlan, crossSubnet: false, vxlan: { vni: 100 } }'));
+    expect(c.kernel).toMatchObject({ enabled: true, overlay: { encapsulation: 'vxlan', crossSubnet: false, vxlan: { vni: 100, port: 4789, device: 'vxlan.tern' } } });
+    const bad = parseConfig(lines('routerId: 192.0.2.1', 'localAs: 65002', 'kernel:', '  overlay:', '    encapsulation: gre'), 'k.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors[0]).toMatchObject({ line: 5, path: 'kernel.overlay.encapsulation', message: expect.stringMatching(/none, ipip or vxlan/) });
   });
 });
