@@ -1,7 +1,7 @@
 /**
  * Codec throughput benchmark: `npm run bench:codec` (builds, then runs dist/bench/codec.js).
  *
- *   node dist/bench/codec.js [--quick] [--json FILE] [--prefixes N] [--runs N] [--only ID-PART]
+ *   node dist/bench/codec.js [--quick] [--json FILE] [--prefixes N] [--runs N] [--only ID-PART]  (--help)
  *
  * Decode: one buffer of back-to-back UPDATEs → Framer.push → decodeMessage each → forEachIPv4 / forEachPrefix
  * over every prefix (the RIB's receive path). Encode: packAnnouncements / packWithdrawals of a PrefixBatch with
@@ -18,10 +18,12 @@ import os from 'node:os';
 import { constants as perfConstants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { InvalidArgumentError, Option } from 'commander';
 import {
   IPV4_UNICAST, IPV6_UNICAST, makeContext, packAnnouncements, packWithdrawals, type CodecContext, type Family,
   type PackedUpdates, type PrefixBatch,
 } from '../src/bgp/wire/index.js';
+import { benchProgram, positiveInt } from './command-line.js';
 import { bytes, millions, renderTable, summarize, type Summary } from './stats.js';
 import {
   acc, decodeStream, encodedAttributes, expectedChecksum, ipv4Batch, ipv6Batch, IPV6_NEXT_HOP, makeVisitorCallSitesMegamorphic, type Walk,
@@ -45,50 +47,29 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  let quick = false;
-  let json: string | undefined;
-  let prefixes: number | undefined;
-  let runs: number | undefined;
-  let allocChild: string | undefined;
-  let only: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const count = (): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: not a positive integer: ${v}`);
-      return n;
-    };
-    switch (a) {
-      case '--quick': quick = true; break;
-      case '--json': json = value(); break;
-      case '--prefixes': prefixes = count(); break;
-      case '--runs': runs = count(); break;
-      case '--only': only = value(); break;
-      case '--alloc-child': allocChild = value(); break;
-      case '-h':
-      case '--help':
-        console.log('usage: node dist/bench/codec.js [--quick] [--json FILE] [--prefixes N] [--runs N] [--only ID-PART]');
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
+  const program = benchProgram('npm run bench:codec --', 'throughput and allocation of the wire codec alone (no network); prints figures, exits 0 whatever they are')
+    .option('--quick', 'fewer prefixes (200k), runs and warm-ups; allocation of the headline scenario only')
+    .option('--json <file>', 'also write the figures as JSON')
+    .option('--prefixes <n>', 'distinct prefixes per run (default 1,000,000, quick 200,000)', positiveInt)
+    .option('--runs <n>', 'timed runs per scenario (default 11, quick 5)', positiveInt)
+    .option('--only <text>', `the scenarios whose id contains the text (${SCENARIOS.map((s) => s.id).join(', ')})`, (text: string) => {
+      if (!SCENARIOS.some((s) => s.id.includes(text))) throw new InvalidArgumentError(`No scenario id contains "${text}".`);
+      return text;
+    })
+    .addOption(new Option('--alloc-child <id>', 'internal: measure the allocation of one scenario in this process').hideHelp());
+  program.parse([...argv], { from: 'user' });
+  const o = program.opts<{ quick?: true; json?: string; prefixes?: number; runs?: number; only?: string; allocChild?: string }>();
+  const quick = o.quick === true;
   return {
     quick,
-    json,
-    prefixes: prefixes ?? (quick ? 200_000 : 1_000_000),
+    json: o.json,
+    prefixes: o.prefixes ?? (quick ? 200_000 : 1_000_000),
     // At least 5 timed runs even in quick mode: the machine is shared and noisy, the median needs them.
-    runs: Math.max(runs ?? (quick ? 5 : 11), 1),
+    runs: o.runs ?? (quick ? 5 : 11),
     warmups: quick ? 1 : 3,
     warmupMillis: quick ? 100 : 500,
-    only,
-    allocChild,
+    only: o.only,
+    allocChild: o.allocChild,
   };
 }
 
@@ -478,7 +459,6 @@ async function main(): Promise<void> {
   console.log('');
 
   const selected = SCENARIOS.filter((s) => opts.only === undefined || s.id.includes(opts.only));
-  if (selected.length === 0) throw new Error(`no scenario id contains ${JSON.stringify(opts.only)}: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const results: Measured[] = [];
   const titleWidth = Math.max(...selected.map((s) => s.title.length));
   for (const s of selected) {

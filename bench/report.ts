@@ -2,6 +2,7 @@
  * Rendering of the side-by-side benchmark's results: the markdown table (tern, every peer, tern/peer), the
  * targets tern is held to, the machine, the configurations, and the JSON document written beside it.
  */
+import { renderPhases, type PhaseEntry } from './phases.js';
 import type { MetricDef, Scenario, Unit } from './scenarios.js';
 import type { Summary } from './stats.js';
 
@@ -50,7 +51,10 @@ export interface Report {
   readonly scenarios: readonly Scenario[];
   readonly cells: readonly Cell[];
   readonly notes: readonly string[];
+  /** Wall time from `npm run bench` to the report, seconds. */
   readonly seconds: number;
+  /** Where that time went (phases.ts). */
+  readonly phases?: readonly PhaseEntry[];
 }
 
 export function formatValue(v: number, unit: Unit): string {
@@ -80,6 +84,12 @@ export function cellOf(report: Pick<Report, 'cells'>, scenario: string, dut: str
   return report.cells.find((c) => c.scenario === scenario && c.dut === dut);
 }
 
+/**
+ * A scenario tern cannot run yet (kernel FIB, IPAM): a cell of its own in the table and an "unknown" target,
+ * never a blank or a "missed".
+ */
+const NOT_SUPPORTED = 'not supported yet';
+
 function statusText(c: Cell): string {
   switch (c.status) {
     case 'no-result':
@@ -87,7 +97,7 @@ function statusText(c: Cell): string {
     case 'timeout':
       return 'timeout';
     case 'not-supported':
-      return c.reason?.startsWith('not available yet') ? 'not available yet' : 'not supported yet';
+      return NOT_SUPPORTED;
     case 'n/a':
       return 'n/a';
     case 'skipped':
@@ -147,6 +157,10 @@ export function resultsTable(report: Report): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 3 ? '---' : '--:')).join('|')}|`];
   for (const r of rows) lines.push(`| ${r.map(esc).join(' | ')} |`);
+  const unsupported = report.scenarios.filter((sc) => cellOf(report, sc.id, 'tern')?.status === 'not-supported');
+  if (unsupported.length > 0) {
+    lines.push('', `"${NOT_SUPPORTED}": tern cannot run ${unsupported.map((sc) => `${sc.title} (${sc.size})`).join(' or ')} yet; the other DUTs' figures stand, and its targets are listed as unknown.`);
+  }
   if (footnotes.length > 0) {
     lines.push('');
     footnotes.forEach((f, i) => lines.push(`[${i + 1}] ${esc(clip(f, 600))}  `));
@@ -160,13 +174,22 @@ function clip(s: string, max: number): string {
 }
 
 export interface TargetCheck {
+  /** The scenario the target is checked in. */
+  readonly scenario: string;
   readonly target: string;
-  /** met / missed / unknown (no figure for tern or for the reference). */
+  /**
+   * met / missed / unknown: no figure for the reference, tern not run (--duts, --only), or a scenario tern
+   * does not support yet. A tern cell that ran without a figure (no result, timeout) is missed.
+   */
   readonly verdict: 'met' | 'missed' | 'unknown';
   readonly detail: string;
 }
 
-/** The targets of the issue, checked against this run's medians. */
+function unsupportedDetail(c: Cell): string {
+  return `${NOT_SUPPORTED} in tern: ${clip((c.reason ?? '').replace(/^not supported yet: /, ''), 160)}`;
+}
+
+/** The targets of the issue, checked against this run's medians; then the scenarios tern cannot run yet. */
 export function checkTargets(report: Report): TargetCheck[] {
   const out: TargetCheck[] = [];
   if (!report.duts.some((d) => d.id === 'tern')) return out;
@@ -179,23 +202,29 @@ export function checkTargets(report: Report): TargetCheck[] {
     if (!c) return `${dut} not run`;
     return c.status === 'ok' ? 'metric missing' : `${dut}: ${statusText(c)}${c.reason ? ` (${clip(c.reason, 160)})` : ''}`;
   };
+  /** The verdict when tern has no figure in `scenario`. */
+  const withoutTern = (scenario: string, target: string): TargetCheck => {
+    const c = cellOf(report, scenario, 'tern');
+    if (c?.status === 'not-supported') return { scenario, target, verdict: 'unknown', detail: unsupportedDetail(c) };
+    const ran = c !== undefined && c.status !== 'skipped';
+    return { scenario, target, verdict: ran ? 'missed' : 'unknown', detail: `no figure for tern: ${why(scenario, 'tern')}` };
+  };
   const compare = (target: string, scenario: string, metric: string, refs: string[], factor: number, unit: Unit): void => {
     if (!report.scenarios.some((s) => s.id === scenario)) return;
     const t = med(scenario, 'tern', metric);
     const refValues = refs.map((r) => ({ r, v: med(scenario, r, metric) })).filter((x): x is { r: string; v: number } => x.v !== undefined);
     if (t === undefined) {
-      // No tern cell at all (--duts, --only): unknown. A tern cell without a figure: missed.
-      const ran = cellOf(report, scenario, 'tern') !== undefined;
-      out.push({ target, verdict: ran ? 'missed' : 'unknown', detail: `no figure for tern: ${why(scenario, 'tern')}` });
+      out.push(withoutTern(scenario, target));
       return;
     }
     if (refValues.length === 0) {
-      out.push({ target, verdict: 'unknown', detail: `no reference figure: ${refs.map((r) => why(scenario, r)).join('; ')}` });
+      out.push({ scenario, target, verdict: 'unknown', detail: `no reference figure: ${refs.map((r) => why(scenario, r)).join('; ')}` });
       return;
     }
     const best = refValues.reduce((a, b) => (b.v < a.v ? b : a));
     const limit = best.v * factor;
     out.push({
+      scenario,
       target,
       verdict: t <= limit ? 'met' : 'missed',
       detail: `tern ${formatValue(t, unit)} vs ${factor === 1 ? '' : `${factor}× `}${best.r} ${formatValue(best.v, unit)} (${(t / best.v).toFixed(2)}×)`,
@@ -216,15 +245,31 @@ export function checkTargets(report: Report): TargetCheck[] {
   }
   const many = report.scenarios.find((s) => s.id === 'many-peers');
   if (many) {
+    const target = `many peers (${many.size}): idle CPU < 5 % of one core`;
     const t = med(many.id, 'tern', 'idle');
-    const ran = cellOf(report, many.id, 'tern') !== undefined;
-    out.push(
-      t === undefined
-        ? { target: `many peers (${many.size}): idle CPU < 5 % of one core`, verdict: ran ? 'missed' : 'unknown', detail: `no figure for tern: ${why(many.id, 'tern')}` }
-        : { target: `many peers (${many.size}): idle CPU < 5 % of one core`, verdict: t < 5 ? 'met' : 'missed', detail: `tern ${formatValue(t, '%')}` },
-    );
+    out.push(t === undefined ? withoutTern(many.id, target) : { scenario: many.id, target, verdict: t < 5 ? 'met' : 'missed', detail: `tern ${formatValue(t, '%')}` });
+  }
+  // A scenario tern cannot run yet and the issue sets no figure for (IPAM): still listed, as unknown.
+  for (const sc of report.scenarios) {
+    const c = cellOf(report, sc.id, 'tern');
+    if (c?.status !== 'not-supported' || out.some((t) => t.scenario === sc.id)) continue;
+    out.push({ scenario: sc.id, target: `${sc.title} (${sc.size})`, verdict: 'unknown', detail: `${unsupportedDetail(c)}; the issue sets no figure` });
   }
   return out;
+}
+
+/** "tern missed 3 of 12 targets. 2 unknown (not supported yet in tern: kernel)." */
+export function targetSummary(targets: readonly TargetCheck[]): string {
+  if (targets.length === 0) return 'tern was not run: no target checked.';
+  const missed = targets.filter((t) => t.verdict === 'missed');
+  const unknown = targets.filter((t) => t.verdict === 'unknown');
+  const unsupported = [...new Set(unknown.filter((t) => t.detail.startsWith(NOT_SUPPORTED)).map((t) => t.scenario))];
+  const rest = unknown.length === 0
+    ? ''
+    : ` ${unknown.length} unknown${unsupported.length > 0 ? ` (${NOT_SUPPORTED} in tern: ${unsupported.join(', ')})` : ''}.`;
+  return missed.length === 0
+    ? `tern missed none of ${targets.length} targets.${rest}`
+    : `tern missed ${missed.length} of ${targets.length} targets.${rest}`;
 }
 
 function configSection(report: Report): string {
@@ -250,11 +295,10 @@ function clipLines(text: string, max: number): string {
 
 export function renderMarkdown(report: Report, targets: readonly TargetCheck[]): string {
   const m = report.machine;
-  const missed = targets.filter((t) => t.verdict === 'missed');
   const lines = [
     `# tern side-by-side benchmark — ${m.mode}, ${m.date}`,
     '',
-    `\`${m.command}\`, ${Math.round(report.seconds)} s in all.`,
+    `\`${m.command}\`, ${Math.round(report.seconds)} s in all (from \`npm run bench\` to this report).`,
     '',
     '## Machine',
     '',
@@ -275,16 +319,13 @@ export function renderMarkdown(report: Report, targets: readonly TargetCheck[]):
     '',
     ...targets.map((t) => `- **${t.verdict}** — ${t.target}: ${t.detail}`),
     '',
-    targets.length === 0
-      ? 'tern was not run: no target checked.'
-      : missed.length === 0
-        ? 'tern missed no target.'
-        : `tern missed ${missed.length} of ${targets.length} targets: ${missed.map((t) => t.target).join('; ')}.`,
+    targetSummary(targets),
     '',
     '## Notes',
     '',
     ...report.notes.map((n) => `- ${n}`),
     '',
+    ...(report.phases ? ['## Where the time went', '', '```', ...renderPhases(report.phases, report.seconds, 'measuring'), '```', ''] : []),
     '## Configurations',
     '',
     configSection(report),

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../test/lab/harness/index.js';
 import type { Capability, DutDriver, DutInstance, DutSetup } from './duts/index.js';
+import type { PhaseTimer } from './phases.js';
 import { cpuSeconds, peakRssBytes, sumOver } from './proc-stats.js';
 import { percentile } from './stats.js';
 import { ipv4Plus, wallNow } from './tool-kit.js';
@@ -70,6 +71,8 @@ export interface Env {
   readonly rigs?: RigHolder;
   readonly ns: { readonly snd: string; readonly dut: string; readonly rcv: string };
   readonly opts: Options;
+  /** Where the time goes: each run adds its DUT start, tool starts, sessions, settling and stop. */
+  readonly phases: PhaseTimer;
   /** Scratch directory for logs the tools write (churn). */
   readonly tmp: string;
   /** True once Ctrl-C was pressed: runs end as soon as they can. */
@@ -182,16 +185,19 @@ async function withDut(env: Env, driver: DutDriver, setup: DutSetup, body: (ctx:
   const key = `${driver.id} ${JSON.stringify(setup)}`;
   let rig = env.rigs?.current?.key === key ? env.rigs.current : undefined;
   if (!rig) {
-    await env.rigs?.close();
-    let inst: DutInstance | undefined;
+    if (env.rigs?.current) await env.phases.part(driver.name, 'stop', () => env.rigs!.close());
+    const starting: { inst?: DutInstance } = {};
     try {
-      inst = await driver.start(env.lab, env.ns.dut, setup);
-      await inst.ready();
+      await env.phases.part(driver.name, 'DUT start', async () => {
+        starting.inst = await driver.start(env.lab, env.ns.dut, setup);
+        await starting.inst.ready();
+      });
     } catch (err) {
-      const why = inst?.died() ?? (err instanceof Error ? err.message : String(err));
-      await inst?.stop().catch(() => undefined);
+      const why = starting.inst?.died() ?? (err instanceof Error ? err.message : String(err));
+      await starting.inst?.stop().catch(() => undefined);
       return { outcome: { kind: 'no-result', reason: `${driver.name} did not start: ${why}` }, configs: driver.configure(setup), seconds: (wallNow() - started) / 1000 };
     }
+    const inst = starting.inst!;
     rig = { key, dut: inst, configs: { ...inst.configs }, tools: new Map() };
   }
   if (env.rigs) env.rigs.current = undefined;
@@ -210,7 +216,7 @@ async function withDut(env: Env, driver: DutDriver, setup: DutSetup, body: (ctx:
         const toolKey = `${ns} ${script} ${full.join(' ')}`;
         const running = r.tools.get(toolKey);
         if (running) return running;
-        const tool = await Tool.start(env.lab, ns, script, full, name);
+        const tool = await env.phases.part(driver.name, 'tools', () => Tool.start(env.lab, ns, script, full, name));
         r.tools.set(toolKey, tool);
         return tool;
       },
@@ -231,7 +237,7 @@ async function withDut(env: Env, driver: DutDriver, setup: DutSetup, body: (ctx:
     return { outcome, configs: r.configs, seconds: (wallNow() - started) / 1000, ...(diagnostics ? { diagnostics } : {}) };
   } finally {
     if (keep && env.rigs) env.rigs.current = r;
-    else await stopRig(r);
+    else await env.phases.part(driver.name, 'stop', () => stopRig(r));
   }
 }
 
@@ -260,7 +266,8 @@ function waitEvent(ctx: RunCtx, tool: Tool, ev: string, from: number, timeoutMs:
 }
 
 async function established(ctx: RunCtx, tool: Tool): Promise<ToolEvent> {
-  return waitEvent(ctx, tool, 'established', 0, ctx.env.opts.cellTimeoutS * 1000, `${tool.name} sessions to come up`);
+  return ctx.env.phases.part(ctx.driver.name, 'sessions', () =>
+    waitEvent(ctx, tool, 'established', 0, ctx.env.opts.cellTimeoutS * 1000, `${tool.name} sessions to come up`));
 }
 
 /**
@@ -279,6 +286,10 @@ const settledTools = new WeakSet<Tool>();
 async function settle(ctx: RunCtx, receivers: readonly Tool[]): Promise<void> {
   if (receivers.length > 0 && receivers.every((r) => settledTools.has(r))) return;
   for (const r of receivers) settledTools.add(r);
+  await ctx.env.phases.part(ctx.driver.name, 'settle', () => settleOnce(ctx, receivers));
+}
+
+async function settleOnce(ctx: RunCtx, receivers: readonly Tool[]): Promise<void> {
   if (!ctx.driver.settlesWithEndOfRib) {
     await pause(ctx, 1_000);
     return;
@@ -763,7 +774,7 @@ export const FULL_SIZES: Sizes = {
 
 export const QUICK_SIZES: Sizes = {
   v4: 10_000, v4Large: 50_000, v6: 10_000, attrPrefixes: 10_000, attrSets: 100, rrPrefixes: 2_000, rrClients: 10,
-  manySessions: 20, idleS: 10, kernel: 10_000, churnPrefixes: 10_000, churnRate: 1000, churnS: 10, windows: 1,
+  manySessions: 20, idleS: 3, kernel: 10_000, churnPrefixes: 10_000, churnRate: 1000, churnS: 3, windows: 1,
 };
 
 export function scenarios(sizes: Sizes, runs: number): Scenario[] {
