@@ -23,12 +23,9 @@ export const TERN_MAIN = path.join(REPO, 'dist', 'src', 'main.js');
  * tern cannot run yet. The reason is what the report shows.
  */
 const SUPPORTS: Readonly<Record<'kernel-fib' | 'ipam', { readonly on: boolean; readonly why: string }>> = {
-  // TODO(kernel FIB sync, src/kernel): switch on once ternd installs learned routes (and the kernel cell is
-  // to be measured): `on: true` makes the kernel scenario run tern with KERNEL_YAML below, and compare it
-  // with BIRD (`protocol kernel`) and FRR (zebra). Before that, check KERNEL_YAML against ternd's config
-  // (src/config/schema.ts, `kernel:`) and that tern's routes carry a protocol fibwatch counts as the
-  // daemon's (bird, bgp = 186, its default); the runner flushes `proto bgp` after the scenario.
-  'kernel-fib': { on: false, why: "tern's kernel FIB sync is not wired into the benchmark yet" },
+  // ternd installs learned routes with `kernel.enabled` (src/kernel), tagged proto bgp (186), which fibwatch
+  // counts as the daemon's; the runner flushes `proto bgp` after the scenario.
+  'kernel-fib': { on: true, why: '' },
   ipam: { on: false, why: 'tern has no IPAM yet' },
 };
 

@@ -282,7 +282,7 @@ const kernelSchema = z.strictObject(
     /** Blackhole routes for the blocks this node owns (static routes without a next hop). */
     blackholeOwned: bool().default(true),
     /** Seconds between re-reads of the kernel's routes that repair what changed behind tern's back; 0 = off. */
-    antiEntropy: intIn(0, 86400, 'an anti-entropy interval of 0..86400 seconds').default(60),
+    antiEntropy: intIn(0, 86400, 'an anti-entropy interval of 0..86400 seconds').default(30),
     overlay: overlaySchema.prefault({}),
   },
   mapping('kernel settings'),

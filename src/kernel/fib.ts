@@ -9,13 +9,13 @@
  *   RIB has converged (End-of-RIB from every peer or the restart timer: RFC 4724 §4.1 keeps the forwarding
  *   state meanwhile). Then one still wanted is kept, or replaced in place (never delete-then-add), and the
  *   others are deleted.
- * - Anti-entropy: a route deleted behind tern's back (a notification, or found missing by the periodic
- *   re-read) is installed again.
+ * - Anti-entropy: a route deleted or changed behind tern's back is found by the periodic re-read and
+ *   installed again.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { errnoName, type RtnlSocket } from './netlink-socket.js';
-import { parseRouteBody, routeDumpRequest, routeRequest, RTM_DELROUTE, type NetlinkRequest, type ObservedRoute, type RouteOp } from './route-message.js';
+import { parseRouteBody, routeDumpRequest, routeRequest, type NetlinkRequest, type ObservedRoute, type RouteOp } from './route-message.js';
 import { routeKey, type FibTarget, type KernelNextHop, type KernelRoute } from './types.js';
 
 export interface FibOptions {
@@ -27,7 +27,7 @@ export interface FibOptions {
   readonly antiEntropyMs: number;
 }
 
-export const DEFAULT_FIB_OPTIONS: Omit<FibOptions, 'target'> = { retryInitialMs: 1000, retryMaxMs: 60_000, antiEntropyMs: 60_000 };
+export const DEFAULT_FIB_OPTIONS: Omit<FibOptions, 'target'> = { retryInitialMs: 1000, retryMaxMs: 60_000, antiEntropyMs: 30_000 };
 
 export type FibRouteState =
   | { readonly state: 'installed'; readonly route: KernelRoute }
@@ -164,20 +164,6 @@ export class FibSync {
   whenIdle(): Promise<void> {
     if (!this.flushing && !this.scheduled) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
-  }
-
-  /** A route notification from the kernel: a route of tern's deleted behind its back is put back. */
-  observe(type: number, body: Buffer): void {
-    if (type !== RTM_DELROUTE || this.closed) return;
-    const o = parseRouteBody(body);
-    if (!o || !this.ours(o)) return;
-    const key = routeKey(o.route);
-    if (this.inFlight.has(key) || !this.installed.has(key)) return;
-    this.installed.delete(key);
-    if (this.desired.has(key)) {
-      this.deps.logger.log('warn', 'kernel.fib.deleted-externally', { route: key });
-      this.touch(key);
-    }
   }
 
   /** Re-read the kernel and repair differences (anti-entropy; also after lost notifications). */

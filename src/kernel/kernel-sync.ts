@@ -33,11 +33,15 @@ export interface KernelSyncDeps {
   readonly monitor?: (listener: { message(m: KernelMessage): void; overrun(): void }) => RtnlMonitor;
 }
 
+/**
+ * Links and addresses only. Route notifications are not subscribed: installing 100,000 routes overruns any
+ * receive buffer with our own notifications, and the `netlink` package (0.3.0) aborts the process on that
+ * receive error (ENOBUFS) when it happens in the process that writes the routes. Routes changed behind
+ * tern's back are found by the FIB's periodic re-read instead (`kernel.antiEntropy`).
+ */
 export function netlinkMonitor(listener: { message(m: KernelMessage): void; overrun(): void }): RtnlMonitor {
-  return startMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR, RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE], listener);
+  return startMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR], listener);
 }
-
-const ROUTE_MESSAGES = new Set([24, 25]);
 
 export class KernelSync {
   readonly interfaces = new InterfaceTable();
@@ -58,14 +62,10 @@ export class KernelSync {
   /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
   async start(): Promise<void> {
     this.monitor = this.deps.monitor?.({
-      message: (m) => {
-        if (ROUTE_MESSAGES.has(m.type)) this.fib.observe(m.type, m.body);
-        else this.interfaces.apply(m);
-      },
+      message: (m) => this.interfaces.apply(m),
       overrun: () => {
-        this.deps.logger.log('warn', 'kernel.monitor.overrun', { why: 'notifications lost; re-reading interfaces and routes' });
+        this.deps.logger.log('warn', 'kernel.monitor.overrun', { why: 'notifications lost; re-reading interfaces' });
         void this.interfaces.load(this.deps.socket).catch(() => undefined);
-        void this.fib.resync().catch(() => undefined);
       },
     });
     await this.interfaces.load(this.deps.socket);

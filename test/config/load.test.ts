@@ -103,7 +103,7 @@ describe('defaults', () => {
       staticRoutes: [],
       connectedRoutes: { interfaces: [], communities: [] },
       kernel: {
-        enabled: false, table: 254, protocol: 186, metric: 20, blackholeOwned: true, antiEntropy: 60,
+        enabled: false, table: 254, protocol: 186, metric: 20, blackholeOwned: true, antiEntropy: 30,
         overlay: { encapsulation: 'none', crossSubnet: true, ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } },
       },
       decision: { maxPaths: 1, multipathRelax: false, alwaysCompareMed: false, missingMedAsWorst: false },
