@@ -107,15 +107,21 @@ export class NetlinkRtnlSocket implements RtnlSocket {
   }
 
   private frame(req: NetlinkRequest, seq: number, extraFlags = 0): Buffer {
-    const len = 16 + req.body.length;
-    const buf = Buffer.alloc((len + 3) & ~3);
-    buf.writeUInt32LE(len, 0);
-    buf.writeUInt16LE(req.type, 4);
-    buf.writeUInt16LE(req.flags | extraFlags, 6);
-    buf.writeUInt32LE(seq, 8);
-    buf.writeUInt32LE(0, 12); // port 0: the kernel fills in ours
-    buf.set(req.body, 16);
+    const buf = Buffer.alloc((16 + req.body.length + 3) & ~3);
+    this.frameInto(buf, 0, req, seq, extraFlags);
     return buf;
+  }
+
+  /** nlmsghdr + body at `off`, padded with zeros to 4 octets. */
+  private frameInto(buf: Buffer, off: number, req: NetlinkRequest, seq: number, extraFlags = 0): void {
+    const len = 16 + req.body.length;
+    buf.writeUInt32LE(len, off);
+    buf.writeUInt16LE(req.type, off + 4);
+    buf.writeUInt16LE(req.flags | extraFlags, off + 6);
+    buf.writeUInt32LE(seq, off + 8);
+    buf.writeUInt32LE(0, off + 12); // port 0: the kernel fills in ours
+    buf.set(req.body, off + 16);
+    buf.fill(0, off + len, off + ((len + 3) & ~3));
   }
 
   async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
@@ -125,24 +131,25 @@ export class NetlinkRtnlSocket implements RtnlSocket {
     const done = new Promise<BatchResult>((resolve) => {
       this.batches.set(barrier, { first, count: requests.length, barrier, failures: new Map(), overrunsAtStart: this.overruns, resolve });
     });
-    let chunk: Buffer[] = [];
-    let bytes = 0;
+    // Messages are written straight into one chunk buffer per sendmsg (no per-message allocation).
+    let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    let used = 0;
     try {
       for (let i = 0; i < requests.length; i++) {
-        const b = this.frame(requests[i]!, (first + i) % 0x7fffffff || 1);
-        if (bytes + b.length > CHUNK_BYTES && chunk.length) {
-          await this.send(Buffer.concat(chunk, bytes));
-          chunk = [];
-          bytes = 0;
+        const req = requests[i]!;
+        const size = (16 + req.body.length + 3) & ~3;
+        if (used + size > chunk.length) {
+          if (used) await this.send(chunk.subarray(0, used));
+          chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size));
+          used = 0;
         }
-        chunk.push(b);
-        bytes += b.length;
+        this.frameInto(chunk, used, req, (first + i) % 0x7fffffff || 1);
+        used += size;
       }
       // The barrier: a cheap acknowledged request (get the loopback link).
       const lo = Buffer.alloc(16);
       lo.writeInt32LE(1, 4);
-      chunk.push(this.frame({ type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, barrier, NLM_F_ACK));
-      await this.send(Buffer.concat(chunk));
+      await this.send(Buffer.concat([chunk.subarray(0, used), this.frame({ type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, barrier, NLM_F_ACK)]));
     } catch (e) {
       this.batches.delete(barrier);
       throw e;

@@ -136,12 +136,55 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
   return alignedBody(out.bufs);
 }
 
+const RTA_DST = 1;
+/** Formatted bodies by everything but the destination address, with where that address sits. */
+const templates = new Map<string, { readonly body: Buffer; readonly dstOffset: number } | null>();
+
+function shapeKey(route: KernelRoute, target: FibTarget, op: RouteOp): string {
+  let k = `${op}|${route.version}|${route.dstLen}|${route.type}|${target.table}|${target.protocol}|${target.metric}`;
+  for (const n of route.nexthops) k += `|${n.gateway ?? ''},${n.ifindex ?? 0},${n.onlink ? 1 : 0}`;
+  return k;
+}
+
+/** Offset of RTA_DST's payload in a route body (after the 12-octet rtmsg), or -1. */
+function dstOffset(body: Buffer): number {
+  for (let off = 12; off + 4 <= body.length;) {
+    const len = body.readUInt16LE(off);
+    if (len < 4) break;
+    if ((body.readUInt16LE(off + 2) & 0x3fff) === RTA_DST) return off + 4;
+    off += (len + 3) & ~3;
+  }
+  return -1;
+}
+
+/**
+ * The body of a route request. Routes of one shape (same next hops, length, table, op) differ only in their
+ * destination, so the package formats each shape once and later routes copy it and write their address:
+ * installing 100,000 routes through one gateway formats one message, not 100,000.
+ */
+function templatedBody(route: KernelRoute, target: FibTarget, op: RouteOp): Buffer {
+  const key = shapeKey(route, target, op);
+  let t = templates.get(key);
+  if (t === undefined) {
+    const body = routeBody(route, target, op);
+    const at = route.dstLen > 0 ? dstOffset(body) : -1;
+    t = at < 0 ? null : { body, dstOffset: at };
+    if (templates.size > 1024) templates.clear();
+    templates.set(key, t);
+    return body;
+  }
+  if (t === null) return routeBody(route, target, op);
+  const body = Buffer.from(t.body);
+  body.set(addressBytes(route.dst), t.dstOffset);
+  return body;
+}
+
 export function routeRequest(route: KernelRoute, target: FibTarget, op: RouteOp): NetlinkRequest {
   const REQUEST = 1;
   const flags = op === 'add' ? REQUEST | FlagsNew.CREATE | FlagsNew.EXCL
     : op === 'replace' ? REQUEST | FlagsNew.CREATE | FlagsNew.REPLACE
       : REQUEST;
-  return { type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags, body: routeBody(route, target, op) };
+  return { type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags, body: templatedBody(route, target, op) };
 }
 
 /** A dump request for every route of one address family (filtered by the caller: dumps ignore rtm fields). */
