@@ -19,14 +19,35 @@ import type { Family, Path, PrefixKey } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
 
-export function wantedRoute(family: Family, prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig): WantedRoute | undefined {
+function isLinkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}
+
+/**
+ * The kernel gateway of one path. A link-local next hop (RFC 2545: a peer on a shared link may send only its
+ * link-local address, or `::` and the link-local one) means nothing without its interface: it becomes
+ * `fe80::x%IFNAME`, the interface being the one the session runs over (`zoneOf` the peer's address).
+ */
+export function pathGateway(p: Path, zoneOf: (peerAddress: string) => string | undefined): string | undefined {
+  const gw = p.attrs.nextHop;
+  if (OWNED_NEXT_HOPS.has(gw) && !p.attrs.nextHopLinkLocal) return undefined;
+  if (!isLinkLocal(gw) && gw !== '::') return gw;
+  const ll = isLinkLocal(gw) ? gw : p.attrs.nextHopLinkLocal!;
+  const zone = p.peer ? zoneOf(p.peer.address) : undefined;
+  return zone ? `${ll}%${zone}` : undefined;
+}
+
+export function wantedRoute(
+  family: Family, prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig,
+  zoneOf: (peerAddress: string) => string | undefined = () => undefined,
+): WantedRoute | undefined {
   if (!best || best.source === 'connected') return undefined;
   const [dst, len] = formatPrefixKey(prefix).split('/') as [string, string];
   const version = family === 'ipv4-unicast' ? 4 : 6;
   if (best.source !== 'bgp' && OWNED_NEXT_HOPS.has(best.attrs.nextHop)) {
     return config.blackholeOwned ? { version, dst, dstLen: Number(len), kind: 'blackhole', gateways: [] } : undefined;
   }
-  const gateways = [...new Set((multipath.length ? multipath : [best]).map((p) => p.attrs.nextHop))].filter((g) => !OWNED_NEXT_HOPS.has(g));
+  const gateways = [...new Set((multipath.length ? multipath : [best]).map((p) => pathGateway(p, zoneOf)))].filter((g): g is string => g !== undefined);
   if (!gateways.length) return undefined;
   return { version, dst, dstLen: Number(len), kind: 'unicast', gateways };
 }
@@ -43,6 +64,8 @@ export interface KernelRoutesOptions {
   readonly peers: () => readonly Peer[];
   /** Selection deferral is on: the kernel has not seen the table yet, so nothing may be swept. */
   readonly deferring: () => boolean;
+  /** The interface a peer's session runs over (for link-local next hops). */
+  readonly zoneOf: (peerAddress: string) => string | undefined;
 }
 
 export class KernelRoutes {
@@ -58,7 +81,7 @@ export class KernelRoutes {
   /** Best-path changes from the RIB. */
   changed(changes: readonly RibChange[]): void {
     for (const c of changes) {
-      const w = wantedRoute(c.family, c.prefix, c.best, c.multipath, this.o.config);
+      const w = wantedRoute(c.family, c.prefix, c.best, c.multipath, this.o.config, this.o.zoneOf);
       if (w) this.o.kernel.set(w);
       else this.o.kernel.remove(formatPrefixKey(c.prefix));
     }
@@ -69,7 +92,7 @@ export class KernelRoutes {
     const keep = new Set<string>();
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
       for (const e of this.o.rib.table(family).values()) {
-        const w = wantedRoute(family, e.prefix, e.best, e.multipath, this.o.config);
+        const w = wantedRoute(family, e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);
         if (!w) continue;
         keep.add(`${w.dst}/${w.dstLen}`);
         this.o.kernel.set(w);

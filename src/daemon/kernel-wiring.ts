@@ -58,6 +58,12 @@ export async function startKernel(config: TernConfig, deps: KernelWiringDeps): P
       sweepAfter: config.gracefulRestart.restartTime,
       peers: deps.configuredPeers,
       deferring: () => deps.exchange.deferring,
+      zoneOf: (address) => {
+        const zone = address.split('%')[1];
+        if (zone) return zone;
+        const onLink = sync!.interfaces.onLink(address);
+        return onLink ? sync!.interfaces.link(onLink.ifindex)?.name : undefined;
+      },
     });
   } else {
     interfaces = new InterfaceTable();

@@ -10,7 +10,7 @@ import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './f
 import { InterfaceTable } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
 import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
-import { Overlay, type OverlayConfig } from './overlay.js';
+import { Overlay, type NextHopResolution, type OverlayConfig } from './overlay.js';
 import { routeKey, type IpVersion, type KernelNextHop } from './types.js';
 
 /** What the RIB wants in the kernel for one prefix. */
@@ -18,7 +18,10 @@ export interface WantedRoute {
   readonly version: IpVersion;
   readonly dst: string;
   readonly dstLen: number;
-  /** A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several). */
+  /**
+   * A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several);
+   * a link-local gateway carries its interface: `fe80::1%eth0`.
+   */
   readonly kind: 'blackhole' | 'unicast';
   readonly gateways: readonly string[];
 }
@@ -97,7 +100,7 @@ export class KernelSync {
     const peers: string[] = [];
     const errors: string[] = [];
     for (const gw of route.gateways) {
-      const r = this.overlay.resolve(gw);
+      const r = gw.includes('%') ? this.linkLocal(gw) : this.overlay.resolve(gw);
       if (!r.ok) {
         errors.push(`${gw}: ${r.error}`);
         continue;
@@ -113,6 +116,15 @@ export class KernelSync {
     }
     this.unresolved.delete(key);
     this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'unicast', nexthops });
+  }
+
+  /** `fe80::x%IFNAME`: a link-local gateway on the named interface, never through a tunnel. */
+  private linkLocal(gw: string): NextHopResolution {
+    const [address, zone] = gw.split('%') as [string, string];
+    const link = this.interfaces.linkByName(zone);
+    if (!link) return { ok: false, error: `interface ${zone} of link-local next hop ${address} does not exist` };
+    if (!link.up) return { ok: false, error: `interface ${zone} of link-local next hop ${address} is down` };
+    return { ok: true, nexthop: { gateway: address, ifindex: link.ifindex, onlink: false } };
   }
 
   private useVxlan(key: string, peers: readonly string[]): void {

@@ -156,4 +156,13 @@ describe('KernelSync next-hop resolution', () => {
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev10 onlink']);
   });
+
+  it('installs a link-local gateway on its named interface, never through the tunnel', async () => {
+    const { kernel, sync } = await started({ ...VXLAN, crossSubnet: false });
+    sync.set({ version: 6, dst: 'fd77:200::', dstLen: 48, kind: 'unicast', gateways: ['fe80::2%eth1'] });
+    sync.set({ version: 6, dst: 'fd77:300::', dstLen: 48, kind: 'unicast', gateways: ['fe80::2%nope'] });
+    await sync.whenIdle();
+    expect(kernel.routes.get('fd77:200::/48')).toEqual(['fe80::2 dev3']);
+    expect(sync.status('fd77:300::/48')).toMatchObject({ state: 'unresolved', error: expect.stringMatching(/interface nope .* does not exist/) });
+  });
 });
