@@ -77,7 +77,9 @@ export const tern: DutDriver = {
     // restart marker left there by the previous run would make this start a graceful restart (the R bit and
     // selection deferral until every peer's End-of-RIB), not the fresh start the other DUTs get.
     const run = ['--state-dir', path.join(dir, 'state'), '--control-socket', path.join(dir, 'ternd.sock')];
-    const proc = lab.spawn(ns, process.execPath, [TERN_MAIN, '--config', file, '--log-level', 'info', ...run], {
+    // TERN_BENCH_NODE_ARGS: extra node flags for ternd, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a cell.
+    const nodeArgs = (process.env.TERN_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = lab.spawn(ns, process.execPath, [...nodeArgs, TERN_MAIN, '--config', file, '--log-level', 'info', ...run], {
       name: `ternd(${ns})`,
       maxOutputBytes: 1 << 20,
     });

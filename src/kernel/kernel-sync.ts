@@ -26,6 +26,12 @@ export interface WantedRoute {
   readonly gateways: readonly string[];
 }
 
+interface ResolvedGateways {
+  readonly nexthops: readonly KernelNextHop[];
+  readonly peers: readonly string[];
+  readonly error: string;
+}
+
 export type KernelRouteStatus = FibRouteState | { readonly state: 'unresolved'; readonly error: string };
 
 export interface KernelSyncDeps {
@@ -53,13 +59,17 @@ export class KernelSync {
   private readonly wanted = new Map<string, WantedRoute>();
   private readonly unresolved = new Map<string, string>();
   private readonly vxlanUse = new Map<string, readonly string[]>();
+  private readonly resolved = new Map<string, ResolvedGateways>();
   private monitor: RtnlMonitor | undefined;
   private recomputeScheduled = false;
 
   constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
     this.fib = new FibSync(fibOptions, deps);
     this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger });
-    this.interfaces.onChange(() => this.scheduleRecompute());
+    this.interfaces.onChange(() => {
+      this.resolved.clear();
+      this.scheduleRecompute();
+    });
   }
 
   /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
@@ -96,26 +106,42 @@ export class KernelSync {
       this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'blackhole', nexthops: [] });
       return;
     }
-    const nexthops: KernelNextHop[] = [];
-    const peers: string[] = [];
-    const errors: string[] = [];
-    for (const gw of route.gateways) {
-      const r = gw.includes('%') ? this.linkLocal(gw) : this.overlay.resolve(gw);
-      if (!r.ok) {
-        errors.push(`${gw}: ${r.error}`);
-        continue;
-      }
-      nexthops.push(r.nexthop);
-      if (r.vxlanPeer) peers.push(r.vxlanPeer);
-    }
-    this.useVxlan(key, peers);
-    if (!nexthops.length) {
-      this.unresolved.set(key, errors.join('; ') || 'no next hop');
+    const r = this.resolveGateways(route.gateways);
+    this.useVxlan(key, r.peers);
+    if (!r.nexthops.length) {
+      this.unresolved.set(key, r.error || 'no next hop');
       this.fib.remove(key);
       return;
     }
     this.unresolved.delete(key);
-    this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'unicast', nexthops });
+    this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'unicast', nexthops: r.nexthops });
+  }
+
+  /**
+   * The next hops of a gateway set, shared by every route through the same gateways (most routes of a node
+   * go through a handful of them): one resolution and one array, not one per route. Dropped whenever the
+   * interface table changes.
+   */
+  private resolveGateways(gateways: readonly string[]): ResolvedGateways {
+    const key = gateways.length === 1 ? gateways[0]! : gateways.join(' ');
+    let r = this.resolved.get(key);
+    if (r) return r;
+    const nexthops: KernelNextHop[] = [];
+    const peers: string[] = [];
+    const errors: string[] = [];
+    for (const gw of gateways) {
+      const one = gw.includes('%') ? this.linkLocal(gw) : this.overlay.resolve(gw);
+      if (!one.ok) {
+        errors.push(`${gw}: ${one.error}`);
+        continue;
+      }
+      nexthops.push(one.nexthop);
+      if (one.vxlanPeer) peers.push(one.vxlanPeer);
+    }
+    r = { nexthops, peers, error: errors.join('; ') };
+    if (this.resolved.size > 10_000) this.resolved.clear();
+    this.resolved.set(key, r);
+    return r;
   }
 
   /** `fe80::x%IFNAME`: a link-local gateway on the named interface, never through a tunnel. */
