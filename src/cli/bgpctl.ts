@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { contextFromOptions, decodeAll, InputError, messageLines, parseHex, type DecodeOptions } from './decode-command.js';
 import { TERN_VERSION } from '../version.js';
-import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type KernelView, type NeighborView } from '../control/protocol.js';
+import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type ExplainView, type KernelView, type NeighborView, type RoutesView } from '../control/protocol.js';
 import { ControlError, requestDaemon } from './control-client.js';
 import { renderNeighbors } from './render-neighbors.js';
 import { renderKernel } from './render-kernel.js';
+import { renderExplain, renderRoutes } from './render-routes.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -58,6 +59,11 @@ function neighborRequest(peer: string, action: string, words: readonly string[])
   }
 }
 
+async function explain(program: Command, prefix: string, json: boolean): Promise<void> {
+  const view = await requestDaemon<ExplainView>(socketOf(program), { op: 'explain', prefix });
+  process.stdout.write(json ? `${JSON.stringify(view, null, 2)}\n` : renderExplain(view));
+}
+
 function addDaemonCommands(program: Command): void {
   const show = program.command('show').description('show the daemon\'s state');
   show
@@ -69,6 +75,23 @@ function addDaemonCommands(program: Command): void {
       process.stdout.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : renderKernel(view));
     });
   show
+    .command('routes')
+    .alias('route')
+    .description('the Loc-RIB\'s best routes; with a prefix or address, every candidate path and why the best won')
+    .argument('[prefix]', 'a prefix (10.0.0.0/24) or an address (longest match)')
+    .option('--family <family>', 'ipv4 or ipv6 only')
+    .option('--limit <n>', 'at most this many routes per family (default 1000)')
+    .option('--json', 'print JSON (RoutesView, or ExplainView with a prefix)')
+    .action(async (prefix: string | undefined, options: { family?: string; limit?: string; json?: boolean }) => {
+      if (prefix) return explain(program, prefix, Boolean(options.json));
+      const family = options.family === undefined ? undefined : options.family === 'ipv4' ? 'ipv4-unicast' : options.family === 'ipv6' ? 'ipv6-unicast' : null;
+      if (family === null) throw new InputError(`--family: expected ipv4 or ipv6, got ${JSON.stringify(options.family)}`);
+      const limit = options.limit === undefined ? undefined : Number(options.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new InputError(`--limit: expected a positive integer, got ${JSON.stringify(options.limit)}`);
+      const view = await requestDaemon<RoutesView>(socketOf(program), { op: 'show-routes', ...(family ? { family } : {}), ...(limit ? { limit } : {}) });
+      process.stdout.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : renderRoutes(view));
+    });
+  show
     .command('neighbors')
     .alias('neighbor')
     .description('every neighbour: state, uptime, prefixes received, why it last went down')
@@ -77,6 +100,12 @@ function addDaemonCommands(program: Command): void {
       const neighbors = await requestDaemon<NeighborView[]>(socketOf(program), { op: 'show-neighbors' });
       process.stdout.write(options.json ? `${JSON.stringify(neighbors, null, 2)}\n` : renderNeighbors(neighbors));
     });
+  program
+    .command('explain')
+    .description('every candidate path of a prefix, the winner and the deciding step, why each other lost, the kernel\'s state')
+    .argument('<prefix>', 'a prefix (10.0.0.0/24) or an address (longest match)')
+    .option('--json', 'print JSON (the control protocol\'s ExplainView)')
+    .action(async (prefix: string, options: { json?: boolean }) => explain(program, prefix, Boolean(options.json)));
   program
     .command('neighbor')
     .description('act on one neighbour: shutdown [message], enable, reset [message], refresh in|out')

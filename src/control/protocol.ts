@@ -2,10 +2,17 @@
  * The control protocol between `bgpctl` and `ternd`: one JSON request per line on a Unix socket, one JSON
  * response per line back. Plain data only, so the CLI knows these types and nothing of the daemon.
  */
+import type { RouteExplanation, RouteSummary } from '../rib/explain.js';
+
+export type { Candidate, PathView, RouteExplanation, RouteSummary } from '../rib/explain.js';
 
 export type ControlRequest =
   | { readonly op: 'show-neighbors' }
   | { readonly op: 'show-kernel' }
+  /** The Loc-RIB's best routes, in prefix order, at most `limit` per family. */
+  | { readonly op: 'show-routes'; readonly family?: 'ipv4-unicast' | 'ipv6-unicast'; readonly limit?: number }
+  /** Every candidate path of one prefix (or of the longest match of an address) and why the best won. */
+  | { readonly op: 'explain'; readonly prefix: string }
   | { readonly op: 'neighbor-shutdown'; readonly peer: string; readonly message?: string }
   | { readonly op: 'neighbor-enable'; readonly peer: string }
   | { readonly op: 'neighbor-reset'; readonly peer: string; readonly message?: string }
@@ -14,7 +21,7 @@ export type ControlRequest =
 
 /** Every request op, as a record so that a new op that is not listed here fails to compile. */
 const OPS: Record<ControlRequest['op'], true> = {
-  'show-neighbors': true, 'show-kernel': true, 'neighbor-shutdown': true, 'neighbor-enable': true, 'neighbor-reset': true, 'neighbor-refresh': true,
+  'show-neighbors': true, 'show-kernel': true, 'show-routes': true, 'explain': true, 'neighbor-shutdown': true, 'neighbor-enable': true, 'neighbor-reset': true, 'neighbor-refresh': true,
 };
 export const CONTROL_OPS = Object.keys(OPS) as readonly ControlRequest['op'][];
 
@@ -83,4 +90,18 @@ export interface KernelView {
   /** Routes not in the kernel as wanted, at most 100. */
   readonly problems?: readonly { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[];
   readonly connected?: readonly string[];
+}
+
+export interface RoutesView {
+  readonly routes: readonly RouteSummary[];
+  /** Prefixes in the Loc-RIB per family (the list may be cut at the limit). */
+  readonly totals: { readonly 'ipv4-unicast': number; readonly 'ipv6-unicast': number };
+}
+
+export interface ExplainView {
+  /** The prefix looked up (the longest match when an address was asked for). */
+  readonly prefix: string;
+  readonly explanation?: RouteExplanation;
+  /** What the kernel holds for it, when FIB sync is on. */
+  readonly kernel?: { readonly state: string; readonly error?: string; readonly nexthops?: readonly { readonly gateway?: string; readonly ifindex?: number; readonly onlink: boolean }[] };
 }

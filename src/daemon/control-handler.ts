@@ -8,7 +8,10 @@ import type { BgpSpeaker } from '../bgp/speaker.js';
 import { notificationNames, shutdownCommunication } from '../bgp/wire/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ControlHandler } from '../control/server.js';
-import type { ControlRequest, ControlResponse, DownView, KernelView, NeighborView, NotificationView } from '../control/protocol.js';
+import type { ControlRequest, ControlResponse, DownView, ExplainView, KernelView, NeighborView, NotificationView, RoutesView } from '../control/protocol.js';
+import { explainPrefix, summarizeTable } from '../rib/explain.js';
+import type { LocRib } from '../rib/loc-rib.js';
+import { prefixKeyFromText } from '../rib/prefix.js';
 import type { KernelParts } from './kernel-wiring.js';
 import type { RouteExchange } from './route-exchange.js';
 
@@ -75,10 +78,47 @@ export function kernelView(kernel: KernelParts | undefined): KernelView {
   };
 }
 
-export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock, kernel?: () => KernelParts | undefined): ControlHandler {
+export function routesView(rib: LocRib, family: 'ipv4-unicast' | 'ipv6-unicast' | undefined, limit: number): RoutesView {
+  const families = family ? [family] : (['ipv4-unicast', 'ipv6-unicast'] as const);
+  return {
+    routes: families.flatMap((f) => summarizeTable(rib, f, limit).routes),
+    totals: { 'ipv4-unicast': rib.size('ipv4-unicast'), 'ipv6-unicast': rib.size('ipv6-unicast') },
+  };
+}
+
+/** An exact prefix, or for an address the longest prefix in the Loc-RIB that holds it. */
+export function explainView(rib: LocRib, text: string, kernel: KernelParts | undefined): ExplainView | string {
+  const exact = text.includes('/') ? prefixKeyFromText(text) : undefined;
+  let found = exact;
+  if (!text.includes('/')) {
+    const max = text.includes(':') ? 128 : 32;
+    for (let len = max; len >= 0 && !found; len--) {
+      const p = prefixKeyFromText(`${text}/${len}`);
+      if (!p) return `not an address or prefix: ${text}`;
+      if (rib.get(p.family, p.key)) found = p;
+    }
+    if (!found) return `no route for ${text}`;
+  }
+  if (!found) return `not a prefix: ${text}`;
+  const explanation = explainPrefix(rib, found.family, found.key, rib.decision);
+  const prefix = explanation?.prefix ?? text;
+  const k = kernel?.sync?.status(prefix);
+  return {
+    prefix,
+    ...(explanation ? { explanation } : {}),
+    ...(k ? { kernel: { state: k.state, ...('error' in k ? { error: k.error } : {}), ...('route' in k ? { nexthops: k.route.nexthops } : {}) } } : {}),
+  };
+}
+
+export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock, rib: LocRib, kernel?: () => KernelParts | undefined): ControlHandler {
   const find = (key: string): Peer | ControlResponse => speaker.peer(key) ?? { ok: false, error: `no neighbour ${key}` };
   return (req: ControlRequest): ControlResponse => {
     if (req.op === 'show-kernel') return { ok: true, result: kernelView(kernel?.()) };
+    if (req.op === 'show-routes') return { ok: true, result: routesView(rib, req.family, Math.max(1, Math.min(req.limit ?? 1000, 100_000))) };
+    if (req.op === 'explain') {
+      const view = explainView(rib, req.prefix, kernel?.());
+      return typeof view === 'string' ? { ok: false, error: view } : { ok: true, result: view };
+    }
     if (req.op === 'show-neighbors') {
       const now = clock.now();
       return { ok: true, result: speaker.allPeers().map((p) => neighborView(p, exchange, now)) };

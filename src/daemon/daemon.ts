@@ -90,7 +90,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     else peer.start();
   }
   const listening = await speaker.listen();
-  const control = deps.controlSocket ? await startControlServer(deps.controlSocket, controlHandler(speaker, exchange, deps.clock, () => holder.kernel), log) : undefined;
+  const control = deps.controlSocket ? await startControlServer(deps.controlSocket, controlHandler(speaker, exchange, deps.clock, rib, () => holder.kernel), log) : undefined;
   return {
     speaker,
     rib,

@@ -44,6 +44,10 @@ export class LocRib {
 
   constructor(private readonly options: LocRibOptions) {}
 
+  get decision(): DecisionOptions {
+    return this.options.decision;
+  }
+
   table(family: Family): ReadonlyMap<PrefixKey, RibEntry> {
     return this.tables[family];
   }

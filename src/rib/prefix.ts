@@ -2,6 +2,7 @@
  * Prefix keys (see types.ts): IPv4 as address * 64 + length (a number, so Maps hash it without allocating a
  * string), IPv6 as "<32 hex digits>/<length>". Conversions to text are for display only.
  */
+import ipaddr from 'ipaddr.js';
 import type { Family, PrefixKey } from './types.js';
 
 export function ipv4Key(address: number, length: number): number {
@@ -51,6 +52,24 @@ function ipv6Text(bytes: Uint8Array): string {
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** `10.0.0.0/24` or `fd00::/48` as a prefix key and its family; undefined when it is no prefix. */
+export function prefixKeyFromText(text: string): { readonly family: Family; readonly key: PrefixKey } | undefined {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  let length: number;
+  try {
+    [addr, length] = ipaddr.parseCIDR(text);
+  } catch {
+    return undefined;
+  }
+  const bytes = Uint8Array.from(addr.toByteArray());
+  if (addr.kind() === 'ipv4') {
+    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+    const a = (((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0) & mask;
+    return { family: 'ipv4-unicast', key: ipv4Key(a >>> 0, length) };
+  }
+  return { family: 'ipv6-unicast', key: ipv6Key(bytes, 0, length) };
 }
 
 export function formatPrefixKey(key: PrefixKey): string {

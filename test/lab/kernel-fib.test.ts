@@ -92,6 +92,20 @@ describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
     expect(view.routes.installed).toBeGreaterThanOrEqual(4);
     expect(tern.bgpctl(['show', 'kernel'])).toMatch(/10\.77\.160\.0\/24\s+failed\s+EEXIST/);
 
+    // bgpctl: the table, and the ECMP prefix explained from an address inside it (longest match).
+    const table = tern.bgpctl(['show', 'routes']);
+    expect(table, table).toMatch(/10\.77\.100\.0\/24\s+10\.77\.1\.2\s+10\.77\.1\.2\s+65002\s+bgp/);
+    // FRR sends BIRD's route back through tern's own AS: kept, shown, never selected (RFC 4271 §9.1.2).
+    const echo = tern.bgpctl(['explain', '10.77.100.0/24']);
+    expect(echo, echo).toMatch(/from fd77:2::2 .*ineligible: as-loop/);
+    expect(echo).toMatch(/\* from 10\.77\.1\.2 \(bgp, AS 65002\).*best/);
+    const explained150 = JSON.parse(tern.bgpctl(['explain', '10.77.150.9', '--json'])) as { prefix: string; explanation: { candidates: { from: string; status: string }[] }; kernel: { state: string; nexthops: unknown[] } };
+    expect(explained150.prefix).toBe('10.77.150.0/24');
+    expect(explained150.explanation.candidates.map((c) => c.status).sort()).toEqual(['best', 'multipath']);
+    expect(explained150.kernel).toMatchObject({ state: 'installed' });
+    expect(explained150.kernel.nexthops).toHaveLength(2);
+    expect(tern.bgpctl(['explain', '10.77.160.0/24'])).toMatch(/kernel: failed.*EEXIST/);
+
     const v6 = await waitFor(async () => (await routes(lab, t, '-6')).get('fd77:200::/48') ?? notYet('none'), { what: 'IPv6 route from FRR', timeoutMs: 30_000 });
     expect(v6).toMatchObject({ gateway: 'fd77:2::2', dev: 'to-frr', protocol: 'bgp', metric: 20 });
   }), 120_000);
