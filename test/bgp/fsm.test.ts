@@ -412,6 +412,25 @@ describe('FSM: NOTIFICATION contents', () => {
     expect(r).toEqual({ state: est, actions: [] });
   });
 
+  it('a valid OPEN that lost a collision (§6.8) gets Cease/7, never a KEEPALIVE, and goes Idle', () => {
+    const r = step(cfg(), reach('OpenSent'), { type: 'BGPOpen', open: peerOpen(), collisionLost: true });
+    expect(sent(r)).toEqual(['NOTIFICATION 6/7']);
+    expect(r.state).toMatchObject({ name: 'Idle', connectRetryCounter: 1 });
+    expect(r.state.lastDown).toMatchObject({ code: 'connection-collision', sent: { code: 6, subcode: 7 } });
+    expect(has(r, 'open-received')).toBe(false);
+    expect(r.transition).toMatchObject({ from: 'OpenSent', to: 'Idle', reason: { code: 'connection-collision' } });
+    // While DelayOpen runs our OPEN has not gone out yet: it precedes the NOTIFICATION.
+    const [, , delayed] = drive(cfg({ delayOpenTime: 5 }), INITIAL_STATE, [EVENTS.ManualStart, EVENTS.TcpConnectionUp, { type: 'BGPOpen', open: peerOpen(), collisionLost: true }]);
+    expect(sent(delayed!)).toEqual(['OPEN', 'NOTIFICATION 6/7']);
+    expect(delayed!.state.name).toBe('Idle');
+  });
+
+  it('an unacceptable OPEN is answered with its OPEN error even when it would have lost a collision', () => {
+    const r = step(cfg(), reach('OpenSent'), { type: 'BGPOpen', open: peerOpen({ asn: 65099 }), collisionLost: true });
+    expect(sent(r)).toEqual(['NOTIFICATION 2/2']);
+    expect(r.state.lastDown?.code).toBe('open-error');
+  });
+
   it('a NOTIFICATION from the peer is recorded as received, with nothing sent back', () => {
     const r = step(cfg(), reach('Established'), EVENTS.NotifMsg);
     expect(sent(r)).toEqual([]);
