@@ -93,7 +93,10 @@ export class Peer implements ConnectionOwner {
   private readonly log: Logger;
   private readonly random: () => number;
 
-  constructor(readonly settings: PeerSettings, private readonly deps: PeerDeps) {
+  private current: PeerSettings;
+
+  constructor(settings: PeerSettings, private readonly deps: PeerDeps) {
+    this.current = settings;
     this.log = deps.logger.child({ peer: settings.key });
     this.random = deps.random ?? Math.random;
     this.slots.push(this.newSlot('outgoing'));
@@ -108,6 +111,25 @@ export class Peer implements ConnectionOwner {
   }
 
   // ---- operator and daemon API -------------------------------------------------------------------------
+
+  get settings(): PeerSettings {
+    return this.current;
+  }
+
+  /**
+   * What our OPENs say about a restart from now on: the Restart State (R) bit and the per-family Forwarding
+   * State (F) bits of the graceful-restart capability (RFC 4724 §3). They belong to the OPENs a restarting
+   * speaker sends to re-establish its sessions (§4.1); the daemon clears them once its restart is over. An
+   * OPEN already sent keeps what it said. No effect without graceful restart.
+   */
+  setRestartState(state: { readonly restarting: boolean; readonly forwardingPreserved: boolean }): void {
+    const { fsm } = this.current;
+    const gr = fsm.offer.gracefulRestart;
+    if (!gr || (gr.restarting === state.restarting && gr.forwardingPreserved === state.forwardingPreserved)) return;
+    const offer = { ...fsm.offer, gracefulRestart: { ...gr, restarting: state.restarting, forwardingPreserved: state.forwardingPreserved } };
+    this.current = { ...this.current, fsm: { ...fsm, offer } };
+    this.log.log('debug', 'bgp.gr.restart-state', { restarting: state.restarting, forwardingPreserved: state.forwardingPreserved });
+  }
 
   get state(): FsmStateName {
     const names = this.slots.map((s) => s.state.name);

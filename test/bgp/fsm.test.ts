@@ -9,7 +9,7 @@ import {
   INITIAL_STATE, step, type FsmConfig, type FsmEvent, type FsmResult, type FsmState, type FsmStateName, type TimerName,
 } from '../../src/bgp/fsm.js';
 import { buildLocalOpen, type LocalOffer } from '../../src/bgp/negotiate.js';
-import { buildOpen, wireError, type NotificationMessage, type OpenMessage } from '../../src/bgp/wire/index.js';
+import { buildOpen, openCapabilities, wireError, type GracefulRestartCap, type NotificationMessage, type OpenMessage } from '../../src/bgp/wire/index.js';
 
 // ---- fixtures ------------------------------------------------------------------------------------------
 
@@ -452,6 +452,21 @@ describe('FSM: OPEN handling and hold time', () => {
     expect(open).toEqual({ type: 'send', message: buildLocalOpen(OFFER) });
     expect(buildLocalOpen(OFFER)).toMatchObject({ myAs: 65001, holdTime: 90, routerId: '192.0.2.1' });
     expect(timer(up!, 'hold')).toBe(240);
+  });
+
+  it('builds each OPEN from the offer it is given at that step: the R and F bits can change between OPENs', () => {
+    const gr = { restartTime: 120, restarting: true, forwardingPreserved: true };
+    const during = cfg({ offer: { ...OFFER, gracefulRestart: gr } });
+    const after = cfg({ offer: { ...OFFER, gracefulRestart: { ...gr, restarting: false, forwardingPreserved: false } } });
+    const bits = (r: FsmResult): [boolean, boolean[]] => {
+      const open = r.actions.find((a) => a.type === 'send' && a.message.type === 'OPEN');
+      if (open?.type !== 'send' || open.message.type !== 'OPEN') throw new Error('no OPEN sent');
+      const cap = openCapabilities(open.message).find((c): c is GracefulRestartCap => c.code === 64)!;
+      return [cap.restartState, cap.families.map((f) => f.forwarding)];
+    };
+    const connect = reach('Connect', during);
+    expect(bits(step(during, connect, EVENTS.TcpConnectionUp))).toEqual([true, [true, true]]);
+    expect(bits(step(after, connect, EVENTS.TcpConnectionUp))).toEqual([false, [false, false]]);
   });
 
   it('hold time is the smaller of both sides, keepalive a third of it', () => {
