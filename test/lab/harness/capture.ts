@@ -49,8 +49,10 @@ export interface Capture {
 export async function startCapture(lab: Lab, ns: string, ifname: string): Promise<Capture> {
   const dir = await lab.tmpdir('pcap');
   const file = path.join(dir, `${ifname}.pcap`);
-  // -U: write each packet at once; -Z root: keep root, so the file lands in our root-owned temp dir.
-  const proc = lab.spawn(ns, 'tcpdump', ['-i', ifname, '-U', '-n', '-s', '0', '-Z', 'root', '-w', file, 'tcp port 179'], { name: `tcpdump(${ifname})` });
+  // --immediate-mode: hand each packet over at once (by default libpcap waits up to a second to fill a
+  // buffer); -U: write each packet to the file at once; -Z root: keep root, so the file lands in our
+  // root-owned temp dir. Readers still poll: a packet on the wire is in the file moments later.
+  const proc = lab.spawn(ns, 'tcpdump', ['-i', ifname, '--immediate-mode', '-U', '-n', '-s', '0', '-Z', 'root', '-w', file, 'tcp port 179'], { name: `tcpdump(${ifname})` });
   await waitFor(() => /listening on/.test(proc.output()) || (proc.running() ? notYet(proc.output()) : undefined), {
     what: `tcpdump on ${ifname} in ${ns}`,
     timeoutMs: 15_000,
@@ -99,7 +101,7 @@ function find(node: Json | undefined, key: string): string | undefined {
 
 /** tshark's JSON: one object per frame; a frame with several BGP messages has an array under `bgp`. */
 async function readMessages(file: string): Promise<WireMessage[]> {
-  const out = await tshark(['-r', file, '-Y', 'bgp', '-T', 'json', '--no-duplicate-keys', '-j', 'frame ip tcp bgp']);
+  const out = await tshark(['-r', file, '-Y', 'bgp', '-T', 'json', '--no-duplicate-keys', '-J', 'frame ip tcp bgp']);
   const frames = (out.trim() === '' ? [] : JSON.parse(out)) as { _source: { layers: JsonObject } }[];
   const messages: WireMessage[] = [];
   for (const { _source: { layers } } of frames) {
