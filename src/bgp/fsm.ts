@@ -64,7 +64,12 @@ export type FsmEvent =
   | { readonly type: 'IdleHoldTimerExpires' } // 13
   | { readonly type: 'TcpConnectionUp' } // 16 Tcp_CR_Acked / 17 TcpConnectionConfirmed
   | { readonly type: 'TcpConnectionFails'; readonly detail: string } // 18
-  | { readonly type: 'BGPOpen'; readonly open: OpenMessage } // 19 / 20
+  /**
+   * 19 / 20. `collisionLost`: the driver found, by RFC 4271 §6.8, that this connection loses a collision with
+   * the peer's other one if this OPEN is valid; a valid OPEN is then answered with Cease/7 (event 23), never
+   * with a KEEPALIVE the peer could take as the session coming up.
+   */
+  | { readonly type: 'BGPOpen'; readonly open: OpenMessage; readonly collisionLost?: boolean }
   | { readonly type: 'BGPHeaderErr'; readonly error: WireError } // 21
   | { readonly type: 'BGPOpenMsgErr'; readonly error: WireError } // 22
   | { readonly type: 'OpenCollisionDump' } // 23
@@ -80,7 +85,7 @@ export type FsmAction =
   | { readonly type: 'send'; readonly message: BgpMessage }
   | { readonly type: 'start-timer'; readonly timer: TimerName; readonly seconds: number }
   | { readonly type: 'stop-timer'; readonly timer: TimerName }
-  /** A valid OPEN arrived: the peer checks for a connection collision (§6.8). */
+  /** A valid OPEN was accepted: what follows is decoded and encoded with the negotiated capabilities. */
   | { readonly type: 'open-received'; readonly negotiated: Negotiated }
   | { readonly type: 'established'; readonly negotiated: Negotiated }
   /** The session left Established: routes from it are withdrawn (or kept stale under graceful restart). */
@@ -204,21 +209,34 @@ function openOf(config: FsmConfig): OpenMessage {
   return open;
 }
 
-/** A valid OPEN in Connect/Active (with DelayOpen) or OpenSent: negotiate, answer KEEPALIVE, go OpenConfirm. */
-function acceptOpen(config: FsmConfig, s: Step, open: OpenMessage, sendOurOpen: boolean): Step {
-  const result = negotiate(config.offer, open, config.expect);
+/**
+ * A valid OPEN in Connect/Active (with DelayOpen) or OpenSent: negotiate, answer KEEPALIVE, go OpenConfirm.
+ * When it loses a connection collision, answer Cease/7 instead (§6.8 runs on a valid OPEN, §8.2.2 event 23).
+ */
+function acceptOpen(config: FsmConfig, s: Step, e: Extract<FsmEvent, { type: 'BGPOpen' }>, sendOurOpen: boolean): Step {
+  const result = negotiate(config.offer, e.open, config.expect);
   if ('action' in result) {
     const n = fromError(result);
     if (sendOurOpen) s.send(openOf(config));
     return toIdle(config, s, { code: 'open-error', detail: result.reason, sent: info(n) }, { send: n });
   }
+  if (e.collisionLost) {
+    if (sendOurOpen) s.send(openOf(config));
+    return collisionDump(config, s);
+  }
   s.stop('connectRetry', 'delayOpen');
   if (sendOurOpen) s.send(openOf(config));
   s.send(KEEPALIVE);
   s.timer('keepalive', result.keepaliveTime).timer('hold', result.holdTime);
-  s.to('OpenConfirm', { remoteOpen: open, negotiated: result, delayOpenRunning: false });
+  s.to('OpenConfirm', { remoteOpen: e.open, negotiated: result, delayOpenRunning: false });
   s.actions.push({ type: 'open-received', negotiated: result });
   return s;
+}
+
+/** Event 23 OpenCollisionDump: Cease / Connection Collision Resolution (RFC 4486 subcode 7), then Idle. */
+function collisionDump(config: FsmConfig, s: Step): Step {
+  const n = notification(ErrorCode.CEASE, 7);
+  return toIdle(config, s, { code: 'connection-collision', detail: 'connection collision resolution (RFC 4271 §6.8)', sent: info(n) }, { send: n });
 }
 
 function fsmError(config: FsmConfig, s: Step, event: FsmEvent): Step {
@@ -282,7 +300,7 @@ function connecting(config: FsmConfig, s: Step, e: FsmEvent): Step {
       return toIdle(config, s, { code: 'tcp-connect-failed', detail: e.detail });
     case 'BGPOpen':
       // Event 20: an OPEN while DelayOpen runs; without DelayOpen no OPEN can arrive before ours is sent.
-      if (s.state.delayOpenRunning) return acceptOpen(config, s, e.open, true);
+      if (s.state.delayOpenRunning) return acceptOpen(config, s, e, true);
       return toIdle(config, s, { code: 'fsm-error', detail: `OPEN received in ${s.state.name} before ours was sent` });
     case 'BGPHeaderErr':
     case 'BGPOpenMsgErr':
@@ -322,17 +340,15 @@ function common(config: FsmConfig, s: Step, e: FsmEvent): Step | undefined {
       const code = e.type === 'BGPHeaderErr' ? 'header-error' : e.type === 'BGPOpenMsgErr' ? 'open-error' : 'update-error';
       return toIdle(config, s, { code, detail: e.error.reason, sent: info(n) }, { send: n });
     }
-    case 'OpenCollisionDump': {
-      const n = notification(ErrorCode.CEASE, 7);
-      return toIdle(config, s, { code: 'connection-collision', detail: 'connection collision resolution (RFC 4271 §6.8)', sent: info(n) }, { send: n });
-    }
+    case 'OpenCollisionDump':
+      return collisionDump(config, s);
     default:
       return undefined;
   }
 }
 
 function openSent(config: FsmConfig, s: Step, e: FsmEvent): Step {
-  if (e.type === 'BGPOpen') return acceptOpen(config, s, e.open, false);
+  if (e.type === 'BGPOpen') return acceptOpen(config, s, e, false);
   // RFC 4271 §8.2.2 OpenSent (event 28 among "any other event") and RFC 6608: an UPDATE, even a bad one, is unexpected.
   if (e.type === 'UpdateMsgErr') return fsmError(config, s, e);
   return common(config, s, e) ?? fsmError(config, s, e);

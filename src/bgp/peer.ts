@@ -4,22 +4,24 @@
  *
  * A peer owns one FSM "slot" normally, two while a collision is possible: the primary (its own outgoing attempt,
  * or the first incoming connection) and a secondary for a second connection that arrives while the primary
- * already has one. When an OPEN arrives on either and the other has reached OpenConfirm/Established, the
- * collision is resolved by BGP identifier: if ours is lower, the connection the peer initiated survives, else
- * ours does; an Established session always survives. The loser gets Cease / Connection Collision Resolution.
+ * already has one. When an OPEN arrives on either and the other has sent or confirmed an OPEN (or is
+ * Established), collision.ts decides which connection survives, before the FSM answers the OPEN: a losing
+ * connection gets Cease / Connection Collision Resolution instead of a KEEPALIVE, a losing rival is closed
+ * with it once this OPEN has been accepted.
  *
  * Timers: ConnectRetry and Keepalive are jittered to 75–100% (RFC 4271 §10).
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
+import { collisionVerdict, type CollisionVerdict } from './collision.js';
 import { Connection, type ConnectionOwner, type Direction } from './connection.js';
 import { setSessionTtl } from './ttl.js';
 import type { DownReason } from './down-reason.js';
 import { INITIAL_STATE, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type FsmStateName, type TimerName } from './fsm.js';
 import type { Negotiated } from './negotiate.js';
 import {
-  ipv4ToNumber, parseIPv4, type BgpMessage, type DecodeResult, type NotificationMessage, type RouteRefreshMessage,
+  openAsn, type BgpMessage, type DecodeResult, type NotificationMessage, type OpenMessage, type RouteRefreshMessage,
   type UpdateMessage, type WireError,
 } from './wire/index.js';
 
@@ -91,7 +93,10 @@ export class Peer implements ConnectionOwner {
   private readonly log: Logger;
   private readonly random: () => number;
 
-  constructor(readonly settings: PeerSettings, private readonly deps: PeerDeps) {
+  private current: PeerSettings;
+
+  constructor(settings: PeerSettings, private readonly deps: PeerDeps) {
+    this.current = settings;
     this.log = deps.logger.child({ peer: settings.key });
     this.random = deps.random ?? Math.random;
     this.slots.push(this.newSlot('outgoing'));
@@ -106,6 +111,25 @@ export class Peer implements ConnectionOwner {
   }
 
   // ---- operator and daemon API -------------------------------------------------------------------------
+
+  get settings(): PeerSettings {
+    return this.current;
+  }
+
+  /**
+   * What our OPENs say about a restart from now on: the Restart State (R) bit and the per-family Forwarding
+   * State (F) bits of the graceful-restart capability (RFC 4724 §3). They belong to the OPENs a restarting
+   * speaker sends to re-establish its sessions (§4.1); the daemon clears them once its restart is over. An
+   * OPEN already sent keeps what it said. No effect without graceful restart.
+   */
+  setRestartState(state: { readonly restarting: boolean; readonly forwardingPreserved: boolean }): void {
+    const { fsm } = this.current;
+    const gr = fsm.offer.gracefulRestart;
+    if (!gr || (gr.restarting === state.restarting && gr.forwardingPreserved === state.forwardingPreserved)) return;
+    const offer = { ...fsm.offer, gracefulRestart: { ...gr, restarting: state.restarting, forwardingPreserved: state.forwardingPreserved } };
+    this.current = { ...this.current, fsm: { ...fsm, offer } };
+    this.log.log('debug', 'bgp.gr.restart-state', { restarting: state.restarting, forwardingPreserved: state.forwardingPreserved });
+  }
 
   get state(): FsmStateName {
     const names = this.slots.map((s) => s.state.name);
@@ -306,7 +330,7 @@ export class Peer implements ConnectionOwner {
       }
       case 'open-received':
         slot.conn?.setContexts(action.negotiated.receive, action.negotiated.send);
-        return this.resolveCollision(slot, action.negotiated);
+        return;
       case 'established':
         this.negotiatedSession = action.negotiated;
         this.establishedAt = this.deps.clock.now();
@@ -360,22 +384,24 @@ export class Peer implements ConnectionOwner {
     });
   }
 
-  /** RFC 4271 §6.8, run when `slot` has just accepted a valid OPEN. */
-  private resolveCollision(slot: Slot, negotiated: Negotiated): void {
+  /** RFC 4271 §6.8 for an OPEN that just arrived on `slot` (see collision.ts). */
+  private collision(slot: Slot, open: OpenMessage): CollisionVerdict {
     const other = this.slots.find((s) => s !== slot);
-    if (!other) return;
-    const otherState = other.state.name;
-    if (otherState === 'Established') {
-      this.dispatch(slot, { type: 'OpenCollisionDump' });
-      return;
+    const offer = this.settings.fsm.offer;
+    const verdict = collisionVerdict(slot.direction, other && { direction: other.direction, state: other.state.name }, {
+      localId: offer.routerId, localAs: offer.asn, remoteId: open.routerId, remoteAs: openAsn(open),
+    });
+    if (verdict !== 'no-collision') {
+      const keep = verdict === 'close-other' ? slot.direction : other!.direction;
+      this.log.log('info', 'bgp.collision', { keep, otherState: other!.state.name, localId: offer.routerId, remoteId: open.routerId });
     }
-    if (otherState !== 'OpenConfirm' && otherState !== 'OpenSent') return;
-    const local = ipv4ToNumber(parseIPv4(this.settings.fsm.offer.routerId));
-    const remote = ipv4ToNumber(parseIPv4(negotiated.peerRouterId));
-    // Lower local identifier: keep the connection the peer initiated (incoming); otherwise keep ours.
-    const keep: Direction = local < remote ? 'incoming' : 'outgoing';
-    const loser = slot.direction === keep ? other : slot;
-    this.log.log('info', 'bgp.collision', { keep, localId: this.settings.fsm.offer.routerId, remoteId: negotiated.peerRouterId });
+    return verdict;
+  }
+
+  /** The OPEN on `winner` was accepted: close the peer's other connection with Cease/7. */
+  private closeRival(winner: Slot): void {
+    const loser = this.slots.find((s) => s !== winner);
+    if (!loser) return;
     this.dispatch(loser, { type: 'OpenCollisionDump' });
     // The loser is gone (afterIdle drops it); the survivor is now the only, so primary, slot.
     if (this.slots.includes(loser)) this.removeSlot(loser);
@@ -391,10 +417,13 @@ export class Peer implements ConnectionOwner {
     const slot = this.slotOf(conn);
     if (!slot) return;
     // RFC 4271 §6.4: a NOTIFICATION is never answered with one, even a malformed NOTIFICATION.
-    const event: FsmEvent = result.action === 'session-reset' && bytes[18] === 3
+    let event: FsmEvent = result.action === 'session-reset' && bytes[18] === 3
       ? { type: 'TcpConnectionFails', detail: `malformed NOTIFICATION received: ${result.errors[0]?.reason ?? ''}` }
       : eventFor(result);
+    const verdict = event.type === 'BGPOpen' ? this.collision(slot, event.open) : 'no-collision';
+    if (verdict === 'close-this' && event.type === 'BGPOpen') event = { ...event, collisionLost: true };
     this.dispatch(slot, event);
+    if (verdict === 'close-other' && slot.state.name === 'OpenConfirm') this.closeRival(slot);
     if (slot.state.name !== 'Established' || result.action === 'session-reset') return;
     const m = result.message;
     if (m.type === 'UPDATE') this.deps.listener.update(this, m, { action: result.action, errors: result.errors });

@@ -14,7 +14,7 @@ import { LocRib } from '../rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../rib/types.js';
 import { startControlServer } from '../control/server.js';
 import { controlHandler } from './control-handler.js';
-import { peerSettings } from './peer-settings.js';
+import { peerSettings, restartState } from './peer-settings.js';
 import { originateStatic } from './static-routes.js';
 import { startKernel, type KernelParts } from './kernel-wiring.js';
 
@@ -34,7 +34,7 @@ export interface DaemonDeps {
   readonly logger: Logger;
   /** Unix socket for bgpctl; none when undefined. */
   readonly controlSocket?: string;
-  /** Started after a restart with graceful restart: advertise the R bit (RFC 4724 §4.1). */
+  /** Started after a restart with graceful restart: advertise the R bit (RFC 4724 §4.1) until the restart is over. */
   readonly restarting?: boolean;
 }
 
@@ -51,6 +51,11 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     ribChanged: (changes) => holder.kernel?.routes?.changed(changes),
     ribReset: () => holder.kernel?.routes?.reset(),
     endOfRib: (peer, family) => holder.kernel?.routes?.endOfRib(peer, family),
+    // RFC 4724 §4.1: R and F mark the OPENs that re-establish sessions after our restart. Once the deferral
+    // is over (every helper's End-of-RIB, or the timer), the restart is: later OPENs clear them.
+    deferralEnded: () => {
+      for (const peer of holder.speaker?.allPeers() ?? []) peer.setRestartState(restartState(false));
+    },
   });
   // The listener needs the speaker and the speaker needs the listener: tie the knot through holders.
   const holder: { speaker?: BgpSpeaker; kernel?: KernelParts } = {};
@@ -76,7 +81,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     settingsFor: (address: string) => {
       const remoteAs = r.remoteAs === 'any' ? config.localAs : r.remoteAs[0]!;
       const resolved = resolvePeer(config, { address, remoteAs }, r.peer);
-      return peerSettings(config, resolved, { dynamic: true, restarting, remoteAs: r.remoteAs });
+      return peerSettings(config, resolved, { dynamic: true, restarting: exchange.deferring, remoteAs: r.remoteAs });
     },
   }));
   const speaker = new BgpSpeaker(

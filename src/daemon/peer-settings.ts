@@ -15,6 +15,15 @@ const IDLE_HOLD_MAX = 300;
 /** Output waiting in one socket beyond which the session is reset (a full table is ~100 MB at worst). */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 
+/**
+ * What our OPENs say about a restart (RFC 4724 §3, §4.1): while ternd is restarting, the Restart State (R) bit
+ * and, with it, the Forwarding State (F) bit of every family (forwarding state kept across this restart);
+ * neither once the restart is over. BIRD ties both to its recovery phase the same way.
+ */
+export function restartState(restarting: boolean): { restarting: boolean; forwardingPreserved: boolean } {
+  return { restarting, forwardingPreserved: restarting };
+}
+
 export function localOffer(config: TernConfig, peer: PeerConfig, restarting: boolean): LocalOffer {
   const gr = config.gracefulRestart;
   return {
@@ -26,7 +35,7 @@ export function localOffer(config: TernConfig, peer: PeerConfig, restarting: boo
     addPath: peer.addPath,
     extendedNextHop: peer.extendedNextHop,
     extendedMessage: peer.extendedMessage,
-    ...(gr.enabled ? { gracefulRestart: { restartTime: gr.restartTime, restarting, forwardingPreserved: restarting } } : {}),
+    ...(gr.enabled ? { gracefulRestart: { restartTime: gr.restartTime, ...restartState(restarting) } } : {}),
     ...(config.hostname ? { hostname: config.hostname } : {}),
   };
 }

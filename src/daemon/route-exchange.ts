@@ -70,6 +70,8 @@ export interface RouteExchangeOptions {
   readonly ribReset?: () => void;
   /** A peer's End-of-RIB for a family. */
   readonly endOfRib?: (peer: Peer, family: Family) => void;
+  /** Called once when the deferral ends: our restart is over. */
+  readonly deferralEnded?: () => void;
 }
 
 export class RouteExchange implements PeerListener {
@@ -104,6 +106,7 @@ export class RouteExchange implements PeerListener {
     this.o.rib.takeChanges(); // every session gets the full table now
     this.o.ribReset?.();
     for (const ob of this.out.values()) this.sendInitial(ob);
+    this.o.deferralEnded?.();
   }
 
   /** Deferral ends once no Established GR peer owes us End-of-RIB and every configured peer is up. */

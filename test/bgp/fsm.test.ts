@@ -9,7 +9,7 @@ import {
   INITIAL_STATE, step, type FsmConfig, type FsmEvent, type FsmResult, type FsmState, type FsmStateName, type TimerName,
 } from '../../src/bgp/fsm.js';
 import { buildLocalOpen, type LocalOffer } from '../../src/bgp/negotiate.js';
-import { buildOpen, wireError, type NotificationMessage, type OpenMessage } from '../../src/bgp/wire/index.js';
+import { buildOpen, openCapabilities, wireError, type GracefulRestartCap, type NotificationMessage, type OpenMessage } from '../../src/bgp/wire/index.js';
 
 // ---- fixtures ------------------------------------------------------------------------------------------
 
@@ -412,6 +412,25 @@ describe('FSM: NOTIFICATION contents', () => {
     expect(r).toEqual({ state: est, actions: [] });
   });
 
+  it('a valid OPEN that lost a collision (§6.8) gets Cease/7, never a KEEPALIVE, and goes Idle', () => {
+    const r = step(cfg(), reach('OpenSent'), { type: 'BGPOpen', open: peerOpen(), collisionLost: true });
+    expect(sent(r)).toEqual(['NOTIFICATION 6/7']);
+    expect(r.state).toMatchObject({ name: 'Idle', connectRetryCounter: 1 });
+    expect(r.state.lastDown).toMatchObject({ code: 'connection-collision', sent: { code: 6, subcode: 7 } });
+    expect(has(r, 'open-received')).toBe(false);
+    expect(r.transition).toMatchObject({ from: 'OpenSent', to: 'Idle', reason: { code: 'connection-collision' } });
+    // While DelayOpen runs our OPEN has not gone out yet: it precedes the NOTIFICATION.
+    const [, , delayed] = drive(cfg({ delayOpenTime: 5 }), INITIAL_STATE, [EVENTS.ManualStart, EVENTS.TcpConnectionUp, { type: 'BGPOpen', open: peerOpen(), collisionLost: true }]);
+    expect(sent(delayed!)).toEqual(['OPEN', 'NOTIFICATION 6/7']);
+    expect(delayed!.state.name).toBe('Idle');
+  });
+
+  it('an unacceptable OPEN is answered with its OPEN error even when it would have lost a collision', () => {
+    const r = step(cfg(), reach('OpenSent'), { type: 'BGPOpen', open: peerOpen({ asn: 65099 }), collisionLost: true });
+    expect(sent(r)).toEqual(['NOTIFICATION 2/2']);
+    expect(r.state.lastDown?.code).toBe('open-error');
+  });
+
   it('a NOTIFICATION from the peer is recorded as received, with nothing sent back', () => {
     const r = step(cfg(), reach('Established'), EVENTS.NotifMsg);
     expect(sent(r)).toEqual([]);
@@ -433,6 +452,21 @@ describe('FSM: OPEN handling and hold time', () => {
     expect(open).toEqual({ type: 'send', message: buildLocalOpen(OFFER) });
     expect(buildLocalOpen(OFFER)).toMatchObject({ myAs: 65001, holdTime: 90, routerId: '192.0.2.1' });
     expect(timer(up!, 'hold')).toBe(240);
+  });
+
+  it('builds each OPEN from the offer it is given at that step: the R and F bits can change between OPENs', () => {
+    const gr = { restartTime: 120, restarting: true, forwardingPreserved: true };
+    const during = cfg({ offer: { ...OFFER, gracefulRestart: gr } });
+    const after = cfg({ offer: { ...OFFER, gracefulRestart: { ...gr, restarting: false, forwardingPreserved: false } } });
+    const bits = (r: FsmResult): [boolean, boolean[]] => {
+      const open = r.actions.find((a) => a.type === 'send' && a.message.type === 'OPEN');
+      if (open?.type !== 'send' || open.message.type !== 'OPEN') throw new Error('no OPEN sent');
+      const cap = openCapabilities(open.message).find((c): c is GracefulRestartCap => c.code === 64)!;
+      return [cap.restartState, cap.families.map((f) => f.forwarding)];
+    };
+    const connect = reach('Connect', during);
+    expect(bits(step(during, connect, EVENTS.TcpConnectionUp))).toEqual([true, [true, true]]);
+    expect(bits(step(after, connect, EVENTS.TcpConnectionUp))).toEqual([false, [false, false]]);
   });
 
   it('hold time is the smaller of both sides, keepalive a third of it', () => {

@@ -120,20 +120,26 @@ describe('two tern speakers on loopback', { timeout: 20_000 }, () => {
   });
 });
 
+/** Records what tern sends on one raw connection (into `received`). */
+function recordOn(socket: Socket, received: BgpMessage[] = []): BgpMessage[] {
+  const framer = new Framer(65535);
+  socket.on('data', (chunk) => {
+    for (const m of framer.push(chunk).messages) {
+      const r = decodeMessage(m, makeContext({}));
+      if (r.message) received.push(r.message);
+    }
+  });
+  socket.on('error', () => {});
+  return received;
+}
+
 /** A scripted peer: accepts tern's connection and lets the test speak raw BGP. */
 async function rawPeer(address: string, port: number): Promise<{ server: Server; socket: Promise<Socket>; received: BgpMessage[] }> {
   const received: BgpMessage[] = [];
   let resolveSocket!: (s: Socket) => void;
   const socket = new Promise<Socket>((r) => (resolveSocket = r));
   const server = createServer((s) => {
-    const framer = new Framer(65535);
-    s.on('data', (chunk) => {
-      for (const m of framer.push(chunk).messages) {
-        const r = decodeMessage(m, makeContext({}));
-        if (r.message) received.push(r.message);
-      }
-    });
-    s.on('error', () => {});
+    recordOn(s, received);
     resolveSocket(s);
   });
   await new Promise<void>((r) => server.listen(port, address, () => r()));
@@ -250,4 +256,50 @@ describe('a peer that does not read', { timeout: 20_000 }, () => {
     expect(peer.lastDownReason?.code).toBe('output-queue-full');
     expect(peer.lastDownReason?.sent).toMatchObject({ code: 6, subcode: 8 });
   });
+});
+
+describe('a connection collision with a scripted peer (RFC 4271 §6.8)', { timeout: 20_000 }, () => {
+  interface Case { name: string; tern: [string, number]; raw: [string, number]; firstOn: 'ours' | 'theirs'; survivor: 'outgoing' | 'incoming' }
+  const cases: Case[] = [
+    { name: 'we dominate, their connection carries the first OPEN: it gets Cease/7 and no KEEPALIVE', tern: ['10.0.0.9', 65001], raw: ['10.0.0.2', 65006], firstOn: 'theirs', survivor: 'outgoing' },
+    { name: 'they dominate, our connection carries the first OPEN: it gets Cease/7 and no KEEPALIVE', tern: ['10.0.0.2', 65001], raw: ['10.0.0.9', 65006], firstOn: 'ours', survivor: 'incoming' },
+    { name: 'equal identifiers, their AS is larger (RFC 6286 §2.3): their connection survives', tern: ['10.0.0.5', 65001], raw: ['10.0.0.5', 65006], firstOn: 'ours', survivor: 'incoming' },
+    { name: 'we dominate, our connection carries the first OPEN: it is confirmed and theirs gets Cease/7', tern: ['10.0.0.9', 65001], raw: ['10.0.0.2', 65006], firstOn: 'ours', survivor: 'outgoing' },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const port = basePort();
+      const raw = await rawPeer('127.0.0.6', port);
+      const s = await speaker('127.0.0.1', port, recorder());
+      const peer = s.addPeer(settings('127.0.0.6', port, '127.0.0.1', fsmConfig(offer(c.tern[0], c.tern[1], 30), c.raw[1])));
+      peer.start();
+      // Ours: the connection tern opened to the scripted peer. Theirs: one the scripted peer opens to tern.
+      const ours = await raw.socket;
+      const theirs = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.6' });
+      cleanups.push(() => void theirs.destroy());
+      const onTheirs = recordOn(theirs);
+      const onOurs = raw.received;
+      await until('tern OPEN on both connections', () => onOurs.some((m) => m.type === 'OPEN') && onTheirs.some((m) => m.type === 'OPEN'));
+
+      const ctx = makeContext({});
+      const open = encodeMessage(buildOpen({ asn: c.raw[1], holdTime: 30, routerId: c.raw[0], capabilities: [{ code: 65, name: 'four-octet-as', asn: c.raw[1] }] }), ctx);
+      const [first, firstSeen] = c.firstOn === 'ours' ? [ours, onOurs] : [theirs, onTheirs];
+      const [second, secondSeen] = c.firstOn === 'ours' ? [theirs, onTheirs] : [ours, onOurs];
+      first.write(open);
+      const firstIsSurvivor = (c.firstOn === 'ours') === (c.survivor === 'outgoing');
+      const [loserSeen, survivorSocket, survivorSeen] = firstIsSurvivor ? [secondSeen, first, firstSeen] : [firstSeen, second, secondSeen];
+      await until('Cease on the loser', () => loserSeen.some((m) => m.type === 'NOTIFICATION'));
+      expect(loserSeen.map((m) => m.type)).toEqual(['OPEN', 'NOTIFICATION']);
+      const cease = loserSeen[1] as NotificationMessage;
+      expect([cease.code, cease.subcode]).toEqual([6, 7]);
+
+      if (!firstIsSurvivor) survivorSocket.write(open);
+      survivorSocket.write(encodeMessage(KEEPALIVE, ctx));
+      await until('Established', () => peer.state === 'Established');
+      expect(peer.sessionDirection).toBe(c.survivor);
+      expect(survivorSeen.map((m) => m.type).slice(0, 2)).toEqual(['OPEN', 'KEEPALIVE']);
+      expect(survivorSeen.some((m) => m.type === 'NOTIFICATION')).toBe(false);
+    });
+  }
 });

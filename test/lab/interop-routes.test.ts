@@ -1,9 +1,10 @@
 // Routes through ternd between real daemons: BIRD and FRR announce, ternd passes on to every other peer
 // (eBGP: its AS prepended, next hop its own address on each link, for IPv4 and IPv6), a withdraw travels
-// too, and as a graceful-restart helper ternd keeps a killed FRR's routes (RFC 4724 §4.2).
+// too, and as a graceful-restart helper ternd keeps a killed FRR's routes (RFC 4724 §4.2); restarted itself,
+// ternd sets the R bit only on the OPENs of its restart (§4.1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createLab, ensureBuilt, explained, labAvailable, star, startBird, startFrr, startGobgp, startTernd, waitFor, notYet,
+  createLab, ensureBuilt, explained, labAvailable, star, startBird, startCapture, startFrr, startGobgp, startTernd, waitFor, notYet,
   type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance,
 } from './harness/index.js';
 
@@ -167,10 +168,18 @@ describe.skipIf(!avail.ok)(title('ternd restarting gracefully with BIRD as helpe
   const lab = createLab();
   afterAll(() => lab.destroy());
 
-  it('BIRD keeps ternd\'s routes while ternd is dead, and ternd comes back announcing the restart (R bit)', () => explained(lab, async () => {
+  /** What BIRD lists under "Neighbor capabilities" for ternd's graceful-restart capability. */
+  async function grCapability(bird: BirdInstance): Promise<string> {
+    const view = await bird.birdc('show protocols all tern');
+    const caps = /Neighbor capabilities\n([\s\S]*?)\n\s*Session:/.exec(view)?.[1] ?? '';
+    return /Graceful restart\n((?:\s{8,}.*\n?)*)/.exec(caps)?.[1]?.replace(/\s+/g, ' ').trim() ?? `(none in: ${caps})`;
+  }
+
+  it('BIRD keeps ternd\'s routes while ternd is dead; ternd comes back with the R bit, and drops it once its restart is over', () => explained(lab, async () => {
     const t = await lab.namespace('tern');
     const b = await lab.namespace('bird');
     await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['10.77.1.1/24'] }, { ns: b, ifname: 'eth0', addrs: ['10.77.1.2/24'] });
+    const capture = await startCapture(lab, t, 'to-bird');
     const config = `
 routerId: 10.77.0.1
 localAs: 65001
@@ -186,7 +195,10 @@ peers:
     const bird = await startBird(lab, b, { routerId: '10.77.0.2', asn: 65002, peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, gracefulRestart: true }] });
     await waitFor(async () => /10\.77\.60\.0\/24/.test(await bird.birdc('show route')) || undefined, { what: 'the static route in BIRD', timeoutMs: 20_000 });
     expect(first.logs().find((e) => e.event === 'ternd.start')?.restarting).toBe(false);
+    // BIRD lists the families with F set after "AF preserved:": none.
+    expect(await grCapability(bird)).toBe('Restart time: 60 AF supported: ipv4 AF preserved:');
 
+    const killedAt = Date.now() / 1000;
     first.process.kill('SIGKILL');
     await first.process.exited;
     // BIRD noticed the session is gone yet still holds the route, as a GR helper must (RFC 4724 §4.2).
@@ -194,13 +206,31 @@ peers:
     await new Promise((r) => setTimeout(r, 1500));
     expect(await bird.birdc('show route 10.77.60.0/24')).toMatch(/10\.77\.60\.0\/24/);
 
+    // The restarted ternd re-establishes with R (BIRD: "Restart recovery") and F ("AF preserved").
     const second = await startTernd(lab, t, config, [], first.stateDir);
     await bird.waitEstablished('tern', 30_000);
     expect(second.logs().find((e) => e.event === 'ternd.start')).toMatchObject({ restarting: true });
-    const view = await bird.birdc('show protocols all tern');
-    // BIRD shows the R bit as "Restart recovery" and the F bit as "AF preserved".
-    const caps = /Neighbor capabilities\n([\s\S]*?)\n\s*Session:/.exec(view)?.[1] ?? '';
-    expect(caps).toMatch(/Graceful restart\s+Restart time: 60\s+Restart recovery\s+AF supported: ipv4\s+AF preserved: ipv4/);
+    expect(await grCapability(bird)).toBe('Restart time: 60 Restart recovery AF supported: ipv4 AF preserved: ipv4');
     expect(await bird.birdc('show route 10.77.60.0/24')).toMatch(/10\.77\.60\.0\/24/);
-  }), 90_000);
+
+    // BIRD's End-of-RIB ends ternd's selection deferral: the restart is over. BIRD restarts the session,
+    // and ternd's next OPEN says it is not restarting (RFC 4724 §4.1: R belongs to the restart's OPENs).
+    await second.waitLog('rib.gr.deferral-end');
+    const resetAt = Date.now() / 1000;
+    await bird.birdc('restart tern');
+    await waitFor(() => second.logs().filter((e) => e.event === 'bgp.session.established').length >= 2 || undefined, { what: 'ternd re-established with BIRD', timeoutMs: 30_000 });
+    await bird.waitEstablished('tern', 30_000);
+    expect(await grCapability(bird)).toBe('Restart time: 60 AF supported: ipv4 AF preserved:');
+
+    // The wire, decoded by tshark: every OPEN ternd sent, by phase (fresh start, restart, after the restart).
+    const [freshStart, restart, afterRestart] = await waitFor(async () => {
+      const opens = (await capture.messages()).filter((m) => m.type === 1 && m.src === '10.77.1.1');
+      const phase = (from: number, to: number) => opens.filter((m) => m.time > from && m.time < to).map((m) => m.restartState);
+      const phases = [phase(0, killedAt), phase(killedAt, resetAt), phase(resetAt, Infinity)];
+      return phases.every((p) => p.length > 0) ? phases : notYet(phases);
+    }, { what: 'ternd\'s OPENs of all three phases in the capture', timeoutMs: 15_000 });
+    expect(new Set(freshStart)).toEqual(new Set([false]));
+    expect(new Set(restart)).toEqual(new Set([true]));
+    expect(new Set(afterRestart)).toEqual(new Set([false]));
+  }), 120_000);
 });

@@ -8,6 +8,8 @@ import { notYet, waitFor } from './wait.js';
 export interface BirdOptions {
   /** Override the fast session timers the harness uses by default (connect delay 1 s, retry 2 s). */
   slowTimers?: boolean;
+  /** Connect retry time in seconds with the fast timers (default 2): how long one attempt may hang. */
+  connectRetryTime?: number;
 }
 
 export interface BirdInstance {
@@ -68,7 +70,7 @@ export function birdConfig(spec: DaemonSpec, opts: BirdOptions = {}): string {
     if (peer.routeReflectorClient) lines.push('  rr client;');
     if (!opts.slowTimers) {
       // Defaults are connect delay 5 s and connect retry 120 s: one lost race at startup costs two minutes.
-      lines.push('  connect delay time 1;', '  connect retry time 2;', '  error wait time 1, 5;');
+      lines.push('  connect delay time 1;', `  connect retry time ${opts.connectRetryTime ?? 2};`, '  error wait time 1, 5;');
     }
     for (const family of peerFamilies(peer)) lines.push(`  ${channel(family, peer.addPath, family === 'ipv4' && peer.extendedNextHop === true)}`);
     lines.push('}');

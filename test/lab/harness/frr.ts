@@ -19,6 +19,8 @@ export interface FrrOptions {
   group?: string;
   /** Keep the slow default timers (connect retry 120 s) instead of the harness's fast ones. */
   slowTimers?: boolean;
+  /** Connect retry time in seconds with the fast timers (default 2): how long one attempt may hang. */
+  connectRetryTime?: number;
 }
 
 export interface FrrInstance {
@@ -83,7 +85,7 @@ export function frrConfig(spec: DaemonSpec, opts: FrrOptions = {}): string {
     if (peer.port !== undefined) lines.push(`${n} port ${peer.port}`);
     if (peer.passive) lines.push(`${n} passive`);
     if (peer.holdTime !== undefined) lines.push(`${n} timers ${Math.floor(peer.holdTime / 3)} ${peer.holdTime}`);
-    if (!opts.slowTimers) lines.push(`${n} timers connect 2`);
+    if (!opts.slowTimers) lines.push(`${n} timers connect ${opts.connectRetryTime ?? 2}`);
     lines.push(`${n} advertisement-interval 0`);
     const ttl = multihopTtl(peer);
     if (ttl !== undefined && peer.asn !== spec.asn) lines.push(`${n} ebgp-multihop ${ttl}`);

@@ -8,3 +8,4 @@ export * from './gobgp.js';
 export * from './ternd.js';
 export * from './topology.js';
 export * from './workers.js';
+export * from './capture.js';
