@@ -34,10 +34,10 @@ export type FibRouteState =
   | { readonly state: 'pending'; readonly route: KernelRoute }
   | { readonly state: 'failed'; readonly route: KernelRoute; readonly error: string; readonly attempts: number };
 
+/** One refusal of one route; a retry timer acts only while this object is still the route's failure. */
 interface Failure {
   readonly error: string;
   readonly attempts: number;
-  timer?: TimerHandle;
 }
 
 export interface FibStats {
@@ -70,6 +70,7 @@ export class FibSync {
   /** Found at start and not yet confirmed as wanted. */
   private readonly adopted = new Set<string>();
   private readonly failures = new Map<string, Failure>();
+  private readonly retryTimers = new Set<TimerHandle>();
   private readonly dirty = new Set<string>();
   private readonly inFlight = new Set<string>();
   private startupDone = false;
@@ -199,11 +200,6 @@ export class FibSync {
   }
 
   private touch(key: string): void {
-    const f = this.failures.get(key);
-    if (f?.timer) {
-      this.deps.clock.clearTimeout(f.timer);
-      f.timer = undefined;
-    }
     this.dirty.add(key);
     this.schedule();
   }
@@ -245,7 +241,12 @@ export class FibSync {
         this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: ops.length });
       }
       for (const o of ops) this.inFlight.delete(o.key);
-      ops.forEach((o, i) => this.settle(o.key, o.op, o.route, result.failures.get(i)));
+      const failed: { key: string; op: RouteOp; failure: Failure }[] = [];
+      ops.forEach((o, i) => {
+        const failure = this.settle(o.key, o.op, o.route, result.failures.get(i));
+        if (failure) failed.push({ key: o.key, op: o.op, failure });
+      });
+      this.afterBatch(failed);
       if (result.uncertain) {
         this.deps.logger.log('warn', 'kernel.fib.uncertain', { why: 'netlink answers lost; re-reading the kernel' });
         await this.resync().catch(() => undefined);
@@ -274,35 +275,59 @@ export class FibSync {
     return { key, op: 'delete', route: have };
   }
 
-  private settle(key: string, op: RouteOp, route: KernelRoute, errno: number | undefined): void {
+  /** Book one answer; returns the failure to report and retry, if it failed. */
+  private settle(key: string, op: RouteOp, route: KernelRoute, errno: number | undefined): Failure | undefined {
     // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
     if (errno === undefined || (op === 'delete' && (errno === 3 || errno === 2))) {
       if (op === 'delete') this.installed.delete(key);
       else this.installed.set(key, route);
       this.adopted.delete(key);
       if (op !== 'delete') this.clearFailure(key);
-      return;
+      return undefined;
     }
-    const error = errno === 17 && op === 'add'
-      ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
-      : errno === 0 ? 'netlink send failed' : errnoName(errno);
+    const error = errno === 17 && op === 'add' ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
+      : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
+        : errno === 0 ? 'netlink send failed' : errnoName(errno);
     const prev = this.failures.get(key);
-    const attempts = (prev?.attempts ?? 0) + 1;
-    const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** (attempts - 1));
-    if (!prev || prev.error !== error) this.deps.logger.log('warn', 'kernel.fib.failed', { route: key, op, error, retryInMs: delay });
-    const failure: Failure = { error, attempts };
-    failure.timer = this.deps.clock.setTimeout(() => {
-      failure.timer = undefined;
-      if (this.failures.get(key) === failure) this.touch(key);
-    }, delay);
-    if (prev?.timer) this.deps.clock.clearTimeout(prev.timer);
+    const failure: Failure = { error, attempts: (prev?.attempts ?? 0) + 1 };
     this.failures.set(key, failure);
+    return failure;
+  }
+
+  /**
+   * Report a batch's failures once per error (not once per route: a missing permission fails them all) and
+   * retry each with exponential backoff, one timer per delay rather than per route.
+   */
+  private afterBatch(failed: readonly { key: string; op: RouteOp; failure: Failure }[]): void {
+    if (!failed.length) return;
+    const byError = new Map<string, string[]>();
+    const byDelay = new Map<number, { key: string; failure: Failure }[]>();
+    for (const f of failed) {
+      if (f.failure.attempts === 1 || !byError.has(f.failure.error)) {
+        const keys = byError.get(f.failure.error) ?? [];
+        keys.push(f.key);
+        byError.set(f.failure.error, keys);
+      }
+      const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** (f.failure.attempts - 1));
+      const group = byDelay.get(delay) ?? [];
+      group.push(f);
+      byDelay.set(delay, group);
+    }
+    for (const [error, keys] of byError) {
+      const firsts = failed.filter((f) => f.failure.error === error && f.failure.attempts === 1).length;
+      if (firsts === 0) continue; // already reported; the retries fail the same way
+      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5), retryInMs: this.options.retryInitialMs });
+    }
+    for (const [delay, group] of byDelay) {
+      const timer = this.deps.clock.setTimeout(() => {
+        this.retryTimers.delete(timer);
+        for (const { key, failure } of group) if (this.failures.get(key) === failure) this.touch(key);
+      }, delay);
+      this.retryTimers.add(timer);
+    }
   }
 
   private clearFailure(key: string): void {
-    const f = this.failures.get(key);
-    if (!f) return;
-    if (f.timer) this.deps.clock.clearTimeout(f.timer);
     this.failures.delete(key);
   }
 
@@ -310,7 +335,8 @@ export class FibSync {
   close(): void {
     this.closed = true;
     if (this.antiEntropy) this.deps.clock.clearTimeout(this.antiEntropy);
-    for (const f of this.failures.values()) if (f.timer) this.deps.clock.clearTimeout(f.timer);
+    for (const t of this.retryTimers) this.deps.clock.clearTimeout(t);
+    this.retryTimers.clear();
     for (const w of this.idleWaiters.splice(0)) w();
   }
 }

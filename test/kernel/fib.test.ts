@@ -180,6 +180,34 @@ describe('FibSync', () => {
   });
 });
 
+describe('FibSync error reports', () => {
+  it('reports a refusal that hits every route once, with a count and a sample, not once per route', async () => {
+    const kernel = new ModelKernel();
+    const lines: { event: string; fields: Record<string, unknown> }[] = [];
+    const logger = { log: (_l: string, event: string, fields: Record<string, unknown> = {}) => lines.push({ event, fields }), child: () => logger };
+    const clock = manualClock();
+    const fib = new FibSync({ target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, { socket: kernel, clock, logger });
+    await fib.start();
+    for (let i = 0; i < 300; i++) {
+      const key = `10.${i >> 8}.${i & 255}.0/24`;
+      kernel.failNext.set(key, 1);
+      fib.set(via(key, '10.0.0.2'));
+    }
+    await fib.whenIdle();
+    const reports = lines.filter((l) => l.event === 'kernel.fib.failed');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.fields).toMatchObject({ error: expect.stringMatching(/^EPERM: ternd needs CAP_NET_ADMIN/), routes: 300 });
+    expect(reports[0]!.fields.sample).toHaveLength(5);
+    expect(fib.stats().failed).toBe(300);
+    // One timer retries them all; this time the kernel accepts.
+    expect(clock.pending()).toBe(1);
+    clock.advance(1000);
+    await fib.whenIdle();
+    expect(fib.stats()).toMatchObject({ failed: 0, installed: 300 });
+    expect(lines.filter((l) => l.event === 'kernel.fib.failed')).toHaveLength(1);
+  });
+});
+
 describe('routeSatisfies', () => {
   it('accepts the output interface the kernel filled in and ignores next-hop order', () => {
     const want: KernelRoute = { version: 4, dst: '10.0.0.0', dstLen: 8, type: 'unicast', nexthops: [{ gateway: '1.1.1.1', onlink: false }, { gateway: '2.2.2.2', ifindex: 3, onlink: true }] };
