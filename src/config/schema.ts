@@ -12,19 +12,17 @@
  */
 import { isIPv4 } from 'node:net';
 import * as z from 'zod';
-import { checkAddress, parseIpAddress, parsePrefix, prefixesOverlap, type IpPrefix } from './addresses.js';
+import { parseIpAddress, parsePrefix, prefixesOverlap, type IpPrefix } from './addresses.js';
 import { describeValue } from './describe-value.js';
+import {
+  asNumberSchema, bool, expected, FAMILY_NAMES, familySchema, intIn, ipAddressSchema, mapping, MAX_AS, prefixSchema, type FamilyName,
+} from './fields.js';
+export { FAMILY_NAMES, MAX_AS, type FamilyName } from './fields.js';
 export { describeValue } from './describe-value.js';
 export { parseIpAddress, parsePrefix, prefixContains, prefixesOverlap, type IpAddress, type IpPrefix } from './addresses.js';
 
-export const FAMILY_NAMES = ['ipv4-unicast', 'ipv6-unicast'] as const;
-/** The same names as `FamilyName` in src/bgp/wire/family.ts. */
-export type FamilyName = (typeof FAMILY_NAMES)[number];
-
 export const ADD_PATH_MODES = ['receive', 'send', 'both'] as const;
 export type AddPathMode = (typeof ADD_PATH_MODES)[number];
-
-export const MAX_AS = 4294967295;
 
 /** Built-in defaults, for whatever neither the peer, its listen range template, nor the global level sets. */
 export const DEFAULTS = {
@@ -60,42 +58,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-interface IssueInput {
-  readonly input?: unknown;
-}
-
-/**
- * An error map that says "expected <what>, got <value>" for any issue of the schema it is attached to. It
- * leaves a missing value (`undefined`) to the loader, which reports it as a missing required key.
- */
-function expected(what: string): (iss: IssueInput) => string | undefined {
-  return (iss) => (iss.input === undefined ? undefined : `expected ${what}, got ${describeValue(iss.input)}`);
-}
-
-function intIn(lo: number, hi: number, what: string) {
-  const error = expected(what);
-  return z.number({ error }).int({ error }).min(lo, { error }).max(hi, { error });
-}
-
-function bool() {
-  return z.boolean({ error: expected('true or false') });
-}
-
 function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Field schemas
-
-const ipAddressSchema = z.string({ error: expected('an IPv4 or IPv6 address') }).transform((s, ctx) => {
-  const r = checkAddress(s);
-  if (typeof r === 'string') {
-    ctx.issues.push({ code: 'custom', message: r, input: s });
-    return z.NEVER;
-  }
-  return r.text;
-});
 
 const routerIdSchema = z.string({ error: expected('a router ID as an IPv4 dotted quad') }).transform((s, ctx) => {
   if (!isIPv4(s)) {
@@ -109,17 +77,6 @@ const routerIdSchema = z.string({ error: expected('a router ID as an IPv4 dotted
   return s;
 });
 
-const prefixSchema = z.string({ error: expected('an IPv4 or IPv6 prefix such as 10.0.0.0/8') }).transform((s, ctx) => {
-  const r = parsePrefix(s);
-  if (typeof r === 'string') {
-    ctx.issues.push({ code: 'custom', message: r, input: s });
-    return z.NEVER;
-  }
-  return r.text;
-});
-
-const asNumberSchema = intIn(1, MAX_AS, `an AS number 1..${MAX_AS}`);
-
 const holdTimeSchema = intIn(0, 65535, 'a hold time of 0 or 3..65535 seconds').refine((v) => v === 0 || v >= 3, {
   error: expected('a hold time of 0 or 3..65535 seconds'),
 });
@@ -127,7 +84,6 @@ const keepaliveTimeSchema = intIn(1, 21845, 'a keepalive time of 1..21845 second
 const connectRetryTimeSchema = intIn(1, 65535, 'a connect retry time of 1..65535 seconds');
 const portSchema = intIn(1, 65535, 'a TCP port 1..65535');
 
-const familySchema = z.enum(FAMILY_NAMES, { error: expected(FAMILY_NAMES.join(' or ')) });
 const familiesSchema = z
   .array(familySchema, { error: expected(`a list of families (${FAMILY_NAMES.join(', ')})`) })
   .min(1, { error: 'expected at least one family' })
@@ -184,8 +140,6 @@ const peerSettingsShape = {
     .optional(),
   routeReflectorClient: bool().optional(),
 };
-
-const mapping = (what: string) => ({ error: expected(`a mapping of ${what}`) });
 
 export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
 
