@@ -10,9 +10,16 @@
  * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged, ours for local routes; when reflecting,
  *   ORIGINATOR_ID set to the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
  * The transformation is memoized per (attribute set, target): identical sets export to one interned set.
+ *
+ * Export policy (policy/types.ts) runs after the checks above (as FRR checks the well-known communities
+ * before the outbound route-map) and before the rewrite (as BIRD runs export filters before its BGP
+ * attribute update): it sees the Loc-RIB route, and what it changes is then rewritten like anything else,
+ * except that a MED or explicit next hop it set is kept on eBGP sessions.
  */
 import { prependAs } from './as-path.js';
 import type { AttributeStore } from './attribute-store.js';
+import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
+import type { PolicyEvaluator } from './policy/evaluate.js';
 import type { Family, Path, PathAttributes } from './types.js';
 
 const NO_EXPORT = 0xffffff01;
@@ -28,8 +35,20 @@ export interface ExportTarget {
   readonly clusterId: string;
   /** Our address on this session per family, for next-hop-self; undefined when we have none of that family. */
   readonly nextHopSelf: Readonly<Partial<Record<Family, string>>>;
-  /** Memo of exported sets for this target (owned by the caller, one per target). */
-  readonly memo: Map<PathAttributes, PathAttributes>;
+  /** Memo of verdicts per (policy output) set for this target (owned by the caller, one per target). */
+  readonly memo: Map<PathAttributes, ExportVerdict>;
+  /** The export policy of this peer; none: every route passes unchanged. */
+  readonly policy?: ExportPolicy;
+}
+
+export interface ExportPolicy {
+  readonly evaluator: PolicyEvaluator;
+  /** Memos like `ExportTarget.memo` for routes whose MED or next hop the policy set, by SET_* flags (1..3). */
+  readonly flagged: readonly Map<PathAttributes, ExportVerdict>[];
+}
+
+export function exportPolicy(evaluator: PolicyEvaluator): ExportPolicy {
+  return { evaluator, flagged: [new Map(), new Map(), new Map(), new Map()] };
 }
 
 export type ExportVerdict =
@@ -41,6 +60,8 @@ const NO_ADV: ExportVerdict = Object.freeze({ advertise: false, reason: 'NO_ADVE
 const NO_EXP: ExportVerdict = Object.freeze({ advertise: false, reason: 'NO_EXPORT community on an eBGP session' });
 const IBGP_SPLIT: ExportVerdict = Object.freeze({ advertise: false, reason: 'iBGP-learned path to an iBGP peer without reflection' });
 const NO_NEXT_HOP: ExportVerdict = Object.freeze({ advertise: false, reason: 'no local address of this family for next-hop-self' });
+const POLICY_REJECTED: ExportVerdict = Object.freeze({ advertise: false, reason: 'rejected by export policy' });
+const NO_POLICY: ExportVerdict = Object.freeze({ advertise: false, reason: 'no export policy for an eBGP peer (RFC 8212)' });
 
 /** A local route without a configured next hop carries 0.0.0.0 / :: until export puts ours in. */
 function isUnspecified(nextHop: string): boolean {
@@ -57,28 +78,39 @@ export function exportPath(path: Path, target: ExportTarget, store: AttributeSto
   }
   const reflecting = Boolean(source?.ibgp) && target.ibgp;
   if (reflecting && !source!.rrClient && !target.rrClient) return IBGP_SPLIT;
-  const needsSelf = !target.ibgp || (!source && isUnspecified(path.attrs.nextHop));
+  let attrs = path.attrs;
+  let flags = 0;
+  const policy = target.policy;
+  if (policy) {
+    const out = policy.evaluator.evaluate(path);
+    if (out === null) return policy.evaluator.chain.mode === 'rfc8212' ? NO_POLICY : POLICY_REJECTED;
+    attrs = out;
+    flags = policy.evaluator.flags;
+  }
+  const hopSet = (flags & SET_NEXT_HOP) !== 0;
+  const needsSelf = !hopSet && (!target.ibgp || (!source && isUnspecified(attrs.nextHop)));
   const self = target.nextHopSelf[path.family];
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
-  let out = target.memo.get(path.attrs);
-  if (!out) {
-    out = store.internContent(transform(path, target, reflecting, self));
-    target.memo.set(path.attrs, out);
+  const memo = flags === 0 ? target.memo : policy!.flagged[flags]!;
+  let verdict = memo.get(attrs);
+  if (!verdict) {
+    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(path, attrs, flags, target, reflecting, self)) });
+    memo.set(attrs, verdict);
   }
-  return { advertise: true, attrs: out };
+  return verdict;
 }
 
-function transform(path: Path, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
-  const a = path.attrs;
+function transform(path: Path, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
   const local = path.peer === undefined;
   if (!t.ibgp) {
     const { localPref: _lp, originatorId: _o, nextHopLinkLocal: _ll, med, ...rest } = a;
+    const keepMed = local || (flags & SET_MED) !== 0;
     return {
       ...rest,
       asPath: prependAs(a.asPath, t.localAs),
-      nextHop: self!,
+      nextHop: (flags & SET_NEXT_HOP) !== 0 ? a.nextHop : self!,
       clusterList: [],
-      ...(local && med !== undefined ? { med } : {}),
+      ...(keepMed && med !== undefined ? { med } : {}),
     };
   }
   const base: PathAttributes = { ...a, localPref: a.localPref ?? 100, ...(local && isUnspecified(a.nextHop) ? { nextHop: self! } : {}) };

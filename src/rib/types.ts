@@ -86,6 +86,11 @@ export interface Path {
   readonly source: RouteSource;
   /** undefined for local routes. */
   readonly peer: PeerRef | undefined;
+  /**
+   * The device the route leaves through, when the source knows it: the interface of a connected subnet, the
+   * tunnel device of an overlay route. Policy matches on it (`interface`); BGP-learned paths have none.
+   */
+  readonly interface?: string;
   /** Kept through a graceful restart of its peer until End-of-RIB or the restart timer (RFC 4724 §4.2). */
   readonly stale: boolean;
   /** IGP cost to the next hop when known (from the kernel's view), else undefined. */
