@@ -18,6 +18,8 @@ import {
   asNumberSchema, bool, expected, FAMILY_NAMES, familySchema, intIn, ipAddressSchema, mapping, MAX_AS, prefixSchema, type FamilyName,
 } from './fields.js';
 export { FAMILY_NAMES, MAX_AS, type FamilyName } from './fields.js';
+import { checkPolicyNames, policiesSchema, policyListSchema, prefixSetsSchema } from './policy-schema.js';
+import { suggest } from './suggest.js';
 export { describeValue } from './describe-value.js';
 export { parseIpAddress, parsePrefix, prefixContains, prefixesOverlap, type IpAddress, type IpPrefix } from './addresses.js';
 
@@ -35,6 +37,7 @@ export const DEFAULTS = {
   passive: false,
   shutdown: false,
   delayOpen: 0,
+  ebgpRequiresPolicy: true,
   ebgpMultihop: 1,
   ibgpMultihop: 255,
   maxPrefixRestartAfter: 0,
@@ -139,6 +142,12 @@ const peerSettingsShape = {
     .array(intIn(1, 255, 'a capability code 1..255'), { error: expected('a list of capability codes') })
     .optional(),
   routeReflectorClient: bool().optional(),
+  /** Policies applied to routes from this peer, in order (see policy-schema.ts). */
+  import: policyListSchema.optional(),
+  /** Policies applied to routes to this peer, in order. */
+  export: policyListSchema.optional(),
+  /** RFC 8212: an eBGP peer without import (export) policy gets nothing accepted (advertised). */
+  ebgpRequiresPolicy: bool().optional(),
 };
 
 export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
@@ -284,6 +293,9 @@ export const configObjectSchema = z.strictObject(
     connectedRoutes: connectedRoutesSchema.prefault({}),
     kernel: kernelSchema.prefault({}),
     decision: decisionSchema.prefault({}),
+    ebgpRequiresPolicy: bool().default(DEFAULTS.ebgpRequiresPolicy),
+    prefixSets: prefixSetsSchema,
+    policies: policiesSchema,
   },
   mapping('tern settings'),
 );
@@ -339,6 +351,12 @@ export interface PeerConfig {
   extendedMessage: boolean;
   requireCapabilities: number[];
   routeReflectorClient: boolean;
+  /** Policy names applied to routes from this peer, in order. */
+  import: string[];
+  /** Policy names applied to routes to this peer, in order. */
+  export: string[];
+  /** RFC 8212 in force for this peer when it is eBGP (own setting, else the global one, else true). */
+  ebgpRequiresPolicy: boolean;
 }
 
 /** The whole resolved configuration: what `parseConfig` returns. */
@@ -347,7 +365,8 @@ export interface TernConfig extends Omit<RawConfig, 'peers'> {
 }
 
 /** The global settings a peer inherits. A `TernConfig` is one. */
-export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'>;
+export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'> &
+  Partial<Pick<TernConfig, 'ebgpRequiresPolicy'>>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolution
@@ -391,6 +410,9 @@ export function resolvePeer(
     extendedMessage: own('extendedMessage') ?? DEFAULTS.extendedMessage,
     requireCapabilities: [...(own('requireCapabilities') ?? [])],
     routeReflectorClient: own('routeReflectorClient') ?? DEFAULTS.routeReflectorClient,
+    import: [...(own('import') ?? [])],
+    export: [...(own('export') ?? [])],
+    ebgpRequiresPolicy: own('ebgpRequiresPolicy') ?? global.ebgpRequiresPolicy ?? DEFAULTS.ebgpRequiresPolicy,
   };
 }
 
@@ -538,6 +560,11 @@ function crossCheck(value: unknown, addIssue: AddIssue): void {
     checkTimers([{ obj: template, path: tpath }, globalLevel], addIssue);
     checkAddPath(template, template['families'] ?? root['families'] ?? [...DEFAULTS.families], tpath, addIssue);
   });
+  const peerLevels = [
+    ...peers.map((p, i) => ({ obj: loose(p), path: ['peers', i] as Path })),
+    ...ranges.map((r, i) => ({ obj: loose(loose(r)?.['peer']), path: ['listenRanges', i, 'peer'] as Path })),
+  ].filter((l): l is { obj: Loose; path: Path } => l.obj !== undefined);
+  checkPolicyNames(root, peerLevels, addIssue, suggest);
   if (ranges.length > 0 && listenDisabled(root)) {
     addIssue(['listen', 'enabled'], 'listenRanges need the daemon to listen, but listen.enabled is false');
   }
