@@ -9,12 +9,13 @@ import type { Peer, PeerListener } from '../bgp/peer.js';
 import { nextHopSelf } from '../bgp/next-hop-self.js';
 import { RouteExchange } from './route-exchange.js';
 import { BgpSpeaker, type ListenRange } from '../bgp/speaker.js';
-import { resolvePeer, type TernConfig } from '../config/schema.js';
+import { resolvePeer, type PeerConfig, type TernConfig } from '../config/schema.js';
 import { LocRib } from '../rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../rib/types.js';
 import { startControlServer } from '../control/server.js';
 import { controlHandler } from './control-handler.js';
 import { peerSettings, restartState } from './peer-settings.js';
+import { peerPolicies, policiesFromConfig } from './policy-config.js';
 import { originateStatic } from './static-routes.js';
 import { startKernel, type KernelParts } from './kernel-wiring.js';
 
@@ -41,12 +42,16 @@ export interface DaemonDeps {
 export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise<Daemon> {
   const log = deps.logger;
   const restarting = Boolean(deps.restarting);
+  const policies = policiesFromConfig(config);
+  /** Each peer's resolved configuration by key, dynamic neighbours included while they exist. */
+  const peerConfigs = new Map<string, PeerConfig>(config.peers.map((p) => [p.address, p]));
   const rib = new LocRib({ decision: { ...DEFAULT_DECISION, ...config.decision }, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
   const exchange = new RouteExchange({
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
     isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
     // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
     ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
+    policyFor: (peer, ibgp) => peerPolicies(policies, peerConfigs.get(peer.settings.key), ibgp),
     peersNotUp: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown && p.state !== 'Established').length,
     ribChanged: (changes) => holder.kernel?.routes?.changed(changes),
     ribReset: () => holder.kernel?.routes?.reset(),
@@ -72,7 +77,10 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     down: (peer, reason, n) => exchange.down(peer, reason, n),
     stateChanged(peer, _from, to) {
       // A dynamic neighbour exists only while it has a session: forget it once it is back in Idle.
-      if (to === 'Idle' && peer.settings.dynamic) queueMicrotask(() => holder.speaker?.releaseDynamic(peer));
+      if (to === 'Idle' && peer.settings.dynamic) {
+        queueMicrotask(() => holder.speaker?.releaseDynamic(peer));
+        peerConfigs.delete(peer.settings.key);
+      }
     },
   };
   const ranges: ListenRange[] = (config.listenRanges ?? []).map((r) => ({
@@ -81,6 +89,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     settingsFor: (address: string) => {
       const remoteAs = r.remoteAs === 'any' ? config.localAs : r.remoteAs[0]!;
       const resolved = resolvePeer(config, { address, remoteAs }, r.peer);
+      peerConfigs.set(resolved.address, resolved);
       return peerSettings(config, resolved, { dynamic: true, restarting: exchange.deferring, remoteAs: r.remoteAs });
     },
   }));

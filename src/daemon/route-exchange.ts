@@ -9,6 +9,11 @@
  * without a NOTIFICATION, its paths stay (marked stale) for its restart time; a new session's End-of-RIB per
  * family, or the timer, sweeps what was not re-announced.
  *
+ * Policy (src/rib/policy): each session gets an evaluator for its import chain, run on every announced
+ * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix), and
+ * one for its export chain, run by `exportPath` on every best path for that peer. A chain that passes
+ * everything (no policy, iBGP or RFC 8212 relaxed) gets no evaluator at all, so it costs nothing.
+ *
  * Flushing is deferred to the end of the current I/O turn (setImmediate) so a burst of UPDATEs produces one
  * export pass, and a full table from one peer never blocks keepalives to others for long.
  */
@@ -16,13 +21,15 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
-import { exportPath, type ExportTarget } from '../rib/export.js';
+import { exportPath, exportPolicy, type ExportTarget } from '../rib/export.js';
+import { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
 import type { Family, Path, PathAttributes, PeerRef, PrefixKey } from '../rib/types.js';
 import type { DownReason } from '../bgp/down-reason.js';
 import type { Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
+import type { PeerPolicies } from './policy-config.js';
 import { mpNextHop, ribAttributes, wireAttributes } from './rib-attributes.js';
 import {
   encodeAttributesForPacking, endOfRib, endOfRibMessage, findAttribute, forEachIPv4, forEachPrefix,
@@ -72,12 +79,16 @@ export interface RouteExchangeOptions {
   readonly endOfRib?: (peer: Peer, family: Family) => void;
   /** Called once when the deferral ends: our restart is over. */
   readonly deferralEnded?: () => void;
+  /** The policy chains of a session with this peer; none: everything passes unchanged. */
+  readonly policyFor?: (peer: Peer, ibgp: boolean) => PeerPolicies;
 }
 
 export class RouteExchange implements PeerListener {
   readonly store = new AttributeStore();
   private readonly out = new Map<Peer, Outbound>();
   private readonly refs = new Map<Peer, PeerRef>();
+  /** Import policy of each session that has one that can change or reject routes. */
+  private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly staleTimers = new Map<Peer, TimerHandle>();
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
@@ -135,9 +146,10 @@ export class RouteExchange implements PeerListener {
     this.refs.set(peer, ref);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
+    const exporting = this.startPolicies(peer, ref, nextHopSelf);
     const target: ExportTarget = {
       key: ref.key, ibgp: ref.ibgp, rrClient: ref.rrClient, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId,
-      nextHopSelf, memo: new Map(),
+      nextHopSelf, memo: new Map(), ...(exporting ? { policy: exportPolicy(exporting) } : {}),
     };
     const ob: Outbound = {
       peer, target, ctx: n.send, families: ribFamilies(n.families),
@@ -153,6 +165,32 @@ export class RouteExchange implements PeerListener {
     } else {
       queueMicrotask(() => this.maybeEndDeferral());
     }
+  }
+
+  /** Evaluators for the session's chains: keeps the import one, returns the export one (none: pass all). */
+  private startPolicies(peer: Peer, ref: PeerRef, nextHopSelf: Partial<Record<Family, string>>): PolicyEvaluator | undefined {
+    const chains = this.o.policyFor?.(peer, ref.ibgp);
+    if (!chains) return undefined;
+    for (const chain of [chains.import, chains.export]) {
+      if (chain.mode === 'rfc8212') {
+        this.o.logger.log('warn', 'rib.policy.rfc8212', {
+          peer: ref.key, direction: chain.direction,
+          detail: `eBGP peer without ${chain.direction} policy: no route is ${chain.direction === 'import' ? 'accepted' : 'advertised'} (RFC 8212; ebgpRequiresPolicy: false relaxes it)`,
+        });
+      }
+    }
+    const imp = chains.import.mode === 'accept-all' ? undefined : new PolicyEvaluator(chains.import, { localAs: ref.localAs, nextHopSelf: {} }, this.store);
+    if (imp) this.imports.set(peer, imp);
+    return chains.export.mode === 'accept-all' ? undefined : new PolicyEvaluator(chains.export, { localAs: ref.localAs, nextHopSelf }, this.store);
+  }
+
+  /** The policy evaluators of a session (for explanations): import, and export through the target. */
+  policies(peer: Peer): { readonly import?: PolicyEvaluator; readonly export?: PolicyEvaluator } | undefined {
+    const ob = this.out.get(peer);
+    if (!ob) return undefined;
+    const imp = this.imports.get(peer);
+    const exp = ob.target.policy?.evaluator;
+    return { ...(imp ? { import: imp } : {}), ...(exp ? { export: exp } : {}) };
   }
 
   update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
@@ -179,10 +217,18 @@ export class RouteExchange implements PeerListener {
         continue;
       }
       const attrs = ribAttributes(u, family, ctx, this.store);
+      const imp = this.imports.get(peer);
       const each = (prefix: PrefixKey, pathId: number) => {
+        let path: Path = { family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now };
+        if (imp) {
+          const out = imp.evaluate(path);
+          // Rejected: as if withdrawn, so an earlier accepted announcement of the prefix goes too.
+          if (out === null) return this.drop(ref, family, prefix, pathId, count);
+          if (out !== attrs) path = { ...path, attrs: out };
+        }
         // Each path holds one reference to its interned set; the one it replaces gives its own back.
-        this.store.retain(attrs);
-        const old = rib.announce({ family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now });
+        this.store.retain(path.attrs);
+        const old = rib.announce(path);
         if (old) this.store.release(old.attrs);
         else count[family]++;
       };
@@ -237,16 +283,17 @@ export class RouteExchange implements PeerListener {
   private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
     if (!family) return;
-    const rib = this.o.rib;
-    const drop = (prefix: PrefixKey, pathId: number) => {
-      const old = rib.withdraw(family, prefix, ref.key, pathId);
-      if (old) {
-        this.store.release(old.attrs);
-        if (count) count[family]--;
-      }
-    };
+    const drop = (prefix: PrefixKey, pathId: number) => this.drop(ref, family, prefix, pathId, count);
     if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => drop(ipv4Key(addr, len), pathId));
     else forEachPrefix(list, (bytes, off, len, pathId) => drop(ipv6Key(bytes, off, len), pathId));
+  }
+
+  private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number> | undefined): void {
+    const old = this.o.rib.withdraw(family, prefix, ref.key, pathId);
+    if (old) {
+      this.store.release(old.attrs);
+      if (count) count[family]--;
+    }
   }
 
   /**
@@ -275,6 +322,9 @@ export class RouteExchange implements PeerListener {
   }
 
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
+    this.out.get(peer)?.target.policy?.evaluator.clear();
+    this.imports.get(peer)?.clear();
+    this.imports.delete(peer);
     this.out.delete(peer);
     this.received.delete(peer);
     if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());

@@ -97,6 +97,9 @@ describe('defaults', () => {
           extendedMessage: true,
           requireCapabilities: [],
           routeReflectorClient: false,
+          import: [],
+          export: [],
+          ebgpRequiresPolicy: true,
         },
       ],
       listenRanges: [],
@@ -107,6 +110,9 @@ describe('defaults', () => {
         overlay: { encapsulation: 'none', crossSubnet: true, ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } },
       },
       decision: { maxPaths: 1, multipathRelax: false, alwaysCompareMed: false, missingMedAsWorst: false },
+      ebgpRequiresPolicy: true,
+      prefixSets: {},
+      policies: {},
     });
     expect(c.keepaliveTime).toBeUndefined();
     expect(c.hostname).toBeUndefined();
@@ -217,6 +223,9 @@ describe('defaults', () => {
       extendedMessage: false,
       requireCapabilities: [65, 69],
       routeReflectorClient: true,
+      import: [],
+      export: [],
+      ebgpRequiresPolicy: true,
     });
   });
 
@@ -282,6 +291,9 @@ describe('defaults', () => {
       extendedMessage: true,
       requireCapabilities: [],
       routeReflectorClient: true,
+      import: [],
+      export: [],
+      ebgpRequiresPolicy: true,
     });
     // The peer's own settings beat the template's.
     expect(resolvePeer(c, { address: '10.1.2.4', remoteAs: 65009, keepaliveTime: 20 }, range.peer)).toMatchObject({

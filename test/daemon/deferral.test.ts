@@ -26,6 +26,7 @@ describe('selection deferral after a restart', { timeout: 30_000 }, () => {
   it('sends nothing until every helper sent End-of-RIB, then the full table and End-of-RIB', async () => {
     const { daemon, port } = await inProcessDaemon(`
 families: [ipv4-unicast]
+ebgpRequiresPolicy: false   # eBGP without policy passes routes (RFC 8212 relaxed)
 gracefulRestart: { enabled: true, restartTime: 20 }
 staticRoutes: [{ prefix: 10.200.0.0/24 }]
 peers:

@@ -19,6 +19,7 @@ describe('a flood from one peer', { timeout: 60_000 }, () => {
   it('does not delay keepalives to another peer', async () => {
     const { daemon, port } = await inProcessDaemon(`
 families: [ipv4-unicast]
+ebgpRequiresPolicy: false   # eBGP without policy passes routes (RFC 8212 relaxed)
 peers:
   - { address: 127.0.0.5, remoteAs: 65005, passive: true }
   - { address: 127.0.0.6, remoteAs: 65006, passive: true, holdTime: 3 }

@@ -38,6 +38,7 @@ function frrRoute(rib: unknown, prefix: string): { asPath: string; nextHop: stri
 const TERN_CONFIG = `
 routerId: 10.77.0.1
 localAs: 65001
+ebgpRequiresPolicy: false   # these tests pass routes over eBGP without policy (RFC 8212 relaxed)
 holdTime: 9
 connectRetryTime: 1
 peers:
@@ -133,6 +134,7 @@ describe.skipIf(!avail.ok)(title('prefix limits and route refresh with BIRD'), (
     const tern = await startTernd(lab, t, `
 routerId: 10.77.0.1
 localAs: 65001
+ebgpRequiresPolicy: false   # these tests pass routes over eBGP without policy (RFC 8212 relaxed)
 connectRetryTime: 1
 families: [ipv4-unicast]
 peers:
@@ -183,6 +185,7 @@ describe.skipIf(!avail.ok)(title('ternd restarting gracefully with BIRD as helpe
     const config = `
 routerId: 10.77.0.1
 localAs: 65001
+ebgpRequiresPolicy: false   # these tests pass routes over eBGP without policy (RFC 8212 relaxed)
 connectRetryTime: 1
 families: [ipv4-unicast]
 gracefulRestart: { enabled: true, restartTime: 60 }
