@@ -288,10 +288,10 @@ function loose(v: unknown): Loose | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Loose) : undefined;
 }
 
-function unknownName(kind: string, name: string, known: readonly string[], suggest: (n: string, k: readonly string[]) => string | undefined): string {
+function unknownName(kind: string, kinds: string, name: string, known: readonly string[], suggest: (n: string, k: readonly string[]) => string | undefined): string {
   const guess = suggest(name, known);
   if (guess) return `unknown ${kind} ${JSON.stringify(name)} (did you mean ${JSON.stringify(guess)}?)`;
-  return known.length ? `unknown ${kind} ${JSON.stringify(name)} (${kind}s: ${known.join(', ')})` : `unknown ${kind} ${JSON.stringify(name)} (none is defined)`;
+  return known.length ? `unknown ${kind} ${JSON.stringify(name)} (${kinds}: ${known.join(', ')})` : `unknown ${kind} ${JSON.stringify(name)} (no ${kinds} are defined)`;
 }
 
 /** The terms of a policy (as written) that set `nextHop: self`, by name or number. */
@@ -326,7 +326,7 @@ export function checkPolicyNames(
         // As written (a string) or already transformed (`{ set }`): the check runs on whatever parsed so far.
         const ref = typeof item === 'string' ? item : loose(item)?.['set'];
         if (typeof ref === 'string' && NAME.test(ref) && !sets.includes(ref)) {
-          addIssue(['policies', name, i, 'match', 'prefix', j], unknownName('prefix set', ref, sets, suggest));
+          addIssue(['policies', name, i, 'match', 'prefix', j], unknownName('prefix set', 'prefix sets', ref, sets, suggest));
         }
       });
     });
@@ -338,7 +338,7 @@ export function checkPolicyNames(
       names.forEach((n, j) => {
         if (typeof n !== 'string' || !NAME.test(n)) return;
         if (!policyNames.includes(n)) {
-          addIssue([...path, direction, j], unknownName('policy', n, policyNames, suggest));
+          addIssue([...path, direction, j], unknownName('policy', 'policies', n, policyNames, suggest));
           return;
         }
         const selfTerms = direction === 'import' ? nextHopSelfTerms(policies[n]) : [];
