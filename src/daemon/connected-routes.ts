@@ -2,6 +2,7 @@
  * Connected subnets of the configured interfaces as local routes (BIRD's `protocol direct` on `br0` in
  * ../shared/LAB.md), tagged `connected` so policy can match on them and the kernel never gets them back.
  * They follow the live interface table: an address added, removed, or its interface going down changes them.
+ * Each carries its interface (`Path.interface`), so policy can match on the device (Calico's tunnel rule).
  */
 import ipaddr from 'ipaddr.js';
 import type { ConnectedRoutesConfig } from '../config/schema.js';
@@ -11,9 +12,12 @@ import type { LocRib } from '../rib/loc-rib.js';
 import type { Path } from '../rib/types.js';
 import { staticPath } from './static-routes.js';
 
-/** The connected prefixes of the named interfaces that are up (IPv6 link-local subnets excluded). */
-export function connectedPrefixes(table: InterfaceTable, names: readonly string[]): string[] {
-  const out = new Set<string>();
+/**
+ * The connected prefixes of the named interfaces that are up (IPv6 link-local subnets excluded), sorted, each
+ * with its interface (the first one named, when two carry the same subnet).
+ */
+export function connectedPrefixes(table: InterfaceTable, names: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const name of names) {
     const link = table.linkByName(name);
     if (!link?.up) continue;
@@ -21,10 +25,11 @@ export function connectedPrefixes(table: InterfaceTable, names: readonly string[
       const addr = ipaddr.parse(a.address);
       if (addr.kind() === 'ipv6' && addr.range() === 'linkLocal') continue;
       const network = a.version === 4 ? ipaddr.IPv4.networkAddressFromCIDR(`${a.address}/${a.prefixLen}`) : ipaddr.IPv6.networkAddressFromCIDR(`${a.address}/${a.prefixLen}`);
-      out.add(`${network.toString()}/${a.prefixLen}`);
+      const prefix = `${network.toString()}/${a.prefixLen}`;
+      if (!out.has(prefix)) out.set(prefix, name);
     }
   }
-  return [...out].sort();
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export class ConnectedRoutes {
@@ -38,17 +43,17 @@ export class ConnectedRoutes {
   /** Recompute from the interface table; announces new subnets and withdraws vanished ones. */
   refresh(): void {
     const { rib, store } = this.deps;
-    const wanted = new Set(connectedPrefixes(this.deps.table, this.config.interfaces));
+    const wanted = connectedPrefixes(this.deps.table, this.config.interfaces);
     let changed = false;
     for (const [prefix, path] of this.current) {
-      if (wanted.has(prefix)) continue;
+      if (wanted.get(prefix) === path.interface) continue;
       rib.withdraw(path.family, path.prefix, undefined, 0, 'connected');
       this.current.delete(prefix);
       changed = true;
     }
-    for (const prefix of wanted) {
+    for (const [prefix, ifname] of wanted) {
       if (this.current.has(prefix)) continue;
-      const path: Path = { ...staticPath({ prefix, communities: this.config.communities }, store, this.deps.now()), source: 'connected' };
+      const path: Path = { ...staticPath({ prefix, communities: this.config.communities }, store, this.deps.now()), source: 'connected', interface: ifname };
       rib.announce(path);
       this.current.set(prefix, path);
       changed = true;

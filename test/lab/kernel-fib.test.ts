@@ -34,6 +34,7 @@ async function routes(lab: Lab, ns: string, family: '-4' | '-6' = '-4'): Promise
 const TERN_CONFIG = `
 routerId: 10.77.0.1
 localAs: 65001
+ebgpRequiresPolicy: false   # routes over eBGP without policy (RFC 8212 relaxed): this test is about the FIB
 holdTime: 9
 connectRetryTime: 1
 gracefulRestart: { restartTime: 30 }

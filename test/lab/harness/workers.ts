@@ -48,8 +48,15 @@ connectedRoutes: { interfaces: [br0] }
 kernel:
   enabled: true
   overlay: { encapsulation: vxlan, crossSubnet: true }
+# BIRD in the lab: export where source = RTS_DEVICE. eBGP needs policy both ways (RFC 8212).
+policies:
+  from-leaf:
+    - action: accept
+  pod-subnet:
+    - match: { source: [connected], interface: [br0] }
+      action: accept
 peers:
-  - { address: 10.77.${w.segment}.254, remoteAs: 65000, description: leaf }
+  - { address: 10.77.${w.segment}.254, remoteAs: 65000, description: leaf, import: [from-leaf], export: [pod-subnet] }
 `;
 }
 
