@@ -72,20 +72,21 @@ const prefixEntryObject = z
     return { prefix: p.text, ...r };
   });
 
-function entryOfText(text: string): PrefixEntryConfig | string {
+interface TransformContext {
+  readonly issues: z.core.$ZodRawIssue[];
+}
+
+/** The entry for exactly the prefix `text`, or the issue saying what is wrong with it. */
+function entryOfText(text: string, ctx: TransformContext): PrefixEntryConfig {
   const p = parsePrefix(text);
-  if (typeof p === 'string') return p;
+  if (typeof p === 'string') {
+    ctx.issues.push({ code: 'custom', message: p, input: text });
+    return z.NEVER;
+  }
   return { prefix: p.text, ge: p.length, le: p.length };
 }
 
-const prefixEntryText = z.string({ error: expected('a prefix such as 10.0.0.0/8') }).transform((s, ctx) => {
-  const r = entryOfText(s);
-  if (typeof r === 'string') {
-    ctx.issues.push({ code: 'custom', message: r, input: s });
-    return z.NEVER;
-  }
-  return r;
-});
+const prefixEntryText = z.string({ error: expected('a prefix such as 10.0.0.0/8') }).transform(entryOfText);
 
 const prefixEntrySchema = z.union([prefixEntryText, prefixEntryObject], {
   error: expected('a prefix, or a mapping with prefix, ge and le'),
@@ -100,12 +101,7 @@ const prefixItemText = z.string().transform((s, ctx): PrefixItemConfig => {
     ctx.issues.push({ code: 'custom', message: `expected a prefix set name or a prefix with its length (such as 10.0.0.0/8), got ${describeValue(s)}`, input: s });
     return z.NEVER;
   }
-  const r = entryOfText(s);
-  if (typeof r === 'string') {
-    ctx.issues.push({ code: 'custom', message: r, input: s });
-    return z.NEVER;
-  }
-  return r;
+  return entryOfText(s, ctx);
 });
 
 const prefixItemSchema = z.union([prefixItemText, prefixEntryObject], {

@@ -24,11 +24,11 @@ export function applySet(set: PolicySet, a: PathAttributes, family: Family, ctx:
   if (set.localPref !== undefined && a.localPref !== set.localPref) w().localPref = set.localPref;
   if (set.med !== undefined && a.med !== set.med) w().med = set.med;
   if (set.communities) {
-    const next = changeCommunities(a.communities, set.communities);
+    const next = changeList(a.communities, set.communities, communityMatches, (x, y) => x === y);
     if (next !== a.communities) w().communities = next;
   }
   if (set.largeCommunities) {
-    const next = changeLargeCommunities(a.largeCommunities, set.largeCommunities);
+    const next = changeList(a.largeCommunities, set.largeCommunities, largeMatches, sameLarge);
     if (next !== a.largeCommunities) w().largeCommunities = next;
   }
   if (set.prepend) {
@@ -44,34 +44,27 @@ export function applySet(set: PolicySet, a: PathAttributes, family: Family, ctx:
   return out ?? a;
 }
 
-function changeCommunities(list: readonly number[], change: NonNullable<PolicySet['communities']>): readonly number[] {
-  let out: number[] | undefined;
+/** `list` without what matches `remove`, then with `add` appended where not carried; `list` itself when unchanged. */
+function changeList<V, P>(
+  list: readonly V[],
+  change: { readonly add?: readonly V[]; readonly remove?: readonly P[] },
+  matchesPattern: (p: P, v: V) => boolean,
+  same: (a: V, b: V) => boolean,
+): readonly V[] {
+  let out: V[] | undefined;
   const remove = change.remove;
-  if (remove && list.some((c) => remove.some((p) => communityMatches(p, c)))) {
-    out = list.filter((c) => !remove.some((p) => communityMatches(p, c)));
+  if (remove && list.some((c) => remove.some((p) => matchesPattern(p, c)))) {
+    out = list.filter((c) => !remove.some((p) => matchesPattern(p, c)));
   }
   for (const c of change.add ?? []) {
     const cur = out ?? list;
-    if (!cur.includes(c)) (out ??= [...list]).push(c);
+    if (!cur.some((x) => same(x, c))) (out ??= [...list]).push(c);
   }
   return out ?? list;
 }
 
 function sameLarge(a: LargeCommunity, b: LargeCommunity): boolean {
   return a.global === b.global && a.local1 === b.local1 && a.local2 === b.local2;
-}
-
-function changeLargeCommunities(list: readonly LargeCommunity[], change: NonNullable<PolicySet['largeCommunities']>): readonly LargeCommunity[] {
-  let out: LargeCommunity[] | undefined;
-  const remove = change.remove;
-  if (remove && list.some((c) => remove.some((p) => largeMatches(p, c)))) {
-    out = list.filter((c) => !remove.some((p) => largeMatches(p, c)));
-  }
-  for (const c of change.add ?? []) {
-    const cur = out ?? list;
-    if (!cur.some((x) => sameLarge(x, c))) (out ??= [...list]).push(c);
-  }
-  return out ?? list;
 }
 
 /** The attributes whose values differ between two sets (for explanations), in a fixed order. */

@@ -2,14 +2,15 @@
  * Whether a route satisfies a term's match. Every condition given must hold; inside one condition, a list
  * matches when any element does (SetMatch: any one of `any`, every one of `all`).
  *
- * Hot path: nothing here allocates for a route. Addresses in text (the source peer's address, the next
+ * Hot path: nothing here allocates for a route (loops are indexed: a for-of iterator is an allocation where
+ * V8 does not inline). Addresses in text (the source peer's address, the next
  * hop, the interface name) are looked up in per-matcher caches keyed by that text, so each distinct value
  * is parsed once.
  */
-import { asPathLength, containsAs, originAs } from '../as-path.js';
+import { asPathLength } from '../as-path.js';
 import { addressKeyOf } from '../prefix.js';
-import type { LargeCommunity, Path, PathAttributes, PrefixKey } from '../types.js';
-import { covers, inPrefixRange, rangeMatcher, type RangeMatcher } from './prefix-match.js';
+import type { AsPathSegment, LargeCommunity, Path, PathAttributes, PeerRef } from '../types.js';
+import { covers, rangeMatcher, routeInRanges, type RangeMatcher } from './prefix-match.js';
 import type { CommunityPattern, IpRange, LargeCommunityPattern, PolicyMatch, SetMatch } from './types.js';
 
 /** The number of distinct texts a cache keeps before it starts over (a bound, not a tuning knob). */
@@ -78,25 +79,22 @@ export function compileMatch(def: PolicyMatch): CompiledMatch {
 export function matches(m: CompiledMatch, path: Path, attrs: PathAttributes): boolean {
   const d = m.def;
   if (d.family && !d.family.includes(path.family)) return false;
-  if (m.prefix && !anyRange(m.prefix, path.prefix)) return false;
+  if (m.prefix && !routeInRanges(m.prefix, path)) return false;
   if (d.source && !d.source.includes(path.source)) return false;
   if (d.neighbor) {
     const peer = path.peer;
     if (!peer) return false;
-    if (d.neighbor.asn && !d.neighbor.asn.includes(peer.asn)) return false;
+    if (d.neighbor.asn && !peerAsIn(d.neighbor.asn, peer)) return false;
     if (m.neighborAddress && !m.neighborAddress.has(peer.address)) return false;
   }
   if (m.interface && (path.interface === undefined || !m.interface.has(path.interface))) return false;
   if (m.nextHop && !m.nextHop.has(attrs.nextHop)) return false;
-  if (d.communities && !communitiesMatch(d.communities, attrs.communities)) return false;
-  if (d.largeCommunities && !largeCommunitiesMatch(d.largeCommunities, attrs.largeCommunities)) return false;
+  if (d.communities && !setMatches(d.communities, attrs.communities, carriesCommunity)) return false;
+  if (d.largeCommunities && !setMatches(d.largeCommunities, attrs.largeCommunities, carriesLarge)) return false;
   if (d.asPath) {
     const a = d.asPath;
-    if (a.contains && !containsAny(attrs.asPath, a.contains)) return false;
-    if (a.originAs) {
-      const origin = originAs(attrs.asPath);
-      if (origin === undefined || !a.originAs.includes(origin)) return false;
-    }
+    if (a.contains && !containsAny(a.contains, attrs.asPath)) return false;
+    if (a.originAs && !originIn(a.originAs, attrs.asPath)) return false;
     if (a.minLength !== undefined || a.maxLength !== undefined) {
       const n = asPathLength(attrs.asPath);
       if (n < (a.minLength ?? 0) || n > (a.maxLength ?? Infinity)) return false;
@@ -105,46 +103,53 @@ export function matches(m: CompiledMatch, path: Path, attrs: PathAttributes): bo
   return true;
 }
 
-function anyRange(ranges: readonly RangeMatcher[], key: PrefixKey): boolean {
-  for (const r of ranges) if (inPrefixRange(r, key)) return true;
+// AS numbers and communities above 2^31 are doubles. The helpers below take the containers (the peer, the
+// path, the list) and compare the numbers where they read them: a double handed to a function V8 did not
+// inline is boxed, an allocation per route (see prefix-match.ts).
+
+function peerAsIn(list: readonly number[], peer: PeerRef): boolean {
+  const asn = peer.asn;
+  for (let i = 0; i < list.length; i++) if (list[i] === asn) return true;
   return false;
 }
 
-function containsAny(path: PathAttributes['asPath'], asns: readonly number[]): boolean {
-  for (const asn of asns) if (containsAs(path, asn)) return true;
+function containsAny(list: readonly number[], path: readonly AsPathSegment[]): boolean {
+  for (let s = 0; s < path.length; s++) {
+    const asns = path[s]!.asns;
+    for (let j = 0; j < asns.length; j++) {
+      const asn = asns[j];
+      for (let i = 0; i < list.length; i++) if (list[i] === asn) return true;
+    }
+  }
   return false;
 }
 
-// The two set matches below are one shape written twice: a generic version would take the element test as
-// a callback, and a closure per route is what the hot path must not allocate.
+/** The originating AS (see as-path.ts `originAs`) is in the list. */
+function originIn(list: readonly number[], path: readonly AsPathSegment[]): boolean {
+  const last = path[path.length - 1];
+  if (!last || last.type !== 'sequence' || last.asns.length === 0) return false;
+  const origin = last.asns[last.asns.length - 1];
+  for (let i = 0; i < list.length; i++) if (list[i] === origin) return true;
+  return false;
+}
 
-function communitiesMatch(m: SetMatch<CommunityPattern>, values: readonly number[]): boolean {
+function setMatches<P, V>(m: SetMatch<P>, values: readonly V[], carries: (p: P, values: readonly V[]) => boolean): boolean {
   if (m.any) {
     let found = false;
-    for (const p of m.any) if ((found = carriesCommunity(p, values))) break;
+    for (let i = 0; i < m.any.length && !found; i++) found = carries(m.any[i]!, values);
     if (!found) return false;
   }
-  if (m.all) for (const p of m.all) if (!carriesCommunity(p, values)) return false;
+  if (m.all) for (let i = 0; i < m.all.length; i++) if (!carries(m.all[i]!, values)) return false;
   return true;
 }
 
 function carriesCommunity(p: CommunityPattern, values: readonly number[]): boolean {
-  for (const c of values) if (communityMatches(p, c)) return true;
+  for (let i = 0; i < values.length; i++) if (((values[i]! & p.mask) >>> 0) === p.value) return true;
   return false;
 }
 
-function largeCommunitiesMatch(m: SetMatch<LargeCommunityPattern>, values: readonly LargeCommunity[]): boolean {
-  if (m.any) {
-    let found = false;
-    for (const p of m.any) if ((found = carriesLarge(p, values))) break;
-    if (!found) return false;
-  }
-  if (m.all) for (const p of m.all) if (!carriesLarge(p, values)) return false;
-  return true;
-}
-
 function carriesLarge(p: LargeCommunityPattern, values: readonly LargeCommunity[]): boolean {
-  for (const c of values) if (largeMatches(p, c)) return true;
+  for (let i = 0; i < values.length; i++) if (largeMatches(p, values[i]!)) return true;
   return false;
 }
 
