@@ -97,7 +97,7 @@ interface Outcome {
  * the store may have dropped since (a set decoded anew is a new object), so without a bound a long session
  * would keep every set it ever saw. 16k entries are a few MB at most and far more than a node's peers use.
  */
-const MEMO_LIMIT = 1 << 14;
+export const MEMO_LIMIT = 1 << 14;
 
 export class PolicyEvaluator {
   private readonly outcomes: [Map<PathAttributes, Outcome>, Map<PathAttributes, Outcome>] = [new Map(), new Map()];

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AttributeStore } from '../../../src/rib/attribute-store.js';
 import { compileChain, SET_MED, SET_NEXT_HOP, type ChainOptions } from '../../../src/rib/policy/compile.js';
-import { PolicyEvaluator } from '../../../src/rib/policy/evaluate.js';
+import { MEMO_LIMIT, PolicyEvaluator } from '../../../src/rib/policy/evaluate.js';
 import { explainPolicy } from '../../../src/rib/policy/explain.js';
 import type { Policy, PolicyContext, PolicyTerm } from '../../../src/rib/policy/types.js';
 import { key, pathFixtures } from '../../helpers/paths.js';
@@ -154,6 +154,22 @@ describe('evaluator memory', () => {
     expect(store.size).toBe(before);
     // After a clear the evaluator works as before (and interns again).
     expect(ev.evaluate(path('10.0.0.0/24', a, peer('192.0.2.1', 65000)))).toEqual(out);
+  });
+});
+
+describe('evaluator memory bound', () => {
+  it('starts over past its bound, so sets nobody uses any more do not pile up in the store', () => {
+    const { ev, attrs, peer, path, store } = setup([policy('p', term('lp', { set: { localPref: 300 }, action: 'accept' }))]);
+    const leaf = peer('192.0.2.1', 65000);
+    const before = store.size;
+    for (let i = 0; i < 3 * MEMO_LIMIT; i++) {
+      const a = attrs({ med: i });
+      expect(ev.evaluate(path('10.0.0.0/24', a, leaf))?.localPref).toBe(300);
+      store.release(a); // the route is gone: only the evaluator still holds what it made
+    }
+    expect(store.size - before).toBeLessThanOrEqual(MEMO_LIMIT);
+    ev.clear();
+    expect(store.size).toBe(before);
   });
 });
 
