@@ -8,7 +8,7 @@ import type { PeerConfig, TernConfig } from '../config/schema.js';
 import type { MatchConfig, PolicyTermConfig, PrefixEntryConfig, PrefixItemConfig, SetConfig } from '../config/policy-schema.js';
 import { compileChain, type PolicyChain } from '../rib/policy/compile.js';
 import type { IpRange, Policy, PolicyMatch, PolicySet, PolicyTerm, PrefixRange } from '../rib/policy/types.js';
-import { prefixKeyOf } from '../rib/prefix.js';
+import { prefixKeyFromText } from '../rib/prefix.js';
 
 /** A session's chains. */
 export interface PeerPolicies {
@@ -17,7 +17,7 @@ export interface PeerPolicies {
 }
 
 function ipRange(text: string): IpRange {
-  const k = prefixKeyOf(text);
+  const k = prefixKeyFromText(text);
   // The config only lets valid prefixes through; a failure here is a bug, not bad input.
   if (!k) throw new Error(`policy-config: not a prefix: ${text}`);
   return { family: k.family, prefix: k.key };

@@ -85,35 +85,12 @@ export function familyOfKey(key: PrefixKey): Family {
   return typeof key === 'number' ? 'ipv4-unicast' : 'ipv6-unicast';
 }
 
-/** The key of a prefix in text (`10.0.0.0/8`, `2001:db8::/32`; host bits cleared), or undefined. */
-export function prefixKeyOf(text: string): { family: Family; key: PrefixKey } | undefined {
-  const slash = text.indexOf('/');
-  if (slash < 0) return undefined;
-  const addr = addressBytes(text.slice(0, slash));
-  const length = Number(text.slice(slash + 1));
-  if (!addr || !Number.isInteger(length) || length < 0 || length > addr.length * 8) return undefined;
-  return keyOfBytes(addr, length);
-}
-
 /** The key of one address as a host prefix (/32, /128); a `%zone` is ignored; IPv4-mapped IPv6 is IPv4. */
-export function addressKeyOf(text: string): { family: Family; key: PrefixKey } | undefined {
+export function addressKeyOf(text: string): { readonly family: Family; readonly key: PrefixKey } | undefined {
   const zone = text.indexOf('%');
-  const addr = addressBytes(zone < 0 ? text : text.slice(0, zone));
-  return addr ? keyOfBytes(addr, addr.length * 8) : undefined;
-}
-
-function addressBytes(text: string): Uint8Array | undefined {
-  if (!ipaddr.isValid(text)) return undefined;
-  let ip = ipaddr.parse(text);
+  const addr = zone < 0 ? text : text.slice(0, zone);
+  if (!ipaddr.isValid(addr)) return undefined;
+  let ip = ipaddr.parse(addr);
   if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-  return Uint8Array.from(ip.toByteArray());
-}
-
-function keyOfBytes(b: Uint8Array, length: number): { family: Family; key: PrefixKey } {
-  if (b.length === 4) {
-    const address = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-    return { family: 'ipv4-unicast', key: ipv4Key((address & mask) >>> 0, length) };
-  }
-  return { family: 'ipv6-unicast', key: ipv6Key(b, 0, length) };
+  return prefixKeyFromText(`${ip.toString()}/${ip.kind() === 'ipv4' ? 32 : 128}`);
 }

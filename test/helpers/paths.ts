@@ -1,6 +1,6 @@
 /** Paths, attribute sets and peers for RIB unit tests, interned in one store per test file. */
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { addressKeyOf, prefixKeyOf } from '../../src/rib/prefix.js';
+import { addressKeyOf, prefixKeyFromText } from '../../src/rib/prefix.js';
 import type { Path, PathAttributes, PeerRef, PrefixKey } from '../../src/rib/types.js';
 
 export function pathFixtures(store = new AttributeStore()) {
@@ -15,7 +15,7 @@ export function pathFixtures(store = new AttributeStore()) {
   }
   /** A path for `prefix` (text); from `from` (a BGP path) or local (`static`) when undefined. */
   function path(prefix: string, a: PathAttributes, from: PeerRef | undefined, over: Partial<Path> = {}): Path {
-    const k = prefixKeyOf(prefix);
+    const k = prefixKeyFromText(prefix);
     if (!k) throw new Error(`bad prefix ${prefix}`);
     return { family: k.family, prefix: k.key, pathId: 0, attrs: a, source: from ? 'bgp' : 'static', peer: from, stale: false, receivedAt: 0, ...over };
   }
@@ -24,7 +24,7 @@ export function pathFixtures(store = new AttributeStore()) {
 
 /** The prefix key of a prefix in text (throws on bad input). */
 export function key(prefix: string): PrefixKey {
-  const k = prefixKeyOf(prefix) ?? addressKeyOf(prefix);
+  const k = prefixKeyFromText(prefix) ?? addressKeyOf(prefix);
   if (!k) throw new Error(`bad prefix ${prefix}`);
   return k.key;
 }

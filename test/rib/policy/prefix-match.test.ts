@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { covers, inPrefixRange, rangeMatcher } from '../../../src/rib/policy/prefix-match.js';
 import type { PrefixRange } from '../../../src/rib/policy/types.js';
-import { addressKeyOf, prefixKeyOf } from '../../../src/rib/prefix.js';
+import { addressKeyOf, prefixKeyFromText } from '../../../src/rib/prefix.js';
 import { key } from '../../helpers/paths.js';
 
 function range(prefix: string, ge?: number, le?: number): PrefixRange {
-  const k = prefixKeyOf(prefix)!;
+  const k = prefixKeyFromText(prefix)!;
   const length = Number(prefix.split('/')[1]);
   return { family: k.family, prefix: k.key, ge: ge ?? length, le: le ?? length };
 }
 
 describe('prefix keys from text', () => {
   it('parses prefixes and addresses of both families, clearing host bits', () => {
-    expect(prefixKeyOf('10.1.2.3/16')).toEqual(prefixKeyOf('10.1.0.0/16'));
-    expect(prefixKeyOf('2001:db8::1/32')).toEqual(prefixKeyOf('2001:db8::/32'));
-    expect(addressKeyOf('fe80::1%eth0')).toEqual(prefixKeyOf('fe80::1/128'));
-    expect(addressKeyOf('::ffff:10.0.0.1')).toEqual(prefixKeyOf('10.0.0.1/32'));
-    expect(prefixKeyOf('10.0.0.0/33')).toBeUndefined();
-    expect(prefixKeyOf('10.0.0.0')).toBeUndefined();
+    expect(prefixKeyFromText('10.1.2.3/16')).toEqual(prefixKeyFromText('10.1.0.0/16'));
+    expect(prefixKeyFromText('2001:db8::1/32')).toEqual(prefixKeyFromText('2001:db8::/32'));
+    expect(addressKeyOf('fe80::1%eth0')).toEqual(prefixKeyFromText('fe80::1/128'));
+    expect(addressKeyOf('::ffff:10.0.0.1')).toEqual(prefixKeyFromText('10.0.0.1/32'));
+    expect(prefixKeyFromText('10.0.0.0/33')).toBeUndefined();
+    expect(prefixKeyFromText('10.0.0.0')).toBeUndefined();
     expect(addressKeyOf('not-an-address')).toBeUndefined();
   });
 });
