@@ -41,6 +41,9 @@ function yaml(setup: DutSetup): string {
     '  address: "::"',
     '  port: 179',
     'families: [ipv4-unicast, ipv6-unicast]',
+    // Like BIRD's `import all; export all` and FRR's `no bgp ebgp-requires-policy` here: no policy, and RFC 8212's
+    // eBGP default (nothing in or out without one) relaxed.
+    'ebgpRequiresPolicy: false',
     'peers:',
   ];
   for (const p of setup.peers) {
