@@ -91,13 +91,27 @@ export function exportPath(path: Path, target: ExportTarget, store: AttributeSto
   const needsSelf = !hopSet && (!target.ibgp || (!source && isUnspecified(attrs.nextHop)));
   const self = target.nextHopSelf[path.family];
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
-  const memo = flags === 0 ? target.memo : policy!.flagged[flags]!;
+  // The rewrite depends on the path as well as its attributes for local routes (MED kept, next hop ours) and
+  // for reflected routes without ORIGINATOR_ID (set to the source's router ID): those get memos of their own.
+  const variant = !source ? 'local' : reflecting && attrs.originatorId === undefined ? source.routerId : '';
+  const memo = memoFor(flags === 0 ? target.memo : policy!.flagged[flags]!, variant);
   let verdict = memo.get(attrs);
   if (!verdict) {
     verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(path, attrs, flags, target, reflecting, self)) });
     memo.set(attrs, verdict);
   }
   return verdict;
+}
+
+const subMemos = new WeakMap<Map<PathAttributes, ExportVerdict>, Map<string, Map<PathAttributes, ExportVerdict>>>();
+
+function memoFor(base: Map<PathAttributes, ExportVerdict>, variant: string): Map<PathAttributes, ExportVerdict> {
+  if (!variant) return base;
+  let subs = subMemos.get(base);
+  if (!subs) subMemos.set(base, (subs = new Map()));
+  let memo = subs.get(variant);
+  if (!memo) subs.set(variant, (memo = new Map()));
+  return memo;
 }
 
 function transform(path: Path, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {

@@ -125,6 +125,24 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff01] })), target('10.0.0.7', true), store).advertise).toBe(true);
   });
 
+  it('keeps the rewrite of identical attribute sets apart where it depends on the path (one memo per target)', () => {
+    // Two clients announce identical sets without ORIGINATOR_ID: each reflected copy names its own originator.
+    const other = peer('10.0.0.15', 65001, { rrClient: true, routerId: '10.0.0.15' });
+    const t = target('10.0.0.8', true);
+    const same = attrs({ nextHop: '10.0.0.99' });
+    const a = exportPath(path(client, same), t, store);
+    const b = exportPath(path(other, same), t, store);
+    expect(a.advertise && a.attrs.originatorId).toBe('10.0.0.5');
+    expect(b.advertise && b.attrs.originatorId).toBe('10.0.0.15');
+    // A received MED is dropped towards eBGP, our own is kept, even when the sets are identical.
+    const e = target('203.0.113.9', false);
+    const withMed = attrs({ med: 5, asPath: [] });
+    const received = exportPath(path(ebgpSrc, withMed), e, store);
+    const own = exportPath(path(undefined, withMed), e, store);
+    expect(received.advertise && received.attrs.med).toBeUndefined();
+    expect(own.advertise && own.attrs.med).toBe(5);
+  });
+
   it('rewrites for eBGP: AS prepended, next hop self, no LOCAL_PREF, received MED dropped, own MED kept', () => {
     const v = exportPath(path(nonClient, attrs({ localPref: 200, med: 7, originatorId: '10.0.0.9', clusterList: ['10.0.0.2'] })), target('203.0.113.1', false), store);
     expect(v.advertise && v.attrs).toMatchObject({ asPath: [{ type: 'sequence', asns: [65001, 65002] }], nextHop: '198.51.100.1', clusterList: [] });
