@@ -20,6 +20,8 @@ export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 const RTA_GATEWAY = 5;
+/** RTA_VIA: a gateway of another family than the route (IPv4 over an IPv6 next hop, RFC 8950). */
+const RTA_VIA = 18;
 /** RTNH_F_ONLINK (include/uapi/linux/rtnetlink.h): the gateway is on the link even without a subnet. */
 const RTNH_F_ONLINK = 4;
 const RTN_UNICAST = 1;
@@ -68,14 +70,34 @@ function familyOf(version: IpVersion): number {
   return version === 4 ? AF_INET : AF_INET6;
 }
 
+function isV6(address: string): boolean {
+  return address.includes(':');
+}
+
+/** The gateway as RTA_GATEWAY, or as RTA_VIA { u16 family; address } when its family is not the route's. */
+function gatewayAttribute(version: IpVersion, gateway: string): Buffer {
+  const bytes = gatewayBytes(gateway);
+  if (isV6(gateway) === (version === 6)) return Buffer.concat(formatAttribute({ type: RTA_GATEWAY, data: bytes }));
+  const via = Buffer.alloc(2 + bytes.length);
+  via.writeUInt16LE(isV6(gateway) ? AF_INET6 : AF_INET, 0);
+  via.set(bytes, 2);
+  const attr = Buffer.concat(formatAttribute({ type: RTA_VIA, data: via }));
+  return attr.length % 4 ? Buffer.concat([attr, Buffer.alloc(4 - (attr.length % 4))]) : attr;
+}
+
+function viaAddress(payload: Buffer): string | undefined {
+  if (payload.length < 6) return undefined;
+  return ipaddr.fromByteArray([...payload.subarray(2)]).toString();
+}
+
 /**
  * RTA_MULTIPATH: a sequence of struct rtnexthop { u16 len; u8 flags; u8 hops; s32 ifindex } each followed by
  * its own attributes (here RTA_GATEWAY), every entry padded to 4 octets (RTNH_ALIGN).
  */
-export function encodeMultipath(nexthops: readonly KernelNextHop[]): Buffer {
+export function encodeMultipath(nexthops: readonly KernelNextHop[], version: IpVersion = 4): Buffer {
   const parts: Buffer[] = [];
   for (const nh of nexthops) {
-    const attrs = nh.gateway ? Buffer.concat(formatAttribute({ type: RTA_GATEWAY, data: gatewayBytes(nh.gateway) })) : Buffer.alloc(0);
+    const attrs = nh.gateway ? gatewayAttribute(version, nh.gateway) : Buffer.alloc(0);
     const len = 8 + attrs.length;
     const head = Buffer.alloc(8);
     head.writeUInt16LE(len, 0);
@@ -102,6 +124,7 @@ export function decodeMultipath(data: Buffer): KernelNextHop[] {
       const atype = data.readUInt16LE(a + 2) & 0x3fff;
       if (alen < 4) break;
       if (atype === RTA_GATEWAY) gateway = ipaddr.fromByteArray([...data.subarray(a + 4, a + alen)]).toString();
+      if (atype === RTA_VIA) gateway = viaAddress(data.subarray(a + 4, a + alen));
       a += (alen + 3) & ~3;
     }
     out.push({ ...(gateway ? { gateway } : {}), ...(ifindex ? { ifindex } : {}), onlink: (flags & RTNH_F_ONLINK) !== 0 });
@@ -127,13 +150,15 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
     table: target.table,
     priority: target.metric,
     ...(route.dstLen > 0 ? { dst: addressBytes(route.dst) } : {}),
-    ...(op !== 'delete' && single?.gateway ? { gateway: gatewayBytes(single.gateway) } : {}),
+    ...(op !== 'delete' && single?.gateway && isV6(single.gateway) === (route.version === 6) ? { gateway: gatewayBytes(single.gateway) } : {}),
     ...(op !== 'delete' && single?.ifindex ? { oif: single.ifindex } : {}),
-    ...(op !== 'delete' && multi ? { multipath: encodeMultipath(route.nexthops) } : {}),
+    ...(op !== 'delete' && multi ? { multipath: encodeMultipath(route.nexthops, route.version) } : {}),
   };
   const out = new AttrStream();
   rt.formatRouteMessage({ kind: 'route', data, attrs }, out);
-  return alignedBody(out.bufs);
+  // The package's RouteVia struct is 3 octets (it reads the address as one u8): RTA_VIA is laid out here.
+  const viaGateway = op !== 'delete' && single?.gateway && isV6(single.gateway) !== (route.version === 6) ? single.gateway : undefined;
+  return viaGateway ? Buffer.concat([alignedBody(out.bufs), gatewayAttribute(route.version, viaGateway)]) : alignedBody(out.bufs);
 }
 
 const RTA_DST = 1;
@@ -202,6 +227,21 @@ export interface ObservedRoute {
   readonly metric: number;
 }
 
+/** The body without its top-level RTA_VIA, and that gateway. */
+function takeVia(body: Buffer): { rest: Buffer; via?: string } {
+  let via: string | undefined;
+  const keep: Buffer[] = [body.subarray(0, 12)];
+  for (let off = 12; off + 4 <= body.length;) {
+    const len = body.readUInt16LE(off);
+    if (len < 4) break;
+    const next = off + ((len + 3) & ~3);
+    if ((body.readUInt16LE(off + 2) & 0x3fff) === RTA_VIA) via = viaAddress(body.subarray(off + 4, off + len));
+    else keep.push(body.subarray(off, Math.min(next, body.length)));
+    off = next;
+  }
+  return via === undefined ? { rest: body } : { rest: Buffer.concat(keep), via };
+}
+
 /**
  * Reads an RTM_NEWROUTE/RTM_DELROUTE payload. Returns undefined for routes tern never writes (other types
  * than unicast and blackhole, source-specific routes, cache entries).
@@ -218,12 +258,19 @@ export function parseRouteBody(body: Buffer): ObservedRoute | undefined {
   const dstLen = body[1]!;
   const rtmTable = body[4]!;
   const onlink = (body.readUInt32LE(8) & RTNH_F_ONLINK) !== 0;
-  const { attrs } = rt.parseRouteMessage(body);
+  // RTA_VIA is read here and hidden from the package, whose 3-octet RouteVia throws on a real one.
+  const { rest, via } = takeVia(body);
+  let attrs: rt.RouteAttrs;
+  try {
+    attrs = rt.parseRouteMessage(rest).attrs;
+  } catch {
+    return undefined; // a route with attributes tern never writes; not ours
+  }
   const dst = attrs.dst ? ipaddr.fromByteArray([...attrs.dst]).toString() : version === 4 ? '0.0.0.0' : '::';
   const nexthops: KernelNextHop[] = attrs.multipath
     ? decodeMultipath(attrs.multipath)
     : type === RTN_BLACKHOLE ? [] : [{
-      ...(attrs.gateway ? { gateway: ipaddr.fromByteArray([...attrs.gateway]).toString() } : {}),
+      ...(attrs.gateway ? { gateway: ipaddr.fromByteArray([...attrs.gateway]).toString() } : via ? { gateway: via } : {}),
       ...(attrs.oif ? { ifindex: attrs.oif } : {}),
       onlink,
     }];

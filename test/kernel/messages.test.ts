@@ -96,11 +96,24 @@ describe('route messages', () => {
     { version: 4, dst: '192.168.10.0', dstLen: 26, type: 'blackhole', nexthops: [] },
     { version: 6, dst: 'fd77:200::', dstLen: 48, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }] },
     { version: 4, dst: '0.0.0.0', dstLen: 0, type: 'unicast', nexthops: [{ gateway: '10.0.0.1', onlink: false }] },
+    // RFC 8950: IPv4 over an IPv6 next hop, as RTA_VIA, alone and in an ECMP set with an IPv4 one.
+    { version: 4, dst: '10.77.200.0', dstLen: 24, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }] },
+    { version: 4, dst: '10.77.201.0', dstLen: 24, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }, { gateway: '10.0.0.2', ifindex: 3, onlink: false }] },
   ];
 
   it.each(cases.map((r) => [`${r.dst}/${r.dstLen} ${r.type} ×${r.nexthops.length}`, r] as const))('round-trips %s', (_name, route) => {
     const parsed = parseRouteBody(routeBody(route, target, 'replace'))!;
     expect(parsed).toEqual({ route, table: 254, protocol: 186, metric: 20 });
+  });
+
+  it('writes an IPv6 gateway of an IPv4 route as RTA_VIA { AF_INET6, address } (18 + 4 octets), not RTA_GATEWAY', () => {
+    const body = routeBody(cases[6]!, target, 'add');
+    const attrs = attributes(body, 12);
+    expect(attrs.has(5)).toBe(false);
+    const via = attrs.get(18)!;
+    expect(via.length).toBe(18);
+    expect(via.readUInt16LE(0)).toBe(10);
+    expect(via.subarray(2).toString('hex')).toBe('fd770002000000000000000000000002');
   });
 
   it('puts a table id above 255 in RTA_TABLE only', () => {

@@ -150,3 +150,35 @@ describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
     await frr.stop();
   }), 60_000);
 });
+
+describe.skipIf(!avail.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('installs an IPv4 route learned with an IPv6 next hop as `via inet6`', () => explained(lab, async () => {
+    const s = await star(lab, ['frr']);
+    const tern = await startTernd(lab, s.tern, `
+routerId: 10.77.0.1
+localAs: 65001
+holdTime: 9
+connectRetryTime: 1
+ebgpRequiresPolicy: false
+kernel: { enabled: true }
+peers:
+  - { address: fd77:1::2, remoteAs: 65003, extendedNextHop: true }
+`);
+    await startFrr(lab, s.spokes.frr!, {
+      routerId: '10.77.0.3', asn: 65003,
+      peers: [{ name: 'tern', address: 'fd77:1::1', asn: 65001, ipv4: true, ipv6: true, extendedNextHop: true }],
+      staticRoutes: [{ prefix: '10.77.210.0/24' }],
+    });
+    const out = await waitFor(async () => {
+      const all = JSON.parse(await lab.exec(s.tern, 'ip', ['-json', '-4', 'route', 'show', 'proto', 'bgp'])) as { dst: string; via?: { family: string; host: string }; gateway?: string; dev?: string }[];
+      return all.find((r) => r.dst === '10.77.210.0/24') ?? notYet(all);
+    }, { what: "FRR's IPv4 route with an IPv6 next hop in the kernel", timeoutMs: 40_000 });
+    expect(out.via?.family).toBe('inet6');
+    expect(out.via?.host === 'fd77:1::2' || /^fe80:/.test(out.via?.host ?? '')).toBe(true);
+    expect(out.dev).toBe('to-frr');
+    expect(JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])).problems).toEqual([]);
+  }), 90_000);
+});
