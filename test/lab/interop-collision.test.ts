@@ -11,18 +11,12 @@
 // first and sends its OPEN on both connections; then the peers wake and find ternd's OPENs waiting.
 // GoBGP is left out: it keeps a single connection per neighbour and closes any second one without a BGP
 // message (no §6.8 resolution to test).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, gatedStar, labAvailable, notYet, startBird, startCapture, startFrr, startTernd,
-  waitFor, type Capture, type Lab, type LabProcess, type WireMessage,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, gatedStar, notYet, startBird, startCapture, startFrr, startTernd, waitFor, type Capture, type Lab, type LabProcess, type WireMessage } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
+const suite = labSuite(['bird', 'frr']);
+const title = suite.title;
 
 const TERN = { address: '10.77.99.1', asn: 65001 };
 const BIRD = { address: '10.77.1.2', asn: 65002 };
@@ -226,7 +220,7 @@ const CASES: readonly Case[] = [
   { name: 'tern and BIRD with the same identifier: the larger AS, BIRD\'s, wins (RFC 6286 §2.3)', ternId: '10.77.0.5', birdId: '10.77.0.5' },
 ];
 
-describe.skipIf(!avail.ok)(title('connection collision with BIRD and FRR'), () => {
+describe.skipIf(!suite.ok)(title('connection collision with BIRD and FRR'), () => {
   const labs: Lab[] = [];
   afterAll(async () => {
     for (const lab of labs) await lab.destroy();

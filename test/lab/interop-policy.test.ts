@@ -3,17 +3,12 @@
 // policy for BIRD hides one of FRR's prefixes and adds communities, a large community, a MED and two
 // prepends; its export to FRR puts in next hop self. GoBGP (eBGP, no policy) shows RFC 8212: nothing is
 // accepted from it or advertised to it. The effect is read back from birdc and vtysh.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, labAvailable, notYet, star, startBird, startFrr, startGobgp, startTernd, waitFor,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, notYet, star, startBird, startFrr, startGobgp, startTernd, waitFor } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
+const suite = labSuite(['bird', 'frr', 'gobgp']);
+const title = suite.title;
 
 const TERN_CONFIG = `
 routerId: 10.77.0.1
@@ -58,7 +53,7 @@ peers:
 
 interface FrrPrefixPath { locPrf?: number; community?: { string?: string }; aspath?: { string?: string }; nexthops?: { ip?: string }[] }
 
-describe.skipIf(!avail.ok)(title('policy through ternd'), () => {
+describe.skipIf(!suite.ok)(title('policy through ternd'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 

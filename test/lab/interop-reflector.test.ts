@@ -1,17 +1,12 @@
 // ternd as a route reflector (RFC 4456) between two iBGP clients, BIRD and FRR: each client's route reaches
 // the other with ORIGINATOR_ID set to the originating client's router ID, CLUSTER_LIST holding tern's
 // cluster ID, the next hop unchanged, and the clients' own views (birdc show route all, vtysh ... json) show it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, labAvailable, notYet, star, startBird, startFrr, startTernd, waitFor,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, notYet, star, startBird, startFrr, startTernd, waitFor } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
+const suite = labSuite(['bird', 'frr']);
+const title = suite.title;
 
 const TERN_CONFIG = `
 routerId: 10.77.0.1
@@ -31,7 +26,7 @@ interface FrrPathDetail {
   peer?: { peerId?: string };
 }
 
-describe.skipIf(!avail.ok)(title('ternd as a route reflector between BIRD and FRR'), () => {
+describe.skipIf(!suite.ok)(title('ternd as a route reflector between BIRD and FRR'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 

@@ -2,19 +2,12 @@
 // (eBGP: its AS prepended, next hop its own address on each link, for IPv4 and IPv6), a withdraw travels
 // too, and as a graceful-restart helper ternd keeps a killed FRR's routes (RFC 4724 §4.2); restarted itself,
 // ternd sets the R bit only on the OPENs of its restart (§4.1).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, labAvailable, star, startBird, startCapture, startFrr, startGobgp, startTernd, waitFor, notYet,
-  type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, star, startBird, startCapture, startFrr, startGobgp, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
-
+const suite = labSuite(['bird', 'frr', 'gobgp']);
+const title = suite.title;
 
 interface GobgpPath { nlri?: { prefix?: string }; attrs?: { type?: number; as_paths?: { asns?: number[]; numbers?: number[] }[]; nexthop?: string; mp_reach_nlri?: { next_hops?: string[] } }[] }
 
@@ -47,7 +40,7 @@ peers:
   - { address: 10.77.3.2, remoteAs: 65004 }
 `;
 
-describe.skipIf(!avail.ok)(title('routes through ternd'), () => {
+describe.skipIf(!suite.ok)(title('routes through ternd'), () => {
   const lab = createLab();
   let tern!: TerndInstance;
   let bird!: BirdInstance;
@@ -121,7 +114,7 @@ describe.skipIf(!avail.ok)(title('routes through ternd'), () => {
   }), 60_000);
 });
 
-describe.skipIf(!avail.ok)(title('prefix limits and route refresh with BIRD'), () => {
+describe.skipIf(!suite.ok)(title('prefix limits and route refresh with BIRD'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 
@@ -166,7 +159,7 @@ peers:
   }), 90_000);
 });
 
-describe.skipIf(!avail.ok)(title('ternd restarting gracefully with BIRD as helper'), () => {
+describe.skipIf(!suite.ok)(title('ternd restarting gracefully with BIRD as helper'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 

@@ -1,19 +1,12 @@
 // ternd against real BIRD 2, FRR and GoBGP in network namespaces: sessions come up with the expected
 // capabilities (as each peer reports them), the hold timer expires on a frozen peer, an admin shutdown's
 // RFC 9003 message reaches the other side, and a listen range accepts 50 dynamic peers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, labAvailable, star, startBird, startFrr, startGobgp, startTernd, waitFor,
-  type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, star, startBird, startFrr, startGobgp, startTernd, waitFor, type BirdInstance, type FrrInstance, type GobgpInstance, type TerndInstance } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr', 'gobgp'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
-
+const suite = labSuite(['bird', 'frr', 'gobgp']);
+const title = suite.title;
 
 const TERN_CONFIG = `
 routerId: 10.77.0.1
@@ -34,7 +27,7 @@ peers:
     description: gobgp
 `;
 
-describe.skipIf(!avail.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
+describe.skipIf(!suite.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
   const lab = createLab();
   let tern!: TerndInstance;
   let bird!: BirdInstance;
@@ -145,7 +138,7 @@ describe.skipIf(!avail.ok)(title('ternd with BIRD, FRR and GoBGP'), () => {
   }), 60_000);
 });
 
-describe.skipIf(!avail.ok)(title('a listen range on ternd'), () => {
+describe.skipIf(!suite.ok)(title('a listen range on ternd'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 
@@ -179,7 +172,7 @@ listenRanges:
   }), 120_000);
 });
 
-describe.skipIf(!avail.ok)(title('an IPv6 link-local peer'), () => {
+describe.skipIf(!suite.ok)(title('an IPv6 link-local peer'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 

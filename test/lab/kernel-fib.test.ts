@@ -2,18 +2,12 @@
 // route`: routes from BIRD and FRR (IPv4 and IPv6), an ECMP route when both announce a prefix, a blackhole
 // for the block it owns, a route another protocol holds left alone, a route deleted behind its back put back,
 // withdrawals removed, and a restart (SIGKILL) that changes nothing in the kernel.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLab, ensureBuilt, explained, labAvailable, star, startBird, startFrr, startTernd, waitFor, notYet,
-  type BirdInstance, type FrrInstance, type Lab, type TerndInstance,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLab, explained, star, startBird, startFrr, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type Lab, type TerndInstance } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['bird', 'frr'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
-
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
+const suite = labSuite(['bird', 'frr']);
+const title = suite.title;
 
 interface IpRoute {
   dst: string;
@@ -47,7 +41,7 @@ peers:
   - { address: fd77:2::2, remoteAs: 65003 }
 `;
 
-describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
+describe.skipIf(!suite.ok)(title('kernel routes from BIRD and FRR'), () => {
   const lab = createLab();
   let tern!: TerndInstance;
   let bird!: BirdInstance;
@@ -151,7 +145,7 @@ describe.skipIf(!avail.ok)(title('kernel routes from BIRD and FRR'), () => {
   }), 60_000);
 });
 
-describe.skipIf(!avail.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)'), () => {
+describe.skipIf(!suite.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)'), () => {
   const lab = createLab();
   afterAll(() => lab.destroy());
 

@@ -1,19 +1,14 @@
 // The three-worker lab of ../shared/LAB.md, automated by ternd: FRR as the leaf, ternd on every worker,
 // pods pinging across. worker1 and worker2 share a subnet and route directly; worker3 is off-subnet and is
 // reached through VXLAN (route onlink via the VXLAN device, neighbour and FDB entries for its derived MAC).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildWorkerLab, checkWorkerLab, createLab, ensureBuilt, explained, labAvailable, renderChecks, startTernd, workerConfig, type WorkerLab,
-} from './harness/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildWorkerLab, checkWorkerLab, createLab, explained, renderChecks, startTernd, workerConfig, type WorkerLab } from './harness/index.js';
+import { labSuite } from './harness/suite.js';
 
-const avail = labAvailable({ daemons: ['frr'] });
-const title = (name: string): string => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`);
+const suite = labSuite(['frr']);
+const title = suite.title;
 
-beforeAll(() => {
-  if (avail.ok) ensureBuilt();
-});
-
-describe.skipIf(!avail.ok)(title('three workers behind a leaf'), () => {
+describe.skipIf(!suite.ok)(title('three workers behind a leaf'), () => {
   const lab = createLab();
   let wl!: WorkerLab;
   afterAll(() => lab.destroy());
