@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { assertLabAddress, createLab, labAvailable, type Lab } from '../test/lab/harness/index.js';
+import { assertLabAddress, createLab, labAvailable, reapStaleNamespaces, type Lab } from '../test/lab/harness/index.js';
 import { DUTS, type DutDriver } from './duts/index.js';
 import { PhaseTimer, renderPhases } from './phases.js';
 import { ticksPerSecond } from './proc-stats.js';
@@ -290,6 +290,8 @@ async function main(): Promise<number> {
   const all = scenarios(sizes, opts.runs);
   const selected = opts.only.length === 0 ? all : all.filter((s) => opts.only.some((o) => s.id.includes(o) || s.group.includes(o)));
 
+  // Namespaces left by an earlier run that was killed outright (no process of it is left).
+  await reapStaleNamespaces();
   const lab = createLab();
   let aborted = false;
   let destroying: Promise<void> | undefined;

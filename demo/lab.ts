@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
-import { buildWorkerLab, checkWorkerLab, createLab, renderChecks, type WorkerLab } from '../test/lab/harness/index.js';
+import { buildWorkerLab, checkWorkerLab, createLab, reapStaleNamespaces, renderChecks, type WorkerLab } from '../test/lab/harness/index.js';
 
 const PACKAGES: Record<string, string> = { '/usr/lib/frr/bgpd': 'frr', '/usr/bin/ping': 'iputils-ping', '/usr/sbin/ip': 'iproute2', '/usr/sbin/bridge': 'iproute2' };
 
@@ -41,6 +41,7 @@ async function main(): Promise<number> {
     return 2;
   }
   installMissing();
+  await reapStaleNamespaces(); // left by an earlier run that was killed outright
   const lab = createLab();
   let stopping = false;
   const stop = (): void => {

@@ -2,7 +2,7 @@
 // daemon built once before the file runs. Not exported from index.ts: bench/ and demo/ use the harness
 // outside vitest.
 import { beforeAll } from 'vitest';
-import { labAvailable, type LabDaemon } from './lab.js';
+import { labAvailable, reapStaleNamespaces, type LabDaemon } from './lab.js';
 import { ensureBuilt } from './ternd.js';
 
 export interface LabSuite {
@@ -14,10 +14,11 @@ export interface LabSuite {
 
 export function labSuite(daemons: readonly LabDaemon[], opts: { build?: boolean } = {}): LabSuite {
   const avail = labAvailable({ daemons });
-  if (opts.build ?? true) {
-    beforeAll(() => {
-      if (avail.ok) ensureBuilt();
-    });
-  }
+  beforeAll(async () => {
+    if (!avail.ok) return;
+    // Namespaces of an earlier run that was killed (SIGKILL leaves no chance to clean up) and has no process left.
+    await reapStaleNamespaces();
+    if (opts.build ?? true) ensureBuilt();
+  });
   return { ok: avail.ok, title: (name) => (avail.ok ? name : `${name} (skipped: ${avail.why ?? '?'})`) };
 }
