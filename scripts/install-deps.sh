@@ -4,7 +4,7 @@
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 
-packages=(bird2 frr gobgpd etcd-server iproute2 iputils-ping tcpdump tshark procps)
+packages=(bird2 frr gobgpd etcd-server iproute2 iputils-ping tcpdump tshark procps libcap2-bin)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root (apt-get install and network namespaces need it)" >&2

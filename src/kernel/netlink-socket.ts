@@ -2,8 +2,9 @@
  * The one real rtnetlink transport, on the `netlink` package's socket. Requests go out in batches: many
  * messages per sendmsg(2), none waiting for the one before (ARCHITECTURE.md "never wait for one netlink ACK
  * before sending the next"). Requests carry no NLM_F_ACK, so the kernel answers only failures, each matched
- * to its request by sequence number; one acknowledged barrier closes the batch (netlink processes a socket's
- * messages in order, so its ACK means every earlier request is done).
+ * to its request by sequence number; an acknowledged barrier closes each sendmsg's chunk of ~1,000 requests
+ * (netlink processes a socket's messages in order, so its ACK means every earlier request is done), and the
+ * next chunk waits for it: one round trip per thousand routes, and a bounded number of answers queued.
  *
  * If the receive buffer overflows (ENOBUFS), answers may be lost: the batch then reports `uncertain` and the
  * caller re-reads the kernel's state instead of trusting its bookkeeping.
@@ -18,6 +19,8 @@ const NLM_F_ACK = 4;
 const RTM_GETLINK = 18;
 /** Stay well below the socket send buffer and the kernel's per-sendmsg limit. */
 const CHUNK_BYTES = 64 * 1024;
+/** nlmsghdr + ifinfomsg of the barrier request. */
+const BARRIER_BYTES = 32;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 
 export interface BatchResult {
@@ -63,10 +66,7 @@ interface Pending {
   /** Sequence number of the batch's first request; requests are numbered consecutively. */
   readonly first: number;
   readonly count: number;
-  readonly barrier: number;
   readonly failures: Map<number, number>;
-  readonly overrunsAtStart: number;
-  resolve(r: BatchResult): void;
 }
 
 export class NetlinkRtnlSocket implements RtnlSocket {
@@ -76,7 +76,8 @@ export class NetlinkRtnlSocket implements RtnlSocket {
    */
   private readonly sock: RawNetlinkSocket;
   private seq = 1;
-  private readonly batches = new Map<number, Pending>();
+  private readonly batches = new Set<Pending>();
+  private closed = false;
   private readonly acks = new Map<number, { resolve(): void; reject(e: Error): void; what: string }>();
   private readonly dumps = new Map<number, { messages: KernelMessage[]; resolve(m: KernelMessage[]): void; reject(e: Error): void }>();
   private overruns = 0;
@@ -124,13 +125,18 @@ export class NetlinkRtnlSocket implements RtnlSocket {
     buf.fill(0, off + len, off + ((len + 3) & ~3));
   }
 
+  /**
+   * Every chunk ends with an acknowledged barrier, and the next chunk waits for it: at most one chunk's
+   * answers are ever queued for us. Without that bound, a batch the kernel refuses wholesale (EPERM without
+   * CAP_NET_ADMIN: one error per route) overruns the receive buffer, and the `netlink` package aborts the
+   * process on that receive error.
+   */
   async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
     if (requests.length === 0) return { failures: new Map(), uncertain: false };
     const first = this.next(requests.length);
-    const barrier = this.next();
-    const done = new Promise<BatchResult>((resolve) => {
-      this.batches.set(barrier, { first, count: requests.length, barrier, failures: new Map(), overrunsAtStart: this.overruns, resolve });
-    });
+    const pending: Pending = { first, count: requests.length, failures: new Map() };
+    this.batches.add(pending);
+    const overrunsAtStart = this.overruns;
     // Messages are written straight into one chunk buffer per sendmsg (no per-message allocation).
     let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     let used = 0;
@@ -138,23 +144,38 @@ export class NetlinkRtnlSocket implements RtnlSocket {
       for (let i = 0; i < requests.length; i++) {
         const req = requests[i]!;
         const size = (16 + req.body.length + 3) & ~3;
-        if (used + size > chunk.length) {
-          if (used) await this.send(chunk.subarray(0, used));
-          chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size));
+        if (used + size > chunk.length - BARRIER_BYTES) {
+          if (used) await this.sendWithBarrier(chunk, used);
+          chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size + BARRIER_BYTES));
           used = 0;
         }
         this.frameInto(chunk, used, req, (first + i) % 0x7fffffff || 1);
         used += size;
       }
-      // The barrier: a cheap acknowledged request (get the loopback link).
-      const lo = Buffer.alloc(16);
-      lo.writeInt32LE(1, 4);
-      await this.send(Buffer.concat([chunk.subarray(0, used), this.frame({ type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, barrier, NLM_F_ACK)]));
+      await this.sendWithBarrier(chunk, used);
     } catch (e) {
-      this.batches.delete(barrier);
+      if (this.closed) return { failures: pending.failures, uncertain: true };
       throw e;
+    } finally {
+      this.batches.delete(pending);
     }
-    return done;
+    return { failures: pending.failures, uncertain: this.overruns !== overrunsAtStart };
+  }
+
+  /** Sends `used` octets of `chunk` plus a barrier (get the loopback link, acknowledged); resolves on its ACK. */
+  private sendWithBarrier(chunk: Buffer, used: number): Promise<void> {
+    const seq = this.next();
+    const lo = Buffer.alloc(16);
+    lo.writeInt32LE(1, 4);
+    this.frameInto(chunk, used, { type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, seq, NLM_F_ACK);
+    return new Promise<void>((resolve, reject) => {
+      // The barrier's own answer is an ACK: an error would mean the kernel could not read the request at all.
+      this.acks.set(seq, { resolve, reject: () => resolve(), what: 'barrier' });
+      this.send(chunk.subarray(0, used + BARRIER_BYTES)).catch((e: Error) => {
+        this.acks.delete(seq);
+        reject(e);
+      });
+    });
   }
 
   request(req: NetlinkRequest): Promise<void> {
@@ -204,12 +225,6 @@ export class NetlinkRtnlSocket implements RtnlSocket {
         else ack.reject(new KernelError(errno, errnoName(errno), ack.what));
         continue;
       }
-      const closing = this.batches.get(m.seq);
-      if (closing) {
-        this.batches.delete(m.seq);
-        closing.resolve({ failures: closing.failures, uncertain: this.overruns !== closing.overrunsAtStart });
-        continue;
-      }
       if (errno === 0) continue;
       for (const b of this.batches.values()) {
         const index = (m.seq - b.first + 0x7fffffff) % 0x7fffffff;
@@ -222,7 +237,6 @@ export class NetlinkRtnlSocket implements RtnlSocket {
   }
 
   private failAll(error: Error): void {
-    for (const b of this.batches.values()) b.resolve({ failures: b.failures, uncertain: true });
     for (const a of this.acks.values()) a.reject(error);
     for (const d of this.dumps.values()) d.reject(error);
     this.batches.clear();
@@ -231,6 +245,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
   }
 
   close(): void {
+    this.closed = true;
     this.failAll(new Error('netlink socket closed'));
     this.sock.close();
   }

@@ -176,3 +176,38 @@ peers:
     expect(JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])).problems).toEqual([]);
   }), 90_000);
 });
+
+describe.skipIf(!suite.ok)(title('kernel routes without permission'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('says once that it lacks CAP_NET_ADMIN, keeps the session, and shows the refused routes', () => explained(lab, async () => {
+    const s = await star(lab, ['bird']);
+    const tern = await startTernd(lab, s.tern, `
+routerId: 10.77.0.1
+localAs: 65001
+holdTime: 9
+connectRetryTime: 1
+ebgpRequiresPolicy: false
+kernel: { enabled: true }
+peers:
+  - { address: 10.77.1.2, remoteAs: 65002 }
+`, [], undefined, { dropCapabilities: ['cap_net_admin'] });
+    await startBird(lab, s.spokes.bird!, {
+      routerId: '10.77.0.2', asn: 65002,
+      peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, ipv4: true }],
+      staticRoutes: Array.from({ length: 50 }, (_, i) => ({ prefix: `10.77.${100 + i}.0/24` })),
+    });
+    const report = await tern.waitLog('kernel.fib.failed', undefined, 40_000);
+    expect(report).toMatchObject({ level: 'warn', error: expect.stringMatching(/^EPERM: ternd needs CAP_NET_ADMIN/) });
+    const view = await waitFor(() => {
+      const v = JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])) as { routes: { failed: number; installed: number } };
+      return v.routes.failed === 50 ? v : notYet(v);
+    }, { what: 'all 50 routes failed in bgpctl show kernel', timeoutMs: 20_000 });
+    expect(view.routes.installed).toBe(0);
+    // One report for the fifty, and the BGP side is unharmed.
+    expect(tern.logs().filter((e) => e.event === 'kernel.fib.failed')).toHaveLength(1);
+    expect(JSON.parse(tern.bgpctl(['show', 'neighbors', '--json']))[0]).toMatchObject({ state: 'Established', prefixesReceived: 50 });
+    expect(JSON.parse(await lab.exec(s.tern, 'ip', ['-json', 'route', 'show', 'proto', 'bgp']))).toEqual([]);
+  }), 90_000);
+});

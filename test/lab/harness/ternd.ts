@@ -50,14 +50,23 @@ export interface TerndInstance {
 }
 
 /** Start ternd; pass the same `stateDir` to a second start to make it a restart of the first. */
-export async function startTernd(lab: Lab, ns: string, yaml: string, args: readonly string[] = [], stateDir?: string): Promise<TerndInstance> {
+export interface TerndOptions {
+  /** Capabilities to drop before ternd starts (capsh), e.g. ['cap_net_admin'] to run it without route rights. */
+  readonly dropCapabilities?: readonly string[];
+}
+
+export async function startTernd(lab: Lab, ns: string, yaml: string, args: readonly string[] = [], stateDir?: string, opts: TerndOptions = {}): Promise<TerndInstance> {
   if (!existsSync(TERND)) throw new Error(`${TERND} is missing: run npm run build first`);
   const dir = await lab.tmpdir('ternd');
   const configPath = path.join(dir, 'tern.yaml');
   writeFileSync(configPath, yaml);
   const state = stateDir ?? path.join(dir, 'state');
   const socket = path.join(dir, 'ternd.sock');
-  const proc = lab.spawn(ns, process.execPath, [TERND, '--config', configPath, '--log-level', 'debug', '--state-dir', state, '--control-socket', socket, ...args]);
+  const argv = [TERND, '--config', configPath, '--log-level', 'debug', '--state-dir', state, '--control-socket', socket, ...args];
+  // capsh runs the daemon with `exec`, so the PID the lab tracks is ternd's own.
+  const proc = opts.dropCapabilities?.length
+    ? lab.spawn(ns, 'capsh', [`--drop=${opts.dropCapabilities.join(',')}`, '--', '-c', `exec ${[process.execPath, ...argv].map((a) => `'${a}'`).join(' ')}`])
+    : lab.spawn(ns, process.execPath, argv);
   const logs = (): LogEntry[] =>
     proc.output().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
       try {
