@@ -21,7 +21,7 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
-import { exportPath, exportPolicy, type ExportTarget } from '../rib/export.js';
+import { exportPath, exportPolicy, releaseExportMemos, type ExportTarget } from '../rib/export.js';
 import { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
@@ -322,7 +322,9 @@ export class RouteExchange implements PeerListener {
   }
 
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
-    this.out.get(peer)?.target.policy?.evaluator.clear();
+    const gone = this.out.get(peer);
+    if (gone) releaseExportMemos(gone.target, this.store);
+    gone?.target.policy?.evaluator.clear();
     this.imports.get(peer)?.clear();
     this.imports.delete(peer);
     this.out.delete(peer);

@@ -114,6 +114,21 @@ function memoFor(base: Map<PathAttributes, ExportVerdict>, variant: string): Map
   return memo;
 }
 
+/**
+ * Give back the attribute-store references a target's memos hold (one per exported set), when its session
+ * ends: without this, every set ever exported to a peer stayed interned after the peer was gone.
+ */
+export function releaseExportMemos(target: ExportTarget, store: AttributeStore): void {
+  const bases = [target.memo, ...(target.policy?.flagged ?? [])];
+  for (const base of bases) {
+    for (const memo of [base, ...(subMemos.get(base)?.values() ?? [])]) {
+      for (const v of memo.values()) if (v.advertise) store.release(v.attrs);
+      memo.clear();
+    }
+    subMemos.delete(base);
+  }
+}
+
 function transform(path: Path, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
   const local = path.peer === undefined;
   if (!t.ibgp) {

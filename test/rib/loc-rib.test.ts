@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { exportPath, type ExportTarget } from '../../src/rib/export.js';
+import { exportPath, releaseExportMemos, type ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
 import { DEFAULT_DECISION, type Path, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
@@ -123,6 +123,27 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff02] })), target('10.0.0.7', true), store).advertise).toBe(false);
     expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff01] })), target('203.0.113.1', false), store).advertise).toBe(false);
     expect(exportPath(path(ebgpSrc, attrs({ communities: [0xffffff01] })), target('10.0.0.7', true), store).advertise).toBe(true);
+  });
+
+  it('gives back the store references of a target\'s exported sets when its session ends', () => {
+    const own = new AttributeStore();
+    const mk = (nextHop: string, med?: number) => own.internContent({
+      origin: 0, asPath: [{ type: 'sequence', asns: [65002] }], nextHop, atomicAggregate: false, communities: [], largeCommunities: [],
+      extendedCommunities: [], clusterList: [], unknown: [], ...(med !== undefined ? { med } : {}),
+    });
+    const paths = [path(ebgpSrc, mk('192.0.2.2')), path(client, mk('10.0.0.5')), path(undefined, mk('0.0.0.0', 3))];
+    const before = own.size;
+    const e = target('203.0.113.9', false);
+    const r = target('10.0.0.8', true, true);
+    for (const p of paths) {
+      exportPath(p, e, own);
+      exportPath(p, r, own);
+    }
+    expect(own.size).toBeGreaterThan(before);
+    releaseExportMemos(e, own);
+    releaseExportMemos(r, own);
+    expect(own.size).toBe(before);
+    expect(e.memo.size).toBe(0);
   });
 
   it('keeps the rewrite of identical attribute sets apart where it depends on the path (one memo per target)', () => {
