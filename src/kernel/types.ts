@@ -39,14 +39,6 @@ export function routeKey(r: { readonly dst: string; readonly dstLen: number }): 
   return `${r.dst}/${r.dstLen}`;
 }
 
-export function sameRoute(a: KernelRoute, b: KernelRoute): boolean {
-  if (a.type !== b.type || a.dst !== b.dst || a.dstLen !== b.dstLen || a.nexthops.length !== b.nexthops.length) return false;
-  const order = (n: KernelNextHop): string => `${n.gateway ?? ''}|${n.ifindex ?? 0}|${n.onlink ? 1 : 0}`;
-  const x = a.nexthops.map(order).sort();
-  const y = b.nexthops.map(order).sort();
-  return x.every((v, i) => v === y[i]);
-}
-
 export interface InterfaceAddress {
   readonly ifindex: number;
   readonly version: IpVersion;

@@ -145,13 +145,9 @@ describe.skipIf(!suite.ok)(title('kernel routes from BIRD and FRR'), () => {
   }), 60_000);
 });
 
-describe.skipIf(!suite.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)'), () => {
-  const lab = createLab();
-  afterAll(() => lab.destroy());
-
-  it('installs an IPv4 route learned with an IPv6 next hop as `via inet6`', () => explained(lab, async () => {
-    const s = await star(lab, ['frr']);
-    const tern = await startTernd(lab, s.tern, `
+/** ternd with FIB sync and one eBGP peer, no policy (RFC 8212 relaxed): the small kernel cases below. */
+function kernelConfig(peer: string): string {
+  return `
 routerId: 10.77.0.1
 localAs: 65001
 holdTime: 9
@@ -159,8 +155,17 @@ connectRetryTime: 1
 ebgpRequiresPolicy: false
 kernel: { enabled: true }
 peers:
-  - { address: fd77:1::2, remoteAs: 65003, extendedNextHop: true }
-`);
+  - ${peer}
+`;
+}
+
+describe.skipIf(!suite.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('installs an IPv4 route learned with an IPv6 next hop as `via inet6`', () => explained(lab, async () => {
+    const s = await star(lab, ['frr']);
+    const tern = await startTernd(lab, s.tern, kernelConfig('{ address: fd77:1::2, remoteAs: 65003, extendedNextHop: true }'));
     await startFrr(lab, s.spokes.frr!, {
       routerId: '10.77.0.3', asn: 65003,
       peers: [{ name: 'tern', address: 'fd77:1::1', asn: 65001, ipv4: true, ipv6: true, extendedNextHop: true }],
@@ -183,16 +188,7 @@ describe.skipIf(!suite.ok)(title('kernel routes without permission'), () => {
 
   it('says once that it lacks CAP_NET_ADMIN, keeps the session, and shows the refused routes', () => explained(lab, async () => {
     const s = await star(lab, ['bird']);
-    const tern = await startTernd(lab, s.tern, `
-routerId: 10.77.0.1
-localAs: 65001
-holdTime: 9
-connectRetryTime: 1
-ebgpRequiresPolicy: false
-kernel: { enabled: true }
-peers:
-  - { address: 10.77.1.2, remoteAs: 65002 }
-`, [], undefined, { dropCapabilities: ['cap_net_admin'] });
+    const tern = await startTernd(lab, s.tern, kernelConfig('{ address: 10.77.1.2, remoteAs: 65002 }'), [], undefined, { dropCapabilities: ['cap_net_admin'] });
     await startBird(lab, s.spokes.bird!, {
       routerId: '10.77.0.2', asn: 65002,
       peers: [{ name: 'tern', address: '10.77.1.1', asn: 65001, ipv4: true }],
@@ -209,5 +205,29 @@ peers:
     expect(tern.logs().filter((e) => e.event === 'kernel.fib.failed')).toHaveLength(1);
     expect(JSON.parse(tern.bgpctl(['show', 'neighbors', '--json']))[0]).toMatchObject({ state: 'Established', prefixesReceived: 50 });
     expect(JSON.parse(await lab.exec(s.tern, 'ip', ['-json', 'route', 'show', 'proto', 'bgp']))).toEqual([]);
+  }), 90_000);
+});
+
+describe.skipIf(!suite.ok)(title('kernel routes over a link-local next hop (RFC 2545)'), () => {
+  const lab = createLab();
+  afterAll(() => lab.destroy());
+
+  it('installs a route whose only next hop is link-local on the interface of its session', () => explained(lab, async () => {
+    const t = await lab.namespace('tern');
+    const b = await lab.namespace('bird');
+    // Link-local addresses only: BIRD has nothing else to put in the next hop.
+    await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['fe80::1/64'] }, { ns: b, ifname: 'eth0', addrs: ['fe80::2/64'] });
+    const tern = await startTernd(lab, t, kernelConfig('{ address: "fe80::2%to-bird", remoteAs: 65002, families: [ipv6-unicast] }'));
+    await startBird(lab, b, {
+      routerId: '10.77.0.2', asn: 65002, peers: [],
+      extraConfig: 'protocol static s6 { ipv6; route fd77:300::/48 blackhole; }\n'
+        + 'protocol bgp tern { local as 65002; neighbor fe80::1%eth0 as 65001; connect delay time 1; connect retry time 2; ipv6 { import all; export all; }; }',
+    });
+    const route = await waitFor(async () => {
+      const all = JSON.parse(await lab.exec(t, 'ip', ['-json', '-6', 'route', 'show', 'proto', 'bgp'])) as { dst: string; gateway?: string; dev?: string }[];
+      return all.find((r) => r.dst === 'fd77:300::/48') ?? notYet(all);
+    }, { what: "BIRD's route via its link-local address in the kernel", timeoutMs: 40_000 });
+    expect(route).toMatchObject({ gateway: 'fe80::2', dev: 'to-bird' });
+    expect(JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])).problems).toEqual([]);
   }), 90_000);
 });
