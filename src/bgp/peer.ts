@@ -43,6 +43,8 @@ export interface PeerSettings {
   readonly ttl?: number;
   /** Prefix limit per family (RFC 4486 Cease/1); restartAfter 0 keeps the session down until a manual start. */
   readonly maxPrefix?: { readonly limit: number; readonly restartAfter: number };
+  /** Minimum route advertisement interval for what we send, seconds (0 or absent: off). */
+  readonly advertisementInterval?: number;
 }
 
 /** What a peer reports to the rest of the daemon (the RIB side). */

@@ -41,6 +41,7 @@ export const DEFAULTS = {
   ebgpMultihop: 1,
   ibgpMultihop: 255,
   maxPrefixRestartAfter: 0,
+  advertisementInterval: 0,
   extendedNextHop: false,
   extendedMessage: true,
   routeReflectorClient: false,
@@ -135,6 +136,8 @@ const peerSettingsShape = {
   multihop: intIn(1, 255, 'a TTL of 1..255').optional(),
   localAs: asNumberSchema.optional(),
   maxPrefix: maxPrefixSchema.optional(),
+  /** Minimum route advertisement interval (RFC 4271 §9.2.1.1), seconds; 0: off. */
+  advertisementInterval: intIn(0, 600, 'an interval of 0..600 seconds (0: off)').optional(),
   addPath: addPathSchema.optional(),
   extendedNextHop: bool().optional(),
   extendedMessage: bool().optional(),
@@ -346,6 +349,8 @@ export interface PeerConfig {
   /** Outgoing TTL: configured, else 1 for eBGP and 255 for iBGP. */
   multihop: number;
   maxPrefix?: MaxPrefixConfig;
+  /** Minimum route advertisement interval in seconds (0: off). */
+  advertisementInterval: number;
   addPath: AddPathConfig;
   extendedNextHop: boolean;
   extendedMessage: boolean;
@@ -405,6 +410,7 @@ export function resolvePeer(
     ...(sourceAddress !== undefined && { sourceAddress }),
     multihop: own('multihop') ?? (localAs === peer.remoteAs ? DEFAULTS.ibgpMultihop : DEFAULTS.ebgpMultihop),
     ...(maxPrefix && { maxPrefix: { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? DEFAULTS.maxPrefixRestartAfter } }),
+    advertisementInterval: own('advertisementInterval') ?? DEFAULTS.advertisementInterval,
     addPath: { ...own('addPath') },
     extendedNextHop: own('extendedNextHop') ?? DEFAULTS.extendedNextHop,
     extendedMessage: own('extendedMessage') ?? DEFAULTS.extendedMessage,

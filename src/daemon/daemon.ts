@@ -69,7 +69,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     rib, exchange, clock: deps.clock, logger: log,
     configuredPeers: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown),
   });
-  rib.takeChanges(); // new sessions get the table in full; nothing to flush yet
+  rib.discardChanges(); // new sessions get the table in full; nothing to flush yet
   const listener: PeerListener = {
     established: (peer, n) => exchange.established(peer, n),
     update: (peer, u, outcome) => exchange.update(peer, u, outcome),

@@ -91,7 +91,7 @@ export class KernelRoutes {
   reset(): void {
     const keep = new Set<string>();
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
-      for (const e of this.o.rib.table(family).values()) {
+      for (const e of this.o.rib.entries(family)) {
         const w = wantedRoute(family, e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);
         if (!w) continue;
         keep.add(`${w.dst}/${w.dstLen}`);

@@ -64,5 +64,6 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     routeReflectorClient: peer.routeReflectorClient,
     ttl: peer.multihop,
     ...(peer.maxPrefix ? { maxPrefix: peer.maxPrefix } : {}),
+    ...(peer.advertisementInterval > 0 ? { advertisementInterval: peer.advertisementInterval } : {}),
   };
 }

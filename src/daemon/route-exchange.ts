@@ -1,18 +1,19 @@
 /**
  * Routes between sessions and the RIB (wiring, so it lives with the composition root: src/bgp may only know
- * RIB types and src/rib knows nothing of BGP sessions): UPDATEs become paths in the Loc-RIB; changes of best paths become
- * UPDATEs to every Established peer, packed by exported attribute set (identical sets are one object, so
- * grouping is by identity) and written in one go per peer. A new session gets the whole table and End-of-RIB
- * per family (RFC 4724 §2, sent with or without graceful restart).
+ * RIB types and src/rib knows nothing of BGP sessions): UPDATEs become paths in the Loc-RIB (straight into
+ * its slots, without a Path object, when the session has no import policy); changes of best paths go to the
+ * update groups (update-groups.ts), which encode them once per group and write them to every member. A new
+ * session gets the whole table and End-of-RIB per family (RFC 4724 §2, sent with or without graceful
+ * restart).
  *
  * Graceful restart helper (RFC 4724 §4.2): when a peer that advertised graceful restart loses its session
  * without a NOTIFICATION, its paths stay (marked stale) for its restart time; a new session's End-of-RIB per
  * family, or the timer, sweeps what was not re-announced.
  *
  * Policy (src/rib/policy): each session gets an evaluator for its import chain, run on every announced
- * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix), and
- * one for its export chain, run by `exportPath` on every best path for that peer. A chain that passes
- * everything (no policy, iBGP or RFC 8212 relaxed) gets no evaluator at all, so it costs nothing.
+ * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix); each
+ * update group one for its export chain. A chain that passes everything (no policy, iBGP or RFC 8212
+ * relaxed) gets no evaluator at all, so it costs nothing.
  *
  * Flushing is deferred to the end of the current I/O turn (setImmediate) so a burst of UPDATEs produces one
  * export pass, and a full table from one peer never blocks keepalives to others for long.
@@ -21,20 +22,19 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
-import { exportPath, exportPolicy, releaseExportMemos, type ExportTarget } from '../rib/export.js';
 import { PolicyEvaluator } from '../rib/policy/evaluate.js';
+import type { PolicyChain } from '../rib/policy/compile.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
-import { ipv4Key, ipv6Key, ipv4Address, ipv6Bytes, prefixLength } from '../rib/prefix.js';
+import { ipv4Key, ipv6Key } from '../rib/prefix.js';
 import type { Family, Path, PathAttributes, PeerRef, PrefixKey } from '../rib/types.js';
 import type { DownReason } from '../bgp/down-reason.js';
 import type { Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
 import type { PeerPolicies } from './policy-config.js';
-import { mpNextHop, ribAttributes, wireAttributes } from './rib-attributes.js';
+import { ribAttributes } from './rib-attributes.js';
+import { UpdateGroups } from './update-groups.js';
 import {
-  encodeAttributesForPacking, endOfRib, endOfRibMessage, findAttribute, forEachIPv4, forEachPrefix,
-  IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals, type CodecContext, type NlriList, type PrefixBatch,
-  type RouteRefreshMessage, type UpdateMessage,
+  endOfRib, findAttribute, forEachIPv4, forEachPrefix, type NlriList, type RouteRefreshMessage, type UpdateMessage,
 } from '../bgp/wire/index.js';
 
 const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -42,16 +42,6 @@ const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
 /** The families the RIB carries (the codec also decodes multicast, which tern does not route). */
 function ribFamilies(names: readonly string[]): Family[] {
   return names.filter((f): f is Family => (FAMILIES as readonly string[]).includes(f));
-}
-
-interface Outbound {
-  readonly peer: Peer;
-  readonly target: ExportTarget;
-  readonly ctx: CodecContext;
-  readonly families: readonly Family[];
-  /** What we told this peer, per family: prefix → exported set. */
-  readonly adjOut: Record<Family, Map<PrefixKey, PathAttributes>>;
-  readonly encoded: Map<PathAttributes, Uint8Array>;
 }
 
 export interface RouteExchangeOptions {
@@ -85,7 +75,7 @@ export interface RouteExchangeOptions {
 
 export class RouteExchange implements PeerListener {
   readonly store = new AttributeStore();
-  private readonly out = new Map<Peer, Outbound>();
+  private readonly groups: UpdateGroups;
   private readonly refs = new Map<Peer, PeerRef>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
@@ -97,6 +87,7 @@ export class RouteExchange implements PeerListener {
   private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
 
   constructor(private readonly o: RouteExchangeOptions) {
+    this.groups = new UpdateGroups(o.rib, this.store, o.clock);
     if (o.selectionDeferral !== undefined) {
       this.deferral = { waiting: new Map() };
       this.deferral.timer = o.clock.setTimeout(() => this.endDeferral('selection deferral timer expired'), o.selectionDeferral * 1000);
@@ -114,9 +105,13 @@ export class RouteExchange implements PeerListener {
     if (d.timer) this.o.clock.clearTimeout(d.timer);
     this.deferral = undefined;
     this.o.logger.log('info', 'rib.gr.deferral-end', { why });
-    this.o.rib.takeChanges(); // every session gets the full table now
+    this.o.rib.discardChanges(); // every session gets the full table now
     this.o.ribReset?.();
-    for (const ob of this.out.values()) this.sendInitial(ob);
+    this.groups.refillAll();
+    for (const peer of this.refs.keys()) {
+      const m = this.groups.member(peer);
+      if (m) this.groups.endOfRib(m);
+    }
     this.o.deferralEnded?.();
   }
 
@@ -124,15 +119,6 @@ export class RouteExchange implements PeerListener {
   private maybeEndDeferral(): void {
     const d = this.deferral;
     if (d && d.waiting.size === 0 && (this.o.peersNotUp?.() ?? 0) === 0) this.endDeferral('End-of-RIB from every peer');
-  }
-
-  /** The table and End-of-RIB per family: what a new session gets (RFC 4724 §2: End-of-RIB with or without GR). */
-  private sendInitial(ob: Outbound): void {
-    this.sendTable(ob);
-    for (const family of ob.families) {
-      const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
-      ob.peer.send(endOfRibMessage(fam.afi, fam.safi, ob.ctx));
-    }
   }
 
   // ---- sessions → RIB ---------------------------------------------------------------------------------
@@ -146,29 +132,29 @@ export class RouteExchange implements PeerListener {
     this.refs.set(peer, ref);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
-    const exporting = this.startPolicies(peer, ref, nextHopSelf);
-    const target: ExportTarget = {
-      key: ref.key, ibgp: ref.ibgp, rrClient: ref.rrClient, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId,
-      nextHopSelf, memo: new Map(), ...(exporting ? { policy: exportPolicy(exporting) } : {}),
-    };
-    const ob: Outbound = {
-      peer, target, ctx: n.send, families: ribFamilies(n.families),
-      adjOut: { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() }, encoded: new Map(),
-    };
-    this.out.set(peer, ob);
+    const exportChain = this.startPolicies(peer, ref);
+    const families = ribFamilies(n.families);
+    const { member, existing } = this.groups.join(peer, {
+      ref, ctx: n.send, families, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId, nextHopSelf,
+      mrai: peer.settings.advertisementInterval ?? 0,
+      ...(exportChain ? { exportChain, makeEvaluator: () => new PolicyEvaluator(exportChain, { localAs, nextHopSelf }, this.store) } : {}),
+    });
     const d = this.deferral;
     if (!d) {
-      this.sendInitial(ob);
+      // A new group computes its table; a session joining an existing one gets a copy of the group's.
+      if (existing) this.groups.sendTable(member);
+      else this.groups.fill(member.group);
+      this.groups.endOfRib(member);
     } else if (n.gracefulRestart && !n.gracefulRestart.restarting) {
       // RFC 4724 §4.1: wait for this peer's End-of-RIB (peers without GR, or restarting too, are not waited for).
-      d.waiting.set(peer, new Set(ob.families));
+      d.waiting.set(peer, new Set(families));
     } else {
       queueMicrotask(() => this.maybeEndDeferral());
     }
   }
 
-  /** Evaluators for the session's chains: keeps the import one, returns the export one (none: pass all). */
-  private startPolicies(peer: Peer, ref: PeerRef, nextHopSelf: Partial<Record<Family, string>>): PolicyEvaluator | undefined {
+  /** Starts the session's import evaluator; returns its export chain (none: everything passes unchanged). */
+  private startPolicies(peer: Peer, ref: PeerRef): PolicyChain | undefined {
     const chains = this.o.policyFor?.(peer, ref.ibgp);
     if (!chains) return undefined;
     for (const chain of [chains.import, chains.export]) {
@@ -181,15 +167,15 @@ export class RouteExchange implements PeerListener {
     }
     const imp = chains.import.mode === 'accept-all' ? undefined : new PolicyEvaluator(chains.import, { localAs: ref.localAs, nextHopSelf: {} }, this.store);
     if (imp) this.imports.set(peer, imp);
-    return chains.export.mode === 'accept-all' ? undefined : new PolicyEvaluator(chains.export, { localAs: ref.localAs, nextHopSelf }, this.store);
+    return chains.export.mode === 'accept-all' ? undefined : chains.export;
   }
 
   /** The policy evaluators of a session (for explanations): import, and export through the target. */
   policies(peer: Peer): { readonly import?: PolicyEvaluator; readonly export?: PolicyEvaluator } | undefined {
-    const ob = this.out.get(peer);
-    if (!ob) return undefined;
+    const m = this.groups.member(peer);
+    if (!m) return undefined;
     const imp = this.imports.get(peer);
-    const exp = ob.target.policy?.evaluator;
+    const exp = m.group.core.target.policy?.evaluator;
     return { ...(imp ? { import: imp } : {}), ...(exp ? { export: exp } : {}) };
   }
 
@@ -218,22 +204,22 @@ export class RouteExchange implements PeerListener {
       }
       const attrs = ribAttributes(u, family, ctx, this.store);
       const imp = this.imports.get(peer);
-      const each = (prefix: PrefixKey, pathId: number) => {
-        let path: Path = { family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now };
-        if (imp) {
-          const out = imp.evaluate(path);
-          // Rejected: as if withdrawn, so an earlier accepted announcement of the prefix goes too.
-          if (out === null) return this.drop(ref, family, prefix, pathId, count);
-          if (out !== attrs) path = { ...path, attrs: out };
-        }
-        // Each path holds one reference to its interned set; the one it replaces gives its own back.
-        this.store.retain(path.attrs);
-        const old = rib.announce(path);
-        if (old) this.store.release(old.attrs);
-        else count[family]++;
-      };
-      if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => each(ipv4Key(addr, len), pathId));
-      else forEachPrefix(list, (bytes, off, len, pathId) => each(ipv6Key(bytes, off, len), pathId));
+      if (imp) this.importWithPolicy(imp, ref, family, list, attrs, now, count);
+      else {
+        // The hot path: no policy, no Path objects; references to the set are counted once per UPDATE.
+        let refs = 0;
+        const put = (slot: number, pathId: number) => {
+          const old = rib.announceAt(family, slot, ref, pathId, attrs, now);
+          if (old === undefined) count[family]++;
+          if (old !== attrs) {
+            refs++;
+            if (old !== undefined) this.store.release(old);
+          }
+        };
+        if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => put(rib.slotV4(addr, len, true), pathId));
+        else forEachPrefix(list, (bytes, off, len, pathId) => put(rib.slotV6(bytes, off, len, true), pathId));
+        this.store.retain(attrs, refs);
+      }
       // ribAttributes' own lookup counted one reference; the paths now hold theirs.
       this.store.release(attrs);
     }
@@ -253,6 +239,26 @@ export class RouteExchange implements PeerListener {
       if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
     }
     this.scheduleFlush();
+  }
+
+  /** Announcements through the session's import policy: a rejected route withdraws an earlier one. */
+  private importWithPolicy(
+    imp: PolicyEvaluator, ref: PeerRef, family: Family, list: NlriList, attrs: PathAttributes, now: number, count: Record<Family, number>,
+  ): void {
+    const rib = this.o.rib;
+    const each = (prefix: PrefixKey, pathId: number) => {
+      let path: Path = { family, prefix, pathId, attrs, source: 'bgp', peer: ref, stale: false, receivedAt: now };
+      const out = imp.evaluate(path);
+      if (out === null) return this.drop(ref, family, prefix, pathId, count);
+      if (out !== attrs) path = { ...path, attrs: out };
+      // Each path holds one reference to its interned set; the one it replaces gives its own back.
+      this.store.retain(path.attrs);
+      const old = rib.announce(path);
+      if (old) this.store.release(old.attrs);
+      else count[family]++;
+    };
+    if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => each(ipv4Key(addr, len), pathId));
+    else forEachPrefix(list, (bytes, off, len, pathId) => each(ipv6Key(bytes, off, len), pathId));
   }
 
   /**
@@ -283,9 +289,16 @@ export class RouteExchange implements PeerListener {
   private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
     if (!family) return;
-    const drop = (prefix: PrefixKey, pathId: number) => this.drop(ref, family, prefix, pathId, count);
-    if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => drop(ipv4Key(addr, len), pathId));
-    else forEachPrefix(list, (bytes, off, len, pathId) => drop(ipv6Key(bytes, off, len), pathId));
+    const rib = this.o.rib;
+    const gone = (slot: number, pathId: number) => {
+      if (slot < 0) return;
+      const old = rib.withdrawAt(family, slot, ref.key, pathId);
+      if (old === undefined) return;
+      this.store.release(old);
+      if (count) count[family]--;
+    };
+    if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => gone(rib.slotV4(addr, len, false), pathId));
+    else forEachPrefix(list, (bytes, off, len, pathId) => gone(rib.slotV6(bytes, off, len, false), pathId));
   }
 
   private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number> | undefined): void {
@@ -304,14 +317,14 @@ export class RouteExchange implements PeerListener {
   routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
     const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
     const ref = this.refs.get(peer);
-    const ob = this.out.get(peer);
-    if (!family || !ref || !ob || !ob.families.includes(family)) return;
+    const member = this.groups.member(peer);
+    if (!family || !ref || !member || !member.families.includes(family)) return;
     this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype: ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype });
     if (m.subtype === 0) {
       const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
       const frame = (subtype: number) => peer.send({ type: 'ROUTE-REFRESH', afi: m.afi, safi: m.safi, subtype, orf: new Uint8Array(0) });
       if (enhanced) frame(1);
-      this.sendTable(ob, [family]);
+      this.groups.sendTable(member, [family]);
       if (enhanced) frame(2);
     } else if (m.subtype === 1) {
       this.o.rib.dropPeer(ref.key, [family], true);
@@ -322,12 +335,9 @@ export class RouteExchange implements PeerListener {
   }
 
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
-    const gone = this.out.get(peer);
-    if (gone) releaseExportMemos(gone.target, this.store);
-    gone?.target.policy?.evaluator.clear();
+    this.groups.leave(peer);
     this.imports.get(peer)?.clear();
     this.imports.delete(peer);
-    this.out.delete(peer);
     this.received.delete(peer);
     if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());
     const ref = this.refs.get(peer);
@@ -361,9 +371,9 @@ export class RouteExchange implements PeerListener {
 
   /** Send the peer our whole table again (operator's "refresh out"); false when it has no session. */
   resendTable(peer: Peer): boolean {
-    const ob = this.out.get(peer);
-    if (!ob) return false;
-    this.sendTable(ob);
+    const m = this.groups.member(peer);
+    if (!m) return false;
+    this.groups.sendTable(m);
     return true;
   }
 
@@ -380,86 +390,18 @@ export class RouteExchange implements PeerListener {
 
   flush(): void {
     if (this.deferral) return; // changes accumulate; the end of deferral sends the whole table
-    const changes = this.o.rib.takeChanges();
-    if (changes.length === 0) return;
-    this.o.ribChanged?.(changes);
-    for (const ob of this.out.values()) {
-      const announce = new Map<PathAttributes, PrefixKey[]>();
-      const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
-      for (const c of changes) {
-        if (!ob.families.includes(c.family)) continue;
-        this.plan(ob, c.family, c.prefix, c.best, announce, withdraw);
-      }
-      this.send(ob, announce, withdraw);
-    }
-  }
-
-  private plan(ob: Outbound, family: Family, prefix: PrefixKey, best: Path | undefined,
-    announce: Map<PathAttributes, PrefixKey[]>, withdraw: Record<Family, PrefixKey[]>): void {
-    const sent = ob.adjOut[family];
-    const verdict = best ? exportPath(best, ob.target, this.store) : undefined;
-    if (verdict?.advertise) {
-      if (sent.get(prefix) === verdict.attrs) return;
-      sent.set(prefix, verdict.attrs);
-      let list = announce.get(verdict.attrs);
-      if (!list) announce.set(verdict.attrs, (list = []));
-      list.push(prefix);
-    } else if (sent.delete(prefix)) {
-      withdraw[family].push(prefix);
-    }
-  }
-
-  /** Send our whole table of these families (everything, as if nothing had been sent before). */
-  private sendTable(ob: Outbound, families: readonly Family[] = ob.families): void {
-    const announce = new Map<PathAttributes, PrefixKey[]>();
-    const withdraw: Record<Family, PrefixKey[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
-    for (const family of families) {
-      ob.adjOut[family].clear();
-      for (const entry of this.o.rib.table(family).values()) this.plan(ob, family, entry.prefix, entry.best, announce, withdraw);
-    }
-    this.send(ob, announce, withdraw);
-  }
-
-  private send(ob: Outbound, announce: Map<PathAttributes, PrefixKey[]>, withdraw: Record<Family, PrefixKey[]>): void {
+    const rib = this.o.rib;
     for (const family of FAMILIES) {
-      const w = withdraw[family];
-      if (w.length) {
-        const packed = packWithdrawals(batchOf(family, w), ob.ctx);
-        ob.peer.sendRaw(packed.bytes, packed.messages);
-      }
-    }
-    for (const [attrs, prefixes] of announce) {
-      const family = typeof prefixes[0] === 'number' ? 'ipv4-unicast' : 'ipv6-unicast';
-      let encoded = ob.encoded.get(attrs);
-      if (!encoded) {
-        encoded = encodeAttributesForPacking(wireAttributes(attrs, family, ob.ctx), ob.ctx);
-        ob.encoded.set(attrs, encoded);
-      }
-      const packed = family === 'ipv4-unicast'
-        ? packAnnouncements(batchOf(family, prefixes), encoded, ob.ctx)
-        : packAnnouncements(batchOf(family, prefixes), encoded, ob.ctx, { nextHop: mpNextHop(attrs) });
-      ob.peer.sendRaw(packed.bytes, packed.messages);
+      const slots = rib.takeChangedSlots(family);
+      if (slots.length === 0) continue;
+      if (this.o.ribChanged) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
+      this.groups.update(family, slots);
+      rib.collect(family, slots);
     }
   }
-}
 
-function batchOf(family: Family, prefixes: readonly PrefixKey[]): PrefixBatch {
-  const n = prefixes.length;
-  const lengths = new Uint8Array(n);
-  if (family === 'ipv4-unicast') {
-    const words = new Uint32Array(n);
-    prefixes.forEach((k, i) => {
-      words[i] = ipv4Address(k as number);
-      lengths[i] = prefixLength(k);
-    });
-    return { family: IPV4_UNICAST, count: n, words, lengths };
+  /** Update groups (for displays and tests). */
+  get updateGroups(): { readonly groups: number; readonly members: number } {
+    return this.groups.counts;
   }
-  const words = new Uint32Array(n * 4);
-  prefixes.forEach((k, i) => {
-    const b = ipv6Bytes(k as string);
-    const dv = new DataView(b.buffer);
-    for (let w = 0; w < 4; w++) words[i * 4 + w] = dv.getUint32(w * 4);
-    lengths[i] = prefixLength(k);
-  });
-  return { family: IPV6_UNICAST, count: n, words, lengths };
 }

@@ -40,11 +40,12 @@ export class AttributeStore {
     return this.intern(contentKey(attrs), () => attrs);
   }
 
-  /** One reference more to an interned set (a path now holds it). */
-  retain(attrs: PathAttributes): void {
+  /** `count` references more to an interned set (paths now hold it). */
+  retain(attrs: PathAttributes, count = 1): void {
+    if (count === 0) return;
     const key = this.keyOf.get(attrs);
     const slot = key === undefined ? undefined : this.byKey.get(key);
-    if (slot) slot.refs++;
+    if (slot) slot.refs += count;
   }
 
   /** One reference fewer; the set is forgotten when none remain. */

@@ -55,7 +55,7 @@
  * of a fixed set of frozen results.
  */
 import { asPathLength, containsAs, neighbourAs } from './as-path.js';
-import type { DecisionOptions, DecisionStep, Path, PeerRef } from './types.js';
+import type { DecisionOptions, DecisionStep, Path, PathAttributes, PeerRef } from './types.js';
 
 /** The steps by number: `DECISION_STEPS[n]` is step n; 0 is 'only-path' (no competitor at all). */
 export const DECISION_STEPS: readonly DecisionStep[] = Object.freeze([
@@ -513,8 +513,11 @@ const NEXT_HOP_UNREACHABLE: Eligibility = Object.freeze({ ok: false, reason: 'ne
  * Ids are compared as 32-bit numbers when both parse as dotted quads, else as text.
  */
 export function isEligible(path: Path, ctx: EligibilityContext): Eligibility {
-  const a = path.attrs;
-  const peer = path.peer;
+  return isEligibleRoute(path.attrs, path.peer, ctx);
+}
+
+/** `isEligible` of a path given as its attribute set and peer (undefined: a local route). */
+export function isEligibleRoute(a: PathAttributes, peer: PeerRef | undefined, ctx: EligibilityContext): Eligibility {
   if (peer !== undefined && !peer.ibgp) {
     if (containsAs(a.asPath, ctx.localAs)) return AS_LOOP;
     if (peer.localAs !== ctx.localAs && containsAs(a.asPath, peer.localAs)) return AS_LOOP;

@@ -120,14 +120,13 @@ export interface RouteSummary {
 
 /** The table in prefix order (IPv4 numerically), at most `limit` entries, and how many there are. */
 export function summarizeTable(rib: LocRib, family: Family, limit: number): { readonly routes: RouteSummary[]; readonly total: number } {
-  const table = rib.table(family);
-  const keys = [...table.keys()].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1));
+  const keyOrder = (a: PrefixKey, b: PrefixKey): number => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1);
+  const entries = [...rib.entries(family)].sort((x, y) => keyOrder(x.prefix, y.prefix));
   const routes: RouteSummary[] = [];
-  for (const k of keys) {
+  for (const e of entries) {
     if (routes.length >= limit) break;
-    const e = table.get(k)!;
     if (!e.best) continue;
-    routes.push({ family, prefix: formatPrefixKey(k), best: pathView(e.best), paths: e.paths.length, multipath: e.multipath.length });
+    routes.push({ family, prefix: formatPrefixKey(e.prefix), best: pathView(e.best), paths: e.paths.length, multipath: e.multipath.length });
   }
-  return { routes, total: table.size };
+  return { routes, total: rib.size(family) };
 }

@@ -20,7 +20,7 @@ import { prependAs } from './as-path.js';
 import type { AttributeStore } from './attribute-store.js';
 import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
-import type { Family, Path, PathAttributes } from './types.js';
+import type { Family, Path, PathAttributes, PeerRef } from './types.js';
 
 const NO_EXPORT = 0xffffff01;
 const NO_ADVERTISE = 0xffffff02;
@@ -69,27 +69,37 @@ function isUnspecified(nextHop: string): boolean {
 }
 
 export function exportPath(path: Path, target: ExportTarget, store: AttributeStore): ExportVerdict {
-  const source = path.peer;
+  return exportRoute(path.peer, path.attrs, path.family, target, store, path);
+}
+
+/**
+ * `exportPath` for a route given by its source, attribute set and family; the whole path (for policy, which
+ * may match on the prefix or the source) is made only when the target has a policy.
+ */
+export function exportRoute(
+  source: PeerRef | undefined, pathAttrs: PathAttributes, family: Family, target: ExportTarget, store: AttributeStore,
+  path: Path | (() => Path),
+): ExportVerdict {
   if (source?.key === target.key) return NOT_TO_SOURCE;
-  const comms = path.attrs.communities;
+  const comms = pathAttrs.communities;
   if (comms.length > 0) {
     if (comms.includes(NO_ADVERTISE)) return NO_ADV;
     if (!target.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))) return NO_EXP;
   }
   const reflecting = Boolean(source?.ibgp) && target.ibgp;
   if (reflecting && !source!.rrClient && !target.rrClient) return IBGP_SPLIT;
-  let attrs = path.attrs;
+  let attrs = pathAttrs;
   let flags = 0;
   const policy = target.policy;
   if (policy) {
-    const out = policy.evaluator.evaluate(path);
+    const out = policy.evaluator.evaluate(typeof path === 'function' ? path() : path);
     if (out === null) return policy.evaluator.chain.mode === 'rfc8212' ? NO_POLICY : POLICY_REJECTED;
     attrs = out;
     flags = policy.evaluator.flags;
   }
   const hopSet = (flags & SET_NEXT_HOP) !== 0;
   const needsSelf = !hopSet && (!target.ibgp || (!source && isUnspecified(attrs.nextHop)));
-  const self = target.nextHopSelf[path.family];
+  const self = target.nextHopSelf[family];
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
   // The rewrite depends on the path as well as its attributes for local routes (MED kept, next hop ours) and
   // for reflected routes without ORIGINATOR_ID (set to the source's router ID): those get memos of their own.
@@ -97,7 +107,7 @@ export function exportPath(path: Path, target: ExportTarget, store: AttributeSto
   const memo = memoFor(flags === 0 ? target.memo : policy!.flagged[flags]!, variant);
   let verdict = memo.get(attrs);
   if (!verdict) {
-    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(path, attrs, flags, target, reflecting, self)) });
+    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(source, attrs, flags, target, reflecting, self)) });
     memo.set(attrs, verdict);
   }
   return verdict;
@@ -129,8 +139,8 @@ export function releaseExportMemos(target: ExportTarget, store: AttributeStore):
   }
 }
 
-function transform(path: Path, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
-  const local = path.peer === undefined;
+function transform(source: PeerRef | undefined, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
+  const local = source === undefined;
   if (!t.ibgp) {
     const { localPref: _lp, originatorId: _o, nextHopLinkLocal: _ll, med, ...rest } = a;
     const keepMed = local || (flags & SET_MED) !== 0;
@@ -146,7 +156,7 @@ function transform(path: Path, a: PathAttributes, flags: number, t: ExportTarget
   if (!reflecting) return base;
   return {
     ...base,
-    originatorId: a.originatorId ?? path.peer!.routerId,
+    originatorId: a.originatorId ?? source!.routerId,
     clusterList: [t.clusterId, ...a.clusterList],
   };
 }

@@ -1,14 +1,24 @@
 /**
  * The routing table: for every prefix, the candidate paths from every source (the union of the Adj-RIBs-In,
  * post-policy), the best path and the ECMP set (RFC 4271 §9.1). Changes to a prefix re-run the decision for
- * that prefix only and are queued; `takeChanges` hands them to whoever exports (Adj-RIB-Out, kernel).
+ * that prefix only and are queued; whoever exports (Adj-RIB-Out, kernel) takes them.
  *
  * A candidate is replaced when the same source (peer key + path id) announces the prefix again. Ineligible
  * paths (AS loop, own ORIGINATOR_ID, own cluster id: RFC 4271 §9.1.2, RFC 4456 §8) are kept for explanations
  * but never selected. Stale paths (graceful restart helper, RFC 4724 §4.2) stay selectable until swept.
+ *
+ * Layout (for a million prefixes in little memory, without per-prefix objects for the garbage collector):
+ * each prefix has a slot in a PrefixTable; a prefix with one path from a BGP peer, the common case, keeps it
+ * in typed arrays indexed by slot (attribute set, source index, path id, flags, time). A prefix with several
+ * paths, or with a local path, gets a `RibEntry` of Path objects instead. Paths handed out (`get`, `entries`,
+ * changes) are made from the arrays on demand: compare them by content, not identity.
+ *
+ * A slot whose prefix lost its last path stays until its change was taken and no Adj-RIB-Out still holds it
+ * (`hold`/`unhold`), then it is freed (`collect`).
  */
-import { isEligible, selectBest } from './decision.js';
-import type { DecisionOptions, Family, Path, PrefixKey } from './types.js';
+import { isEligibleRoute, selectBest } from './decision.js';
+import { PrefixTable } from './prefix-table.js';
+import type { DecisionOptions, Family, Path, PathAttributes, PeerRef, PrefixKey } from './types.js';
 
 export interface RibEntry {
   readonly prefix: PrefixKey;
@@ -33,14 +43,74 @@ export interface LocRibOptions {
 }
 
 const EMPTY: Path[] = [];
+const STALE = 1;
+const INELIGIBLE = 2;
+const QUEUED = 4;
+
+/** The per-slot state of one family. */
+class FamilyTable {
+  readonly prefixes: PrefixTable;
+  /** Inline path: its attribute set (undefined: no inline path). */
+  attrs: (PathAttributes | undefined)[] = [];
+  source: Uint32Array;
+  pathId: Uint32Array;
+  flags: Uint8Array;
+  time: Float64Array;
+  /** Adj-RIB-Out references (adj-rib-out.ts): the slot lives on while any group has advertised it. */
+  holds: Uint16Array;
+  /** Slots with several or local paths. */
+  entries: (RibEntry | undefined)[] = [];
+  queue: number[] = [];
+  /** Prefixes with at least one path. */
+  routes = 0;
+
+  constructor(readonly family: Family) {
+    this.prefixes = new PrefixTable(family === 'ipv4-unicast' ? 1 : 4);
+    const n = this.prefixes.capacity;
+    this.source = new Uint32Array(n);
+    this.pathId = new Uint32Array(n);
+    this.flags = new Uint8Array(n);
+    this.time = new Float64Array(n);
+    this.holds = new Uint16Array(n);
+    this.extend(n);
+    this.prefixes.onGrow = (capacity) => this.grow(capacity);
+  }
+
+  private extend(capacity: number): void {
+    for (let i = this.attrs.length; i < capacity; i++) {
+      this.attrs.push(undefined);
+      this.entries.push(undefined);
+    }
+  }
+
+  private grow(capacity: number): void {
+    const copy = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.source = copy(this.source, (n) => new Uint32Array(n));
+    this.pathId = copy(this.pathId, (n) => new Uint32Array(n));
+    this.flags = copy(this.flags, (n) => new Uint8Array(n));
+    this.time = copy(this.time, (n) => new Float64Array(n));
+    this.holds = copy(this.holds, (n) => new Uint16Array(n));
+    this.extend(capacity);
+  }
+
+  hasRoute(slot: number): boolean {
+    return this.attrs[slot] !== undefined || this.entries[slot] !== undefined;
+  }
+}
 
 export class LocRib {
-  private readonly tables: Record<Family, Map<PrefixKey, RibEntry>> = {
-    'ipv4-unicast': new Map(),
-    'ipv6-unicast': new Map(),
+  private readonly tables: Record<Family, FamilyTable> = {
+    'ipv4-unicast': new FamilyTable('ipv4-unicast'),
+    'ipv6-unicast': new FamilyTable('ipv6-unicast'),
   };
+  /** Sources of inline paths: index → the peer's latest PeerRef; key → index. */
+  private readonly sources: PeerRef[] = [];
+  private readonly sourceIndex = new Map<string, number>();
   private readonly ineligible = new WeakMap<Path, string>();
-  private changed: Record<Family, Set<PrefixKey>> = { 'ipv4-unicast': new Set(), 'ipv6-unicast': new Set() };
 
   constructor(private readonly options: LocRibOptions) {}
 
@@ -48,29 +118,207 @@ export class LocRib {
     return this.options.decision;
   }
 
-  table(family: Family): ReadonlyMap<PrefixKey, RibEntry> {
-    return this.tables[family];
+  size(family: Family): number {
+    return this.tables[family].routes;
+  }
+
+  // ---- lookups -----------------------------------------------------------------------------------------
+
+  /** The slot of an IPv4 prefix (host bits zero), created when `create`; -1 when missing. */
+  slotV4(address: number, length: number, create: boolean): number {
+    const p = this.tables['ipv4-unicast'].prefixes;
+    return create ? p.addV4(address, length) : p.findV4(address, length);
+  }
+
+  /** The slot of an IPv6 prefix as on the wire, created when `create`; -1 when missing. */
+  slotV6(bytes: Uint8Array, offset: number, length: number, create: boolean): number {
+    const p = this.tables['ipv6-unicast'].prefixes;
+    return create ? p.addV6(bytes, offset, length) : p.findV6(bytes, offset, length);
+  }
+
+  slotOf(family: Family, prefix: PrefixKey, create = false): number {
+    const p = this.tables[family].prefixes;
+    return create ? p.addKey(prefix) : p.findKey(prefix);
+  }
+
+  /** The prefix table of a family (addresses and lengths by slot), for packing UPDATEs straight from slots. */
+  prefixes(family: Family): PrefixTable {
+    return this.tables[family].prefixes;
   }
 
   get(family: Family, prefix: PrefixKey): RibEntry | undefined {
-    return this.tables[family].get(prefix);
+    const slot = this.tables[family].prefixes.findKey(prefix);
+    return slot < 0 ? undefined : this.entryAt(family, slot);
+  }
+
+  /** The entry of a slot (made from the arrays for an inline path), undefined when it has no path. */
+  entryAt(family: Family, slot: number): RibEntry | undefined {
+    const t = this.tables[family];
+    const e = t.entries[slot];
+    if (e) return e;
+    if (t.attrs[slot] === undefined) return undefined;
+    const p = this.inlinePath(t, slot);
+    const best = t.flags[slot]! & INELIGIBLE ? undefined : p;
+    return { prefix: p.prefix, paths: [p], best, multipath: best ? [best] : EMPTY };
+  }
+
+  /** Every prefix with a path, as entries (made on demand: for full-table passes and displays). */
+  *entries(family: Family): IterableIterator<RibEntry> {
+    const t = this.tables[family];
+    const n = t.prefixes.highWater;
+    for (let s = 0; s < n; s++) {
+      if (!t.hasRoute(s)) continue;
+      yield this.entryAt(family, s)!;
+    }
+  }
+
+  /** Slots with a best path, for full-table passes that work on slots. */
+  *bestSlots(family: Family): IterableIterator<number> {
+    const t = this.tables[family];
+    const n = t.prefixes.highWater;
+    for (let s = 0; s < n; s++) if (this.hasBest(t, s)) yield s;
+  }
+
+  private hasBest(t: FamilyTable, s: number): boolean {
+    const e = t.entries[s];
+    if (e) return e.best !== undefined;
+    return t.attrs[s] !== undefined && (t.flags[s]! & INELIGIBLE) === 0;
+  }
+
+  /** The best path's attribute set at a slot, or undefined. */
+  bestAttrs(family: Family, slot: number): PathAttributes | undefined {
+    const t = this.tables[family];
+    const e = t.entries[slot];
+    if (e) return e.best?.attrs;
+    return t.flags[slot]! & INELIGIBLE ? undefined : t.attrs[slot];
+  }
+
+  /** The peer of the best path at a slot (undefined for local routes and when there is none). */
+  bestPeer(family: Family, slot: number): PeerRef | undefined {
+    const t = this.tables[family];
+    const e = t.entries[slot];
+    if (e) return e.best?.peer;
+    return t.attrs[slot] === undefined ? undefined : this.sources[t.source[slot]!];
+  }
+
+  /** The best path at a slot (made on demand for an inline path). */
+  bestPath(family: Family, slot: number): Path | undefined {
+    const t = this.tables[family];
+    const e = t.entries[slot];
+    if (e) return e.best;
+    if (t.attrs[slot] === undefined || t.flags[slot]! & INELIGIBLE) return undefined;
+    return this.inlinePath(t, slot);
   }
 
   /** Why a stored path can never be selected, or undefined. */
   ineligibleReason(path: Path): string | undefined {
-    return this.ineligible.get(path);
+    const known = this.ineligible.get(path);
+    if (known !== undefined || !path.peer) return known;
+    const v = isEligibleRoute(path.attrs, path.peer, this.options);
+    return v.ok ? undefined : v.reason;
   }
 
-  /** Add or replace the path from the path's source; returns the path it replaced. */
+  // ---- changes -----------------------------------------------------------------------------------------
+
+  /**
+   * Add or replace the path from the path's source; returns the path it replaced (made on demand for an
+   * inline one: equal by content, not identity).
+   */
   announce(path: Path): Path | undefined {
     const t = this.tables[path.family];
-    let entry = t.get(path.prefix);
-    if (!entry) {
-      entry = { prefix: path.prefix, paths: [], best: undefined, multipath: EMPTY };
-      t.set(path.prefix, entry);
+    const slot = t.prefixes.addKey(path.prefix);
+    if (inlineable(path) && t.entries[slot] === undefined) {
+      const cur = t.attrs[slot];
+      if (cur === undefined || this.sources[t.source[slot]!]!.key === path.peer!.key && t.pathId[slot] === path.pathId) {
+        const old = cur === undefined ? undefined : this.inlinePath(t, slot);
+        this.setInline(t, slot, path.peer!, path.pathId, path.attrs, path.stale, path.receivedAt);
+        return old;
+      }
     }
+    return this.announceEntry(t, slot, path);
+  }
+
+  /**
+   * The hot path of a BGP announcement: the path of `peer` with `pathId` at `slot` is now `attrs`. Returns the
+   * attribute set it replaced (the caller releases it), undefined when the path is new.
+   */
+  announceAt(family: Family, slot: number, peer: PeerRef, pathId: number, attrs: PathAttributes, receivedAt: number): PathAttributes | undefined {
+    const t = this.tables[family];
+    if (t.entries[slot] === undefined) {
+      const cur = t.attrs[slot];
+      if (cur === undefined || this.sources[t.source[slot]!]!.key === peer.key && t.pathId[slot] === pathId) {
+        this.setInline(t, slot, peer, pathId, attrs, false, receivedAt);
+        return cur;
+      }
+    }
+    const path: Path = { family, prefix: t.prefixes.keyOf(slot), pathId, attrs, source: 'bgp', peer, stale: false, receivedAt };
+    return this.announceEntry(t, slot, path)?.attrs;
+  }
+
+  private setInline(t: FamilyTable, slot: number, peer: PeerRef, pathId: number, attrs: PathAttributes, stale: boolean, time: number): void {
+    const src = this.sourceOf(peer, true);
+    const cur = t.attrs[slot];
+    const eligible = isEligibleRoute(attrs, peer, this.options).ok;
+    // The best path before and after: the inline path when it is eligible.
+    const before = cur !== undefined && (t.flags[slot]! & INELIGIBLE) === 0;
+    const changed = before !== eligible || (eligible && (cur !== attrs || t.source[slot] !== src || t.pathId[slot] !== pathId));
+    if (cur === undefined) t.routes++;
+    t.attrs[slot] = attrs;
+    t.source[slot] = src;
+    t.pathId[slot] = pathId;
+    t.time[slot] = time;
+    t.flags[slot] = (t.flags[slot]! & QUEUED) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
+    if (changed) this.queue(t, slot);
+  }
+
+  /** The source index of a peer; `adopt`: this is the peer's current session, whose view its paths take. */
+  private sourceOf(peer: PeerRef, adopt: boolean): number {
+    let i = this.sourceIndex.get(peer.key);
+    if (i === undefined) {
+      i = this.sources.length;
+      this.sources.push(peer);
+      this.sourceIndex.set(peer.key, i);
+    } else if (adopt && this.sources[i] !== peer) {
+      this.sources[i] = peer;
+    }
+    return i;
+  }
+
+  private inlinePath(t: FamilyTable, slot: number): Path {
+    return {
+      family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathId[slot]!, attrs: t.attrs[slot]!, source: 'bgp',
+      peer: this.sources[t.source[slot]!], stale: (t.flags[slot]! & STALE) !== 0, receivedAt: t.time[slot]!,
+    };
+  }
+
+  /** Move an inline path into an entry (a second path, or a local one, arrived). */
+  private toEntry(t: FamilyTable, slot: number): RibEntry {
+    let e = t.entries[slot];
+    if (e) return e;
+    const prefix = t.prefixes.keyOf(slot);
+    e = { prefix, paths: [], best: undefined, multipath: EMPTY };
+    if (t.attrs[slot] !== undefined) {
+      const p = this.inlinePath(t, slot);
+      e.paths.push(p);
+      const v = isEligibleRoute(p.attrs, p.peer!, this.options);
+      if (!v.ok) this.ineligible.set(p, v.reason);
+      else {
+        e.best = p;
+        e.multipath = [p];
+      }
+      t.attrs[slot] = undefined;
+      t.flags[slot]! &= QUEUED;
+    } else {
+      t.routes++;
+    }
+    t.entries[slot] = e;
+    return e;
+  }
+
+  private announceEntry(t: FamilyTable, slot: number, path: Path): Path | undefined {
+    const entry = this.toEntry(t, slot);
     if (path.peer) {
-      const verdict = isEligible(path, { localAs: this.options.localAs, routerId: this.options.routerId, clusterId: this.options.clusterId });
+      const verdict = isEligibleRoute(path.attrs, path.peer, this.options);
       if (!verdict.ok) this.ineligible.set(path, verdict.reason);
     }
     const key = path.peer?.key;
@@ -82,25 +330,66 @@ export class LocRib {
     } else {
       entry.paths.push(path);
     }
-    this.decide(path.family, entry);
+    this.decide(t, slot, entry);
     return old;
   }
 
   /** Remove the path of `peerKey` (undefined: local) with `pathId`; returns it. */
   withdraw(family: Family, prefix: PrefixKey, peerKey: string | undefined, pathId: number, source: Path['source'] = 'bgp'): Path | undefined {
     const t = this.tables[family];
-    const entry = t.get(prefix);
-    if (!entry) return undefined;
+    const slot = t.prefixes.findKey(prefix);
+    if (slot < 0) return undefined;
+    if (t.entries[slot] === undefined) {
+      if (source !== 'bgp' || peerKey === undefined) return undefined;
+      const p = t.attrs[slot] === undefined ? undefined : this.inlinePath(t, slot);
+      return p && this.withdrawAt(family, slot, peerKey, pathId) ? p : undefined;
+    }
+    return this.withdrawEntry(t, slot, peerKey, pathId, source);
+  }
+
+  /** The hot path of a BGP withdrawal; returns the attribute set of the removed path (the caller releases it). */
+  withdrawAt(family: Family, slot: number, peerKey: string, pathId: number): PathAttributes | undefined {
+    const t = this.tables[family];
+    if (t.entries[slot] !== undefined) return this.withdrawEntry(t, slot, peerKey, pathId, 'bgp')?.attrs;
+    const cur = t.attrs[slot];
+    if (cur === undefined || t.pathId[slot] !== pathId || this.sources[t.source[slot]!]!.key !== peerKey) return undefined;
+    t.attrs[slot] = undefined;
+    t.routes--;
+    if ((t.flags[slot]! & INELIGIBLE) === 0) this.queue(t, slot);
+    t.flags[slot]! &= QUEUED;
+    this.maybeFree(t, slot);
+    return cur;
+  }
+
+  /** Remove one path of a slot, inline or in an entry. */
+  private removeAt(t: FamilyTable, slot: number, peerKey: string, pathId: number, source: Path['source']): void {
+    if (t.entries[slot] !== undefined) this.withdrawEntry(t, slot, peerKey, pathId, source);
+    else if (source === 'bgp') this.withdrawAt(t.family, slot, peerKey, pathId);
+  }
+
+  private withdrawEntry(t: FamilyTable, slot: number, peerKey: string | undefined, pathId: number, source: Path['source']): Path | undefined {
+    const entry = t.entries[slot]!;
     const i = entry.paths.findIndex((p) => p.peer?.key === peerKey && p.pathId === pathId && p.source === source);
     if (i < 0) return undefined;
     const [old] = entry.paths.splice(i, 1);
     if (entry.paths.length === 0) {
-      t.delete(prefix);
-      if (entry.best) this.changed[family].add(prefix);
-      entry.best = undefined;
-      entry.multipath = EMPTY;
+      t.entries[slot] = undefined;
+      t.routes--;
+      if (entry.best) this.queue(t, slot);
+      this.maybeFree(t, slot);
     } else {
-      this.decide(family, entry);
+      this.decide(t, slot, entry);
+      const only = entry.paths[0]!;
+      if (entry.paths.length === 1 && inlineable(only)) {
+        // Back to the compact form; the best path is unchanged by this (decide above queued any change).
+        t.entries[slot] = undefined;
+        const ineligible = this.ineligible.has(only);
+        t.attrs[slot] = only.attrs;
+        t.source[slot] = this.sourceOf(only.peer!, false);
+        t.pathId[slot] = only.pathId;
+        t.time[slot] = only.receivedAt;
+        t.flags[slot] = (t.flags[slot]! & QUEUED) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
+      }
     }
     return old;
   }
@@ -111,16 +400,26 @@ export class LocRib {
    */
   dropPeer(peerKey: string, families: readonly Family[], keepAsStale = false): Path[] {
     const gone: Path[] = [];
+    const src = this.sourceIndex.get(peerKey);
     for (const family of families) {
-      for (const entry of [...this.tables[family].values()]) {
-        for (const p of entry.paths) {
-          if (p.peer?.key !== peerKey) continue;
-          if (keepAsStale) {
-            if (!p.stale) this.announce({ ...p, stale: true });
-          } else {
-            this.withdraw(family, entry.prefix, peerKey, p.pathId, p.source);
+      const t = this.tables[family];
+      const n = t.prefixes.highWater;
+      for (let s = 0; s < n; s++) {
+        const e = t.entries[s];
+        if (e) {
+          for (const p of [...e.paths]) {
+            if (p.peer?.key !== peerKey) continue;
+            if (keepAsStale) {
+              if (!p.stale) this.announceEntry(t, s, { ...p, stale: true });
+            } else {
+              this.removeAt(t, s, peerKey, p.pathId, p.source);
+            }
+            gone.push(p);
           }
-          gone.push(p);
+        } else if (src !== undefined && t.attrs[s] !== undefined && t.source[s] === src) {
+          gone.push(this.inlinePath(t, s));
+          if (keepAsStale) t.flags[s]! |= STALE;
+          else this.withdrawAt(family, s, peerKey, t.pathId[s]!);
         }
       }
     }
@@ -130,41 +429,100 @@ export class LocRib {
   /** Remove a peer's paths that are still stale (End-of-RIB or restart timer, RFC 4724 §4.2). */
   sweepStale(peerKey: string, family: Family): Path[] {
     const swept: Path[] = [];
-    for (const entry of [...this.tables[family].values()]) {
-      for (const p of [...entry.paths]) {
-        if (p.peer?.key === peerKey && p.stale) {
-          this.withdraw(family, entry.prefix, peerKey, p.pathId, p.source);
-          swept.push(p);
+    const src = this.sourceIndex.get(peerKey);
+    const t = this.tables[family];
+    const n = t.prefixes.highWater;
+    for (let s = 0; s < n; s++) {
+      const e = t.entries[s];
+      if (e) {
+        for (const p of [...e.paths]) {
+          if (p.peer?.key === peerKey && p.stale) {
+            this.removeAt(t, s, peerKey, p.pathId, p.source);
+            swept.push(p);
+          }
         }
+      } else if (src !== undefined && t.attrs[s] !== undefined && t.source[s] === src && t.flags[s]! & STALE) {
+        swept.push(this.inlinePath(t, s));
+        this.withdrawAt(family, s, peerKey, t.pathId[s]!);
       }
     }
     return swept;
   }
 
-  private decide(family: Family, entry: RibEntry): void {
+  private decide(t: FamilyTable, slot: number, entry: RibEntry): void {
     const candidates = entry.paths.some((p) => this.ineligible.has(p)) ? entry.paths.filter((p) => !this.ineligible.has(p)) : entry.paths;
     const { best, multipath } = selectBest(candidates, this.options.decision);
     const same = best === entry.best && multipath.length === entry.multipath.length && multipath.every((p, i) => p === entry.multipath[i]);
     entry.best = best;
     entry.multipath = multipath;
-    if (!same) this.changed[family].add(entry.prefix);
+    if (!same) this.queue(t, slot);
+  }
+
+  private queue(t: FamilyTable, slot: number): void {
+    if (t.flags[slot]! & QUEUED) return;
+    t.flags[slot]! |= QUEUED;
+    t.queue.push(slot);
+  }
+
+  /**
+   * The slots whose best path or ECMP set changed since the last call. The caller reads their state (best*,
+   * entryAt) and then gives them back with `collect`, which frees those left without paths.
+   */
+  takeChangedSlots(family: Family): number[] {
+    const t = this.tables[family];
+    const q = t.queue;
+    t.queue = [];
+    for (const s of q) t.flags[s]! &= ~QUEUED;
+    return q;
+  }
+
+  /** Free the slots of `slots` that have no path left and no Adj-RIB-Out holding them. */
+  collect(family: Family, slots: readonly number[]): void {
+    const t = this.tables[family];
+    for (const s of slots) this.maybeFree(t, s);
+  }
+
+  /** An Adj-RIB-Out advertised the prefix at `slot`: the slot must outlive its paths until withdrawn there. */
+  hold(family: Family, slot: number): void {
+    this.tables[family].holds[slot]!++;
+  }
+
+  unhold(family: Family, slot: number): void {
+    const t = this.tables[family];
+    t.holds[slot]!--;
+    this.maybeFree(t, slot);
+  }
+
+  private maybeFree(t: FamilyTable, slot: number): void {
+    if (t.holds[slot] !== 0 || t.flags[slot]! & QUEUED || t.hasRoute(slot) || !t.prefixes.has(slot)) return;
+    t.flags[slot] = 0;
+    t.prefixes.remove(slot);
+  }
+
+  /** The state of a changed slot as a RibChange (for listeners that want paths). */
+  changeAt(family: Family, slot: number): RibChange {
+    const e = this.entryAt(family, slot);
+    return { family, prefix: this.tables[family].prefixes.keyOf(slot), best: e?.best, multipath: e?.multipath ?? EMPTY };
+  }
+
+  /** Forget the queued changes (whoever listens is about to read the whole table). */
+  discardChanges(): void {
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) this.collect(family, this.takeChangedSlots(family));
   }
 
   /** The prefixes whose best path or ECMP set changed since the last call, with their current state. */
   takeChanges(): RibChange[] {
     const out: RibChange[] = [];
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
-      const t = this.tables[family];
-      for (const prefix of this.changed[family]) {
-        const e = t.get(prefix);
-        out.push({ family, prefix, best: e?.best, multipath: e?.multipath ?? EMPTY });
-      }
-      this.changed[family] = new Set();
+      const slots = this.takeChangedSlots(family);
+      for (const s of slots) out.push(this.changeAt(family, s));
+      this.collect(family, slots);
     }
     return out;
   }
+}
 
-  size(family: Family): number {
-    return this.tables[family].size;
-  }
+/** Whether a path can live in the compact arrays: one from a BGP peer with nothing beyond what they hold. */
+function inlineable(p: Path): boolean {
+  return p.source === 'bgp' && p.peer !== undefined && p.interface === undefined && p.igpCost === undefined;
 }

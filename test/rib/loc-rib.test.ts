@@ -64,7 +64,7 @@ describe('LocRib', () => {
     r.announce(first);
     r.takeChanges();
     const again = path(a, attrs({ med: 5 }));
-    expect(r.announce(again)).toBe(first);
+    expect(r.announce(again)).toEqual(first);
     expect(r.get('ipv4-unicast', P)!.paths).toEqual([again]);
     expect(r.takeChanges()).toHaveLength(1);
     r.announce(path(peer('192.0.2.9', 65009), attrs({ asPath: [{ type: 'sequence', asns: [65009, 1, 2] }] })));
@@ -180,5 +180,66 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(v.advertise && v.attrs).toMatchObject({ originatorId: '10.0.0.5', clusterList: ['10.0.0.1', '10.0.0.99'], localPref: 100, nextHop: '192.0.2.2' });
     const again = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] }), { prefix: ipv4Key(0, 8) }), t, store);
     expect(again.advertise && v.advertise && again.attrs === v.attrs).toBe(true);
+  });
+});
+
+describe('LocRib compact paths (one BGP path per prefix in arrays, entries for the rest)', () => {
+  const a = peer('192.0.2.2', 65002);
+  const b = peer('192.0.2.3', 65003);
+  const slotP = (r: LocRib) => r.slotOf('ipv4-unicast', P, true);
+
+  it('moves between the compact form and an entry as paths come and go, with the same answers', () => {
+    const r = rib();
+    const s = slotP(r);
+    const longer = attrs({ asPath: [{ type: 'sequence', asns: [65002, 65010] }] });
+    expect(r.announceAt('ipv4-unicast', s, a, 0, longer, 5)).toBeUndefined();
+    expect(r.get('ipv4-unicast', P)).toEqual({ prefix: P, paths: [path(a, longer, { receivedAt: 5 })], best: path(a, longer, { receivedAt: 5 }), multipath: [path(a, longer, { receivedAt: 5 })] });
+    // A second peer: an entry with both, the shorter path best.
+    const shorter = attrs({ asPath: [{ type: 'sequence', asns: [65003] }], nextHop: '192.0.2.3' });
+    r.announceAt('ipv4-unicast', s, b, 0, shorter, 6);
+    expect(r.bestPeer('ipv4-unicast', s)?.key).toBe(b.key);
+    expect(r.get('ipv4-unicast', P)!.paths.map((p) => p.peer?.key)).toEqual([a.key, b.key]);
+    // Back to one path: compact again, and the withdrawn set is handed back.
+    expect(r.withdrawAt('ipv4-unicast', s, b.key, 0)).toBe(shorter);
+    expect(r.bestAttrs('ipv4-unicast', s)).toBe(longer);
+    expect(r.size('ipv4-unicast')).toBe(1);
+    expect(r.takeChanges().map((c) => c.best?.peer?.key)).toEqual([a.key]);
+    // A path of another peer id of the same peer (add-path) is a second path too.
+    r.announceAt('ipv4-unicast', s, a, 7, shorter, 8);
+    expect(r.get('ipv4-unicast', P)!.paths).toHaveLength(2);
+  });
+
+  it('keeps an ineligible compact path for explanations but never as best, and reports no change for it', () => {
+    const r = rib();
+    const s = slotP(r);
+    const looped = attrs({ asPath: [{ type: 'sequence', asns: [65002, 65001] }] });
+    r.announceAt('ipv4-unicast', s, a, 0, looped, 0);
+    expect(r.bestAttrs('ipv4-unicast', s)).toBeUndefined();
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([]);
+    const e = r.get('ipv4-unicast', P)!;
+    expect(e.best).toBeUndefined();
+    expect(r.ineligibleReason(e.paths[0]!)).toBe('as-loop');
+    // Replaced by an eligible one: now it is a change.
+    r.announceAt('ipv4-unicast', s, a, 0, attrs(), 0);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([s]);
+  });
+
+  it('drops, marks stale and sweeps compact paths like entries', () => {
+    const r = rib();
+    const Q = ipv4Key((10 << 24) >>> 0, 16);
+    r.announceAt('ipv4-unicast', slotP(r), a, 0, attrs(), 0);
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', Q, true), a, 0, attrs(), 0);
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', Q, true), b, 0, attrs({ nextHop: '192.0.2.3' }), 0);
+    r.discardChanges();
+    expect(r.dropPeer(a.key, ['ipv4-unicast'], true)).toHaveLength(2);
+    expect(r.get('ipv4-unicast', P)!.best?.stale).toBe(true);
+    expect(r.takeChangedSlots('ipv4-unicast')).not.toContain(slotP(r)); // the compact one: same best path, no change
+    expect(r.sweepStale(a.key, 'ipv4-unicast').map((p) => p.prefix).sort()).toEqual([Q, P].sort());
+    expect(r.get('ipv4-unicast', P)).toBeUndefined();
+    expect(r.get('ipv4-unicast', Q)!.paths.map((p) => p.peer?.key)).toEqual([b.key]);
+    expect(r.dropPeer(b.key, ['ipv4-unicast'])).toHaveLength(1);
+    expect(r.size('ipv4-unicast')).toBe(0);
+    r.discardChanges();
+    expect(r.prefixes('ipv4-unicast').size).toBe(0); // every slot freed
   });
 });

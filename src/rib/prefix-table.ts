@@ -1,0 +1,258 @@
+/**
+ * The prefixes of one family, each given a small integer slot: an open-addressing hash table (linear probing,
+ * backward-shift deletion) over typed arrays, so a lookup allocates nothing and a million prefixes cost
+ * about 13 (IPv4) or 25 (IPv6) bytes each here instead of a Map entry with a boxed number or a 35-character
+ * string key. The RIB keeps its per-prefix state in arrays indexed by slot (loc-rib.ts, adj-rib-out.ts).
+ *
+ * Addresses are stored as 32-bit words, network order (IPv4: one word; IPv6: four), with host bits zero.
+ * A freed slot is reused by the next new prefix.
+ */
+import { ipv4Key, ipv6Key } from './prefix.js';
+import type { PrefixKey } from './types.js';
+
+const EMPTY = -1;
+
+/** fmix32 of MurmurHash3: spreads consecutive prefixes over the table. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export class PrefixTable {
+  /** Words per address: 1 for IPv4, 4 for IPv6. */
+  readonly width: 1 | 4;
+  words: Uint32Array;
+  lengths: Uint8Array;
+  /** 1 for slots that hold a prefix. */
+  private live: Uint8Array;
+  private buckets: Int32Array;
+  private mask: number;
+  private used = 0;
+  private next = 0;
+  private readonly free: number[] = [];
+  /** Called with the new capacity whenever the slot arrays grow, so owners of per-slot arrays grow theirs. */
+  onGrow: (capacity: number) => void = () => {};
+
+  constructor(width: 1 | 4, capacity = 1024) {
+    this.width = width;
+    this.words = new Uint32Array(capacity * width);
+    this.lengths = new Uint8Array(capacity);
+    this.live = new Uint8Array(capacity);
+    this.buckets = new Int32Array(capacity * 2).fill(EMPTY);
+    this.mask = capacity * 2 - 1;
+  }
+
+  /** Prefixes held. */
+  get size(): number {
+    return this.used;
+  }
+
+  /** Slots allocated so far (every live slot is below this). */
+  get highWater(): number {
+    return this.next;
+  }
+
+  get capacity(): number {
+    return this.lengths.length;
+  }
+
+  private hashAt(slot: number): number {
+    const w = this.words;
+    if (this.width === 1) return mix(w[slot]! ^ Math.imul(this.lengths[slot]!, 0x9e3779b1));
+    const o = slot * 4;
+    return mix(w[o]! ^ mix(w[o + 1]! ^ mix(w[o + 2]! ^ mix(w[o + 3]! ^ Math.imul(this.lengths[slot]!, 0x9e3779b1)))));
+  }
+
+  // ---- IPv4 --------------------------------------------------------------------------------------------
+
+  /** The slot of an IPv4 prefix (address with host bits zero), or -1. */
+  findV4(address: number, length: number): number {
+    const b = this.buckets;
+    let i = mix(address ^ Math.imul(length, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const s = b[i]!;
+      if (s === EMPTY) return -1;
+      if (this.words[s] === address && this.lengths[s] === length) return s;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** The slot of an IPv4 prefix, added when missing. */
+  addV4(address: number, length: number): number {
+    const b = this.buckets;
+    let i = mix(address ^ Math.imul(length, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const s = b[i]!;
+      if (s === EMPTY) break;
+      if (this.words[s] === address && this.lengths[s] === length) return s;
+      i = (i + 1) & this.mask;
+    }
+    const slot = this.allocate();
+    this.words[slot] = address;
+    this.lengths[slot] = length;
+    return this.place(slot, i);
+  }
+
+  // ---- IPv6 --------------------------------------------------------------------------------------------
+
+  private scratch = new Uint32Array(4);
+
+  /** Load a wire prefix (bytes from `offset`, `length` bits) into the scratch words; host bits cleared. */
+  private load(bytes: Uint8Array, offset: number, length: number): Uint32Array {
+    const w = this.scratch;
+    const n = (length + 7) >>> 3;
+    for (let k = 0; k < 4; k++) {
+      let v = 0;
+      for (let j = 0; j < 4; j++) {
+        const i = k * 4 + j;
+        v = (v << 8) | (i < n ? bytes[offset + i]! : 0);
+      }
+      w[k] = v >>> 0;
+    }
+    const rest = length % 32;
+    const word = length >>> 5;
+    if (word < 4 && rest !== 0) w[word] = (w[word]! & (0xffffffff << (32 - rest))) >>> 0;
+    else if (word < 4) w[word] = 0;
+    for (let k = word + 1; k < 4; k++) w[k] = 0;
+    return w;
+  }
+
+  private findWords(w: Uint32Array, length: number): { index: number; slot: number } {
+    const b = this.buckets;
+    let i = mix(w[0]! ^ mix(w[1]! ^ mix(w[2]! ^ mix(w[3]! ^ Math.imul(length, 0x9e3779b1))))) & this.mask;
+    const ws = this.words;
+    for (;;) {
+      const s = b[i]!;
+      if (s === EMPTY) return { index: i, slot: -1 };
+      const o = s * 4;
+      if (this.lengths[s] === length && ws[o] === w[0] && ws[o + 1] === w[1] && ws[o + 2] === w[2] && ws[o + 3] === w[3]) {
+        return { index: i, slot: s };
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** The slot of an IPv6 prefix as on the wire (`length` bits from `bytes[offset]`), or -1. */
+  findV6(bytes: Uint8Array, offset: number, length: number): number {
+    return this.findWords(this.load(bytes, offset, length), length).slot;
+  }
+
+  /** The slot of an IPv6 prefix as on the wire, added when missing. */
+  addV6(bytes: Uint8Array, offset: number, length: number): number {
+    const w = this.load(bytes, offset, length);
+    const found = this.findWords(w, length);
+    if (found.slot >= 0) return found.slot;
+    const slot = this.allocate();
+    this.words.set(this.scratch, slot * 4);
+    this.lengths[slot] = length;
+    return this.place(slot, found.index);
+  }
+
+  // ---- common ------------------------------------------------------------------------------------------
+
+  /** The slot of a prefix key (types.ts), or -1. */
+  findKey(key: PrefixKey): number {
+    if (typeof key === 'number') return this.width === 1 ? this.findV4(Math.floor(key / 64), key % 64) : -1;
+    if (this.width !== 4) return -1;
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(key.slice(i * 2, i * 2 + 2), 16);
+    return this.findV6(bytes, 0, Number(key.slice(33)));
+  }
+
+  /** The slot of a prefix key, added when missing. */
+  addKey(key: PrefixKey): number {
+    if (typeof key === 'number') return this.addV4(Math.floor(key / 64), key % 64);
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(key.slice(i * 2, i * 2 + 2), 16);
+    return this.addV6(bytes, 0, Number(key.slice(33)));
+  }
+
+  /** The prefix key (types.ts) of a slot. */
+  keyOf(slot: number): PrefixKey {
+    if (this.width === 1) return ipv4Key(this.words[slot]!, this.lengths[slot]!);
+    const bytes = new Uint8Array(16);
+    const dv = new DataView(bytes.buffer);
+    for (let k = 0; k < 4; k++) dv.setUint32(k * 4, this.words[slot * 4 + k]!);
+    return ipv6Key(bytes, 0, this.lengths[slot]!);
+  }
+
+  /** Whether a slot holds a prefix (and was not removed since). */
+  has(slot: number): boolean {
+    return this.live[slot] === 1;
+  }
+
+  /** Forget the prefix of a slot; the slot is reused later. */
+  remove(slot: number): void {
+    if (this.live[slot] !== 1) throw new Error(`prefix table: slot ${slot} holds no prefix`);
+    const b = this.buckets;
+    let i = this.hashAt(slot) & this.mask;
+    while (b[i] !== slot) {
+      if (b[i] === EMPTY) throw new Error(`prefix table: slot ${slot} is not in the table`);
+      i = (i + 1) & this.mask;
+    }
+    // Backward-shift deletion: move later entries of the probe run into the hole when their home allows.
+    let hole = i;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & this.mask;
+      const s = b[j]!;
+      if (s === EMPTY) break;
+      const home = this.hashAt(s) & this.mask;
+      // Move s when its home is not cyclically within (hole, j].
+      const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!between) {
+        b[hole] = s;
+        hole = j;
+      }
+    }
+    b[hole] = EMPTY;
+    this.live[slot] = 0;
+    this.used--;
+    this.free.push(slot);
+  }
+
+  private allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.next === this.capacity) this.grow(this.capacity * 2);
+    return this.next++;
+  }
+
+  private place(slot: number, index: number): number {
+    this.buckets[index] = slot;
+    this.live[slot] = 1;
+    this.used++;
+    if (this.used * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
+    return slot;
+  }
+
+  private grow(capacity: number): void {
+    const words = new Uint32Array(capacity * this.width);
+    words.set(this.words);
+    this.words = words;
+    const lengths = new Uint8Array(capacity);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+    const live = new Uint8Array(capacity);
+    live.set(this.live);
+    this.live = live;
+    this.onGrow(capacity);
+  }
+
+  private rehash(size: number): void {
+    const old = this.buckets;
+    const b = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (const s of old) {
+      if (s === EMPTY) continue;
+      let i = this.hashAt(s) & mask;
+      while (b[i] !== EMPTY) i = (i + 1) & mask;
+      b[i] = s;
+    }
+    this.buckets = b;
+    this.mask = mask;
+  }
+}
