@@ -63,6 +63,8 @@ export interface RouteExchangeOptions {
   readonly peersNotUp?: () => number;
   /** Best-path changes as they are sent to peers (the kernel FIB listens here). */
   readonly ribChanged?: (changes: readonly RibChange[]) => void;
+  /** Whether `ribChanged` has a listener now (changes are made into objects only then). */
+  readonly ribListening?: () => boolean;
   /** The end of selection deferral: the whole table is current now, read it again. */
   readonly ribReset?: () => void;
   /** A peer's End-of-RIB for a family. */
@@ -394,7 +396,7 @@ export class RouteExchange implements PeerListener {
     for (const family of FAMILIES) {
       const slots = rib.takeChangedSlots(family);
       if (slots.length === 0) continue;
-      if (this.o.ribChanged) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
+      if (this.o.ribChanged && (this.o.ribListening?.() ?? true)) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
       this.groups.update(family, slots);
       rib.collect(family, slots);
     }

@@ -144,7 +144,7 @@ export class UpdateGroups {
   /** Send one member the group's table for these families (it joined an existing group, or asked a refresh). */
   sendTable(m: Member, families: readonly Family[] = m.families): void {
     for (const family of families) {
-      const b = m.group.core.tableFor(m.ref.key, m, family);
+      const b = m.group.core.tableFor(m.ref.key, family);
       for (const chunk of this.encode(m.group, family, b)) m.peer.sendRaw(chunk.bytes, chunk.messages);
     }
   }

@@ -6,7 +6,9 @@
  *
  * Split horizon (never back to the peer a route came from) is per member: when the best path comes from a
  * member, that member is left out of the shared batch and, if it had been told an earlier path, gets a
- * withdrawal of its own. `withheld` remembers, per prefix, the one member left out of what `sent` says.
+ * withdrawal of its own. `withheld` remembers, per prefix, the one member left out of what `sent` says (by
+ * the member's small index in the group, in a typed array: in a pass-through from one member to the others
+ * every prefix has one).
  *
  * What was sent is kept per slot of the Loc-RIB's prefix table, and each advertised slot is held in the
  * Loc-RIB (`hold`/`unhold`) so it is not reused for another prefix before this group withdrew it.
@@ -14,7 +16,7 @@
 import type { AttributeStore } from './attribute-store.js';
 import { exportRoute, releaseExportMemos, type ExportTarget } from './export.js';
 import type { LocRib } from './loc-rib.js';
-import type { Family, PathAttributes } from './types.js';
+import type { Family, PathAttributes, PeerRef } from './types.js';
 
 /** What to send: exported set → slots to announce with it, and slots to withdraw. */
 export interface Batch {
@@ -57,9 +59,11 @@ export function outputSize<M>(o: GroupOutput<M>): number {
 
 export class UpdateGroup<M> {
   /** Members by the key of their peer (PeerRef.key), for split horizon. */
-  private readonly members = new Map<string, M>();
+  private readonly members = new Map<string, { readonly member: M; readonly index: number }>();
+  /** Members by index (0: nobody). */
+  private readonly byIndex: (M | undefined)[] = [undefined];
   private readonly sent: Record<Family, (PathAttributes | undefined)[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
-  private readonly withheld: Record<Family, Map<number, M>> = { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() };
+  private readonly withheld: Record<Family, Uint16Array> = { 'ipv4-unicast': new Uint16Array(0), 'ipv6-unicast': new Uint16Array(0) };
   /** Announcements waiting for the MRAI timer (slots; their state is read when they go out). */
   readonly pending: Record<Family, Set<number>> = { 'ipv4-unicast': new Set(), 'ipv6-unicast': new Set() };
 
@@ -76,11 +80,15 @@ export class UpdateGroup<M> {
   }
 
   memberList(): M[] {
-    return [...this.members.values()];
+    return [...this.members.values()].map((e) => e.member);
   }
 
   add(peerKey: string, member: M): void {
-    this.members.set(peerKey, member);
+    let index = this.byIndex.indexOf(undefined, 1);
+    if (index < 0) index = this.byIndex.push(undefined) - 1;
+    if (index > 0xffff) throw new Error('update group: more than 65535 members');
+    this.byIndex[index] = member;
+    this.members.set(peerKey, { member, index });
   }
 
   /** Take a member out; true when the group is now empty (the caller then calls `close`). */
@@ -88,7 +96,8 @@ export class UpdateGroup<M> {
     const m = this.members.get(peerKey);
     if (m === undefined) return this.members.size === 0;
     this.members.delete(peerKey);
-    for (const w of Object.values(this.withheld)) for (const [slot, who] of w) if (who === m) w.delete(slot);
+    this.byIndex[m.index] = undefined;
+    for (const w of Object.values(this.withheld)) for (let s = 0; s < w.length; s++) if (w[s] === m.index) w[s] = 0;
     return this.members.size === 0;
   }
 
@@ -101,7 +110,7 @@ export class UpdateGroup<M> {
         sent[s] = undefined;
         this.rib.unhold(family, s);
       }
-      this.withheld[family].clear();
+      this.withheld[family].fill(0);
       this.pending[family].clear();
     }
   }
@@ -117,7 +126,8 @@ export class UpdateGroup<M> {
    * announcements are kept in `pending` and only withdrawals go out now.
    */
   update(family: Family, slots: Iterable<number>, out: GroupOutput<M>, holdAnnouncements = false): void {
-    for (const slot of slots) this.plan(family, slot, out, holdAnnouncements);
+    const run = this.run(family, out, holdAnnouncements);
+    for (const slot of slots) run(slot);
   }
 
   /** Send the announcements held back by MRAI. */
@@ -126,73 +136,122 @@ export class UpdateGroup<M> {
     if (p.size === 0) return;
     const slots = [...p];
     p.clear();
-    for (const s of slots) this.plan(family, s, out, false);
+    this.update(family, slots, out, false);
   }
 
   /** The whole table of a family as freshly computed (a new group, or after `reset`). */
   fill(family: Family, out: GroupOutput<M>): void {
-    for (const slot of this.rib.bestSlots(family)) this.plan(family, slot, out, false);
+    this.update(family, this.rib.bestSlots(family), out, false);
   }
 
-  private plan(family: Family, slot: number, out: GroupOutput<M>, hold: boolean): void {
+  /**
+   * The planner of one pass: for each slot, what the group should now say, compared with what it said.
+   * Runs of slots with the same best path source and attribute set (a full table from one peer) reuse the
+   * export verdict and the batch list of the previous slot.
+   */
+  private run(family: Family, out: GroupOutput<M>, hold: boolean): (slot: number) => void {
     const rib = this.rib;
-    const attrs = rib.bestAttrs(family, slot);
-    let exported: PathAttributes | undefined;
-    let except: M | undefined;
-    if (attrs !== undefined) {
-      const peer = rib.bestPeer(family, slot);
-      const verdict = exportRoute(peer, attrs, family, this.target, this.store, () => rib.bestPath(family, slot)!);
-      if (verdict.advertise) {
-        exported = verdict.attrs;
-        except = peer === undefined ? undefined : this.members.get(peer.key);
-      }
-    }
+    const target = this.target;
+    const store = this.store;
     const sent = this.sent[family];
-    while (sent.length <= slot) sent.push(undefined);
-    const prev = sent[slot];
-    const withheld = this.withheld[family];
-    const prevExcept = withheld.get(slot);
-    if (exported === undefined) {
-      if (prev === undefined) return;
-      this.pending[family].delete(slot);
-      sent[slot] = undefined;
-      withheld.delete(slot);
-      batchIn(out.shared, prevExcept).withdraw.push(slot);
-      rib.unhold(family, slot);
-      return;
+    const pending = this.pending[family];
+    const high = rib.prefixes(family).highWater;
+    while (sent.length < high) sent.push(undefined);
+    const withheld = this.withheldUpTo(family, high);
+    const byIndex = this.byIndex;
+    const cacheable = target.policy === undefined;
+    let lastPeer: PeerRef | undefined | null = null;
+    let lastAttrs: PathAttributes | undefined;
+    let lastExported: PathAttributes | undefined;
+    let lastExcept = 0;
+    let lastList: number[] | undefined;
+    let lastListAttrs: PathAttributes | undefined;
+    let lastListExcept = 0;
+    return (slot: number): void => {
+      const attrs = rib.bestAttrs(family, slot);
+      let exported: PathAttributes | undefined;
+      let except = 0;
+      if (attrs !== undefined) {
+        const peer = rib.bestPeer(family, slot);
+        if (cacheable && peer === lastPeer && attrs === lastAttrs) {
+          exported = lastExported;
+          except = lastExcept;
+        } else {
+          const verdict = exportRoute(peer, attrs, family, target, store, () => rib.bestPath(family, slot)!);
+          if (verdict.advertise) {
+            exported = verdict.attrs;
+            except = peer === undefined ? 0 : (this.members.get(peer.key)?.index ?? 0);
+          }
+          lastPeer = peer;
+          lastAttrs = attrs;
+          lastExported = exported;
+          lastExcept = except;
+        }
+      }
+      const prev = sent[slot];
+      if (exported === undefined) {
+        if (prev === undefined) return;
+        const prevExcept = withheld[slot]!;
+        if (pending.size) pending.delete(slot);
+        sent[slot] = undefined;
+        withheld[slot] = 0;
+        batchIn(out.shared, byIndex[prevExcept]).withdraw.push(slot);
+        rib.unhold(family, slot);
+        return;
+      }
+      if (hold) {
+        pending.add(slot);
+        return;
+      }
+      const prevExcept = withheld[slot]!;
+      if (exported !== prev) {
+        if (lastList !== undefined && exported === lastListAttrs && except === lastListExcept) lastList.push(slot);
+        else {
+          const b = batchIn(out.shared, byIndex[except]);
+          let list = b.announce.get(exported);
+          if (!list) b.announce.set(exported, (list = []));
+          list.push(slot);
+          lastList = list;
+          lastListAttrs = exported;
+          lastListExcept = except;
+        }
+        // The new source had been told the previous path: it gets a withdrawal of its own.
+        if (except !== 0 && prev !== undefined && except !== prevExcept) batchIn(out.single, byIndex[except]!).withdraw.push(slot);
+      } else if (except !== prevExcept) {
+        if (prevExcept !== 0) announceIn(batchIn(out.single, byIndex[prevExcept]!), exported, slot);
+        if (except !== 0) batchIn(out.single, byIndex[except]!).withdraw.push(slot);
+      } else {
+        return;
+      }
+      if (prev === undefined) rib.hold(family, slot);
+      sent[slot] = exported;
+      withheld[slot] = except;
+    };
+  }
+
+  /** The withheld array of a family, grown to cover `high` slots. */
+  private withheldUpTo(family: Family, high: number): Uint16Array {
+    let w = this.withheld[family];
+    if (w.length < high) {
+      const bigger = new Uint16Array(Math.max(high, w.length * 2, 1024));
+      bigger.set(w);
+      this.withheld[family] = w = bigger;
     }
-    if (hold) {
-      // MRAI: the announcement waits, but a member that is now the source must not keep our older path.
-      this.pending[family].add(slot);
-      return;
-    }
-    if (exported !== prev) {
-      announceIn(batchIn(out.shared, except), exported, slot);
-      // The new source had been told the previous path: it gets a withdrawal of its own.
-      if (except !== undefined && prev !== undefined && except !== prevExcept) batchIn(out.single, except).withdraw.push(slot);
-    } else if (except !== prevExcept) {
-      if (prevExcept !== undefined) announceIn(batchIn(out.single, prevExcept), exported, slot);
-      if (except !== undefined) batchIn(out.single, except).withdraw.push(slot);
-    } else {
-      return;
-    }
-    if (prev === undefined) rib.hold(family, slot);
-    sent[slot] = exported;
-    if (except === undefined) withheld.delete(slot);
-    else withheld.set(slot, except);
+    return w;
   }
 
   /** What one member has been told of a family: for a new member, or a route refresh request. */
-  tableFor(peerKey: string, member: M, family: Family): Batch {
+  tableFor(peerKey: string, family: Family): Batch {
     const b = batch();
     const sent = this.sent[family];
-    const withheld = this.withheld[family];
+    const withheld = this.withheldUpTo(family, sent.length);
+    const index = this.members.get(peerKey)?.index ?? 0;
     for (let s = 0; s < sent.length; s++) {
       const a = sent[s];
-      if (a === undefined || withheld.get(s) === member) continue;
+      if (a === undefined || (index !== 0 && withheld[s] === index)) continue;
       // A member that joins while the group advertises its own routes (kept stale through its restart).
       if (this.rib.bestPeer(family, s)?.key === peerKey) {
-        withheld.set(s, member);
+        withheld[s] = index;
         continue;
       }
       announceIn(b, a, s);

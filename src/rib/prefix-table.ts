@@ -28,6 +28,8 @@ export class PrefixTable {
   lengths: Uint8Array;
   /** 1 for slots that hold a prefix. */
   private live: Uint8Array;
+  /** Each slot's hash, so removal and rehashing need not read and mix the address again. */
+  private hashes: Int32Array;
   private buckets: Int32Array;
   private mask: number;
   private used = 0;
@@ -41,6 +43,7 @@ export class PrefixTable {
     this.words = new Uint32Array(capacity * width);
     this.lengths = new Uint8Array(capacity);
     this.live = new Uint8Array(capacity);
+    this.hashes = new Int32Array(capacity);
     this.buckets = new Int32Array(capacity * 2).fill(EMPTY);
     this.mask = capacity * 2 - 1;
   }
@@ -60,6 +63,10 @@ export class PrefixTable {
   }
 
   private hashAt(slot: number): number {
+    return this.hashes[slot]!;
+  }
+
+  private computeHash(slot: number): number {
     const w = this.words;
     if (this.width === 1) return mix(w[slot]! ^ Math.imul(this.lengths[slot]!, 0x9e3779b1));
     const o = slot * 4;
@@ -223,6 +230,7 @@ export class PrefixTable {
 
   private place(slot: number, index: number): number {
     this.buckets[index] = slot;
+    this.hashes[slot] = this.computeHash(slot);
     this.live[slot] = 1;
     this.used++;
     if (this.used * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
@@ -239,6 +247,9 @@ export class PrefixTable {
     const live = new Uint8Array(capacity);
     live.set(this.live);
     this.live = live;
+    const hashes = new Int32Array(capacity);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     this.onGrow(capacity);
   }
 

@@ -91,7 +91,7 @@ describe('UpdateGroup (Adj-RIB-Out shared by a group)', () => {
     rib.announceAt(V4, slot(2), m3, 0, attrs(65012, '192.0.2.12'), 0); // e.g. kept stale through its restart
     step();
     group.add(m3.key, 'm3');
-    const table = group.tableFor(m3.key, 'm3', V4);
+    const table = group.tableFor(m3.key, V4);
     expect(describe_({ shared: new Map(), single: new Map([['m3', table]]) })).toEqual(['only m3: announce 10.0.1.0/24 path 65001 65002 via 192.0.2.1']);
     // From then on m3 is out of the shared batches for its prefix.
     rib.announceAt(V4, slot(2), m3, 0, attrs(65012, '192.0.2.12', { med: 5 }), 0);

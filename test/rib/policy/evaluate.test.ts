@@ -170,7 +170,7 @@ describe('evaluator memory bound', () => {
     expect(store.size - before).toBeLessThanOrEqual(MEMO_LIMIT);
     ev.clear();
     expect(store.size).toBe(before);
-  });
+  }, 30_000); // a hundred thousand evaluations: seconds on a loaded 2-core machine
 });
 
 describe('flags for the export rewrite', () => {
