@@ -62,7 +62,8 @@ export class UpdateGroup<M> {
   private readonly members = new Map<string, { readonly member: M; readonly index: number }>();
   /** Members by index (0: nobody). */
   private readonly byIndex: (M | undefined)[] = [undefined];
-  private readonly sent: Record<Family, (PathAttributes | undefined)[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
+  /** What the group was told per slot, as attribute-set ids of the Loc-RIB's AttributeIds (0: nothing). */
+  private readonly sent: Record<Family, Uint32Array> = { 'ipv4-unicast': new Uint32Array(0), 'ipv6-unicast': new Uint32Array(0) };
   private readonly withheld: Record<Family, Uint16Array> = { 'ipv4-unicast': new Uint16Array(0), 'ipv6-unicast': new Uint16Array(0) };
   /** Announcements waiting for the MRAI timer (slots; their state is read when they go out). */
   readonly pending: Record<Family, Set<number>> = { 'ipv4-unicast': new Set(), 'ipv6-unicast': new Set() };
@@ -105,9 +106,12 @@ export class UpdateGroup<M> {
   reset(): void {
     for (const family of this.families) {
       const sent = this.sent[family];
+      const ids = this.rib.attributeIds;
       for (let s = 0; s < sent.length; s++) {
-        if (sent[s] === undefined) continue;
-        sent[s] = undefined;
+        const id = sent[s]!;
+        if (id === 0) continue;
+        sent[s] = 0;
+        ids.release(id);
         this.rib.unhold(family, s);
       }
       this.withheld[family].fill(0);
@@ -153,10 +157,10 @@ export class UpdateGroup<M> {
     const rib = this.rib;
     const target = this.target;
     const store = this.store;
-    const sent = this.sent[family];
     const pending = this.pending[family];
     const high = rib.prefixes(family).highWater;
-    while (sent.length < high) sent.push(undefined);
+    const sent = this.sentUpTo(family, high);
+    const ids = rib.attributeIds;
     const withheld = this.withheldUpTo(family, high);
     const byIndex = this.byIndex;
     const cacheable = target.policy === undefined;
@@ -188,12 +192,14 @@ export class UpdateGroup<M> {
           lastExcept = except;
         }
       }
-      const prev = sent[slot];
+      const prevId = sent[slot]!;
+      const prev = prevId === 0 ? undefined : ids.get(prevId);
       if (exported === undefined) {
         if (prev === undefined) return;
         const prevExcept = withheld[slot]!;
         if (pending.size) pending.delete(slot);
-        sent[slot] = undefined;
+        sent[slot] = 0;
+        ids.release(prevId);
         withheld[slot] = 0;
         batchIn(out.shared, byIndex[prevExcept]).withdraw.push(slot);
         rib.unhold(family, slot);
@@ -224,9 +230,23 @@ export class UpdateGroup<M> {
         return;
       }
       if (prev === undefined) rib.hold(family, slot);
-      sent[slot] = exported;
+      if (exported !== prev) {
+        sent[slot] = ids.acquire(exported);
+        if (prevId !== 0) ids.release(prevId);
+      }
       withheld[slot] = except;
     };
+  }
+
+  /** The sent array of a family, grown to cover `high` slots. */
+  private sentUpTo(family: Family, high: number): Uint32Array {
+    let a = this.sent[family];
+    if (a.length < high) {
+      const bigger = new Uint32Array(Math.max(high, a.length * 2, 1024));
+      bigger.set(a);
+      this.sent[family] = a = bigger;
+    }
+    return a;
   }
 
   /** The withheld array of a family, grown to cover `high` slots. */
@@ -244,10 +264,11 @@ export class UpdateGroup<M> {
   tableFor(peerKey: string, family: Family): Batch {
     const b = batch();
     const sent = this.sent[family];
+    const ids = this.rib.attributeIds;
     const withheld = this.withheldUpTo(family, sent.length);
     const index = this.members.get(peerKey)?.index ?? 0;
     for (let s = 0; s < sent.length; s++) {
-      const a = sent[s];
+      const a = sent[s] === 0 ? undefined : ids.get(sent[s]!);
       if (a === undefined || (index !== 0 && withheld[s] === index)) continue;
       // A member that joins while the group advertises its own routes (kept stale through its restart).
       if (this.rib.bestPeer(family, s)?.key === peerKey) {
@@ -262,7 +283,7 @@ export class UpdateGroup<M> {
   /** Prefixes advertised to the group, per family (for displays and tests). */
   advertised(family: Family): number {
     let n = 0;
-    for (const a of this.sent[family]) if (a !== undefined) n++;
+    for (const id of this.sent[family]) if (id !== 0) n++;
     return n;
   }
 }

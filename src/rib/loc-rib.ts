@@ -17,6 +17,7 @@
  * (`hold`/`unhold`), then it is freed (`collect`).
  */
 import { isEligibleRoute, selectBest } from './decision.js';
+import { AttributeIds } from './attribute-ids.js';
 import { PrefixTable } from './prefix-table.js';
 import type { DecisionOptions, Family, Path, PathAttributes, PeerRef, PrefixKey } from './types.js';
 
@@ -46,41 +47,36 @@ const EMPTY: Path[] = [];
 const STALE = 1;
 const INELIGIBLE = 2;
 const QUEUED = 4;
+/** The slot's paths are in `entries`. */
+const ENTRY = 8;
 
 /** The per-slot state of one family. */
 class FamilyTable {
   readonly prefixes: PrefixTable;
-  /** Inline path: its attribute set (undefined: no inline path). */
-  attrs: (PathAttributes | undefined)[] = [];
+  /** Inline path: the id of its attribute set (0: no inline path). */
+  attrId: Uint32Array;
   source: Uint32Array;
   pathId: Uint32Array;
   flags: Uint8Array;
   time: Float64Array;
   /** Adj-RIB-Out references (adj-rib-out.ts): the slot lives on while any group has advertised it. */
   holds: Uint16Array;
-  /** Slots with several or local paths. */
-  entries: (RibEntry | undefined)[] = [];
+  /** Slots with several or local paths (flag ENTRY). */
+  private readonly entries = new Map<number, RibEntry>();
   queue: number[] = [];
   /** Prefixes with at least one path. */
   routes = 0;
 
-  constructor(readonly family: Family) {
+  constructor(readonly family: Family, private readonly ids: AttributeIds) {
     this.prefixes = new PrefixTable(family === 'ipv4-unicast' ? 1 : 4);
     const n = this.prefixes.capacity;
+    this.attrId = new Uint32Array(n);
     this.source = new Uint32Array(n);
     this.pathId = new Uint32Array(n);
     this.flags = new Uint8Array(n);
     this.time = new Float64Array(n);
     this.holds = new Uint16Array(n);
-    this.extend(n);
     this.prefixes.onGrow = (capacity) => this.grow(capacity);
-  }
-
-  private extend(capacity: number): void {
-    for (let i = this.attrs.length; i < capacity; i++) {
-      this.attrs.push(undefined);
-      this.entries.push(undefined);
-    }
   }
 
   private grow(capacity: number): void {
@@ -94,18 +90,46 @@ class FamilyTable {
     this.flags = copy(this.flags, (n) => new Uint8Array(n));
     this.time = copy(this.time, (n) => new Float64Array(n));
     this.holds = copy(this.holds, (n) => new Uint16Array(n));
-    this.extend(capacity);
+    this.attrId = copy(this.attrId, (n) => new Uint32Array(n));
+  }
+
+  entry(slot: number): RibEntry | undefined {
+    return this.flags[slot]! & ENTRY ? this.entries.get(slot) : undefined;
+  }
+
+  setEntry(slot: number, e: RibEntry | undefined): void {
+    if (e) {
+      this.entries.set(slot, e);
+      this.flags[slot]! |= ENTRY;
+    } else if (this.flags[slot]! & ENTRY) {
+      this.entries.delete(slot);
+      this.flags[slot]! &= ~ENTRY;
+    }
+  }
+
+  attrOf(slot: number): PathAttributes | undefined {
+    const id = this.attrId[slot]!;
+    return id === 0 ? undefined : this.ids.get(id);
+  }
+
+  setAttr(slot: number, a: PathAttributes | undefined): void {
+    const old = this.attrId[slot]!;
+    const id = a === undefined ? 0 : this.ids.acquire(a);
+    this.attrId[slot] = id;
+    if (old !== 0) this.ids.release(old);
   }
 
   hasRoute(slot: number): boolean {
-    return this.attrs[slot] !== undefined || this.entries[slot] !== undefined;
+    return this.attrId[slot] !== 0 || (this.flags[slot]! & ENTRY) !== 0;
   }
 }
 
 export class LocRib {
+  /** Numbers for attribute sets, so per-slot arrays hold 4-octet ids instead of pointers. */
+  readonly attributeIds = new AttributeIds();
   private readonly tables: Record<Family, FamilyTable> = {
-    'ipv4-unicast': new FamilyTable('ipv4-unicast'),
-    'ipv6-unicast': new FamilyTable('ipv6-unicast'),
+    'ipv4-unicast': new FamilyTable('ipv4-unicast', this.attributeIds),
+    'ipv6-unicast': new FamilyTable('ipv6-unicast', this.attributeIds),
   };
   /** Sources of inline paths: index → the peer's latest PeerRef; key → index. */
   private readonly sources: PeerRef[] = [];
@@ -154,9 +178,9 @@ export class LocRib {
   /** The entry of a slot (made from the arrays for an inline path), undefined when it has no path. */
   entryAt(family: Family, slot: number): RibEntry | undefined {
     const t = this.tables[family];
-    const e = t.entries[slot];
+    const e = t.entry(slot);
     if (e) return e;
-    if (t.attrs[slot] === undefined) return undefined;
+    if (t.attrId[slot] === 0) return undefined;
     const p = this.inlinePath(t, slot);
     const best = t.flags[slot]! & INELIGIBLE ? undefined : p;
     return { prefix: p.prefix, paths: [p], best, multipath: best ? [best] : EMPTY };
@@ -180,33 +204,33 @@ export class LocRib {
   }
 
   private hasBest(t: FamilyTable, s: number): boolean {
-    const e = t.entries[s];
+    const e = t.entry(s);
     if (e) return e.best !== undefined;
-    return t.attrs[s] !== undefined && (t.flags[s]! & INELIGIBLE) === 0;
+    return t.attrId[s] !== 0 && (t.flags[s]! & INELIGIBLE) === 0;
   }
 
   /** The best path's attribute set at a slot, or undefined. */
   bestAttrs(family: Family, slot: number): PathAttributes | undefined {
     const t = this.tables[family];
-    const e = t.entries[slot];
+    const e = t.entry(slot);
     if (e) return e.best?.attrs;
-    return t.flags[slot]! & INELIGIBLE ? undefined : t.attrs[slot];
+    return t.flags[slot]! & INELIGIBLE ? undefined : t.attrOf(slot);
   }
 
   /** The peer of the best path at a slot (undefined for local routes and when there is none). */
   bestPeer(family: Family, slot: number): PeerRef | undefined {
     const t = this.tables[family];
-    const e = t.entries[slot];
+    const e = t.entry(slot);
     if (e) return e.best?.peer;
-    return t.attrs[slot] === undefined ? undefined : this.sources[t.source[slot]!];
+    return t.attrId[slot] === 0 ? undefined : this.sources[t.source[slot]!];
   }
 
   /** The best path at a slot (made on demand for an inline path). */
   bestPath(family: Family, slot: number): Path | undefined {
     const t = this.tables[family];
-    const e = t.entries[slot];
+    const e = t.entry(slot);
     if (e) return e.best;
-    if (t.attrs[slot] === undefined || t.flags[slot]! & INELIGIBLE) return undefined;
+    if (t.attrId[slot] === 0 || t.flags[slot]! & INELIGIBLE) return undefined;
     return this.inlinePath(t, slot);
   }
 
@@ -227,8 +251,8 @@ export class LocRib {
   announce(path: Path): Path | undefined {
     const t = this.tables[path.family];
     const slot = t.prefixes.addKey(path.prefix);
-    if (inlineable(path) && t.entries[slot] === undefined) {
-      const cur = t.attrs[slot];
+    if (inlineable(path) && t.entry(slot) === undefined) {
+      const cur = t.attrOf(slot);
       if (cur === undefined || this.sources[t.source[slot]!]!.key === path.peer!.key && t.pathId[slot] === path.pathId) {
         const old = cur === undefined ? undefined : this.inlinePath(t, slot);
         this.setInline(t, slot, path.peer!, path.pathId, path.attrs, path.stale, path.receivedAt);
@@ -244,8 +268,8 @@ export class LocRib {
    */
   announceAt(family: Family, slot: number, peer: PeerRef, pathId: number, attrs: PathAttributes, receivedAt: number): PathAttributes | undefined {
     const t = this.tables[family];
-    if (t.entries[slot] === undefined) {
-      const cur = t.attrs[slot];
+    if (t.entry(slot) === undefined) {
+      const cur = t.attrOf(slot);
       if (cur === undefined || this.sources[t.source[slot]!]!.key === peer.key && t.pathId[slot] === pathId) {
         this.setInline(t, slot, peer, pathId, attrs, false, receivedAt);
         return cur;
@@ -257,13 +281,13 @@ export class LocRib {
 
   private setInline(t: FamilyTable, slot: number, peer: PeerRef, pathId: number, attrs: PathAttributes, stale: boolean, time: number): void {
     const src = this.sourceOf(peer, true);
-    const cur = t.attrs[slot];
+    const cur = t.attrOf(slot);
     const eligible = isEligibleRoute(attrs, peer, this.options).ok;
     // The best path before and after: the inline path when it is eligible.
     const before = cur !== undefined && (t.flags[slot]! & INELIGIBLE) === 0;
     const changed = before !== eligible || (eligible && (cur !== attrs || t.source[slot] !== src || t.pathId[slot] !== pathId));
     if (cur === undefined) t.routes++;
-    t.attrs[slot] = attrs;
+    t.setAttr(slot, attrs);
     t.source[slot] = src;
     t.pathId[slot] = pathId;
     t.time[slot] = time;
@@ -286,18 +310,18 @@ export class LocRib {
 
   private inlinePath(t: FamilyTable, slot: number): Path {
     return {
-      family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathId[slot]!, attrs: t.attrs[slot]!, source: 'bgp',
+      family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathId[slot]!, attrs: t.attrOf(slot)!, source: 'bgp',
       peer: this.sources[t.source[slot]!], stale: (t.flags[slot]! & STALE) !== 0, receivedAt: t.time[slot]!,
     };
   }
 
   /** Move an inline path into an entry (a second path, or a local one, arrived). */
   private toEntry(t: FamilyTable, slot: number): RibEntry {
-    let e = t.entries[slot];
+    let e = t.entry(slot);
     if (e) return e;
     const prefix = t.prefixes.keyOf(slot);
     e = { prefix, paths: [], best: undefined, multipath: EMPTY };
-    if (t.attrs[slot] !== undefined) {
+    if (t.attrId[slot] !== 0) {
       const p = this.inlinePath(t, slot);
       e.paths.push(p);
       const v = isEligibleRoute(p.attrs, p.peer!, this.options);
@@ -306,12 +330,12 @@ export class LocRib {
         e.best = p;
         e.multipath = [p];
       }
-      t.attrs[slot] = undefined;
+      t.setAttr(slot, undefined);
       t.flags[slot]! &= QUEUED;
     } else {
       t.routes++;
     }
-    t.entries[slot] = e;
+    t.setEntry(slot, e);
     return e;
   }
 
@@ -339,9 +363,9 @@ export class LocRib {
     const t = this.tables[family];
     const slot = t.prefixes.findKey(prefix);
     if (slot < 0) return undefined;
-    if (t.entries[slot] === undefined) {
+    if (t.entry(slot) === undefined) {
       if (source !== 'bgp' || peerKey === undefined) return undefined;
-      const p = t.attrs[slot] === undefined ? undefined : this.inlinePath(t, slot);
+      const p = t.attrId[slot] === 0 ? undefined : this.inlinePath(t, slot);
       return p && this.withdrawAt(family, slot, peerKey, pathId) ? p : undefined;
     }
     return this.withdrawEntry(t, slot, peerKey, pathId, source);
@@ -350,10 +374,10 @@ export class LocRib {
   /** The hot path of a BGP withdrawal; returns the attribute set of the removed path (the caller releases it). */
   withdrawAt(family: Family, slot: number, peerKey: string, pathId: number): PathAttributes | undefined {
     const t = this.tables[family];
-    if (t.entries[slot] !== undefined) return this.withdrawEntry(t, slot, peerKey, pathId, 'bgp')?.attrs;
-    const cur = t.attrs[slot];
+    if (t.entry(slot) !== undefined) return this.withdrawEntry(t, slot, peerKey, pathId, 'bgp')?.attrs;
+    const cur = t.attrOf(slot);
     if (cur === undefined || t.pathId[slot] !== pathId || this.sources[t.source[slot]!]!.key !== peerKey) return undefined;
-    t.attrs[slot] = undefined;
+    t.setAttr(slot, undefined);
     t.routes--;
     if ((t.flags[slot]! & INELIGIBLE) === 0) this.queue(t, slot);
     t.flags[slot]! &= QUEUED;
@@ -363,17 +387,17 @@ export class LocRib {
 
   /** Remove one path of a slot, inline or in an entry. */
   private removeAt(t: FamilyTable, slot: number, peerKey: string, pathId: number, source: Path['source']): void {
-    if (t.entries[slot] !== undefined) this.withdrawEntry(t, slot, peerKey, pathId, source);
+    if (t.entry(slot) !== undefined) this.withdrawEntry(t, slot, peerKey, pathId, source);
     else if (source === 'bgp') this.withdrawAt(t.family, slot, peerKey, pathId);
   }
 
   private withdrawEntry(t: FamilyTable, slot: number, peerKey: string | undefined, pathId: number, source: Path['source']): Path | undefined {
-    const entry = t.entries[slot]!;
+    const entry = t.entry(slot)!;
     const i = entry.paths.findIndex((p) => p.peer?.key === peerKey && p.pathId === pathId && p.source === source);
     if (i < 0) return undefined;
     const [old] = entry.paths.splice(i, 1);
     if (entry.paths.length === 0) {
-      t.entries[slot] = undefined;
+      t.setEntry(slot, undefined);
       t.routes--;
       if (entry.best) this.queue(t, slot);
       this.maybeFree(t, slot);
@@ -382,9 +406,9 @@ export class LocRib {
       const only = entry.paths[0]!;
       if (entry.paths.length === 1 && inlineable(only)) {
         // Back to the compact form; the best path is unchanged by this (decide above queued any change).
-        t.entries[slot] = undefined;
+        t.setEntry(slot, undefined);
         const ineligible = this.ineligible.has(only);
-        t.attrs[slot] = only.attrs;
+        t.setAttr(slot, only.attrs);
         t.source[slot] = this.sourceOf(only.peer!, false);
         t.pathId[slot] = only.pathId;
         t.time[slot] = only.receivedAt;
@@ -405,7 +429,7 @@ export class LocRib {
       const t = this.tables[family];
       const n = t.prefixes.highWater;
       for (let s = 0; s < n; s++) {
-        const e = t.entries[s];
+        const e = t.entry(s);
         if (e) {
           for (const p of [...e.paths]) {
             if (p.peer?.key !== peerKey) continue;
@@ -416,7 +440,7 @@ export class LocRib {
             }
             gone.push(p);
           }
-        } else if (src !== undefined && t.attrs[s] !== undefined && t.source[s] === src) {
+        } else if (src !== undefined && t.attrId[s] !== 0 && t.source[s] === src) {
           gone.push(this.inlinePath(t, s));
           if (keepAsStale) t.flags[s]! |= STALE;
           else this.withdrawAt(family, s, peerKey, t.pathId[s]!);
@@ -433,7 +457,7 @@ export class LocRib {
     const t = this.tables[family];
     const n = t.prefixes.highWater;
     for (let s = 0; s < n; s++) {
-      const e = t.entries[s];
+      const e = t.entry(s);
       if (e) {
         for (const p of [...e.paths]) {
           if (p.peer?.key === peerKey && p.stale) {
@@ -441,7 +465,7 @@ export class LocRib {
             swept.push(p);
           }
         }
-      } else if (src !== undefined && t.attrs[s] !== undefined && t.source[s] === src && t.flags[s]! & STALE) {
+      } else if (src !== undefined && t.attrId[s] !== 0 && t.source[s] === src && t.flags[s]! & STALE) {
         swept.push(this.inlinePath(t, s));
         this.withdrawAt(family, s, peerKey, t.pathId[s]!);
       }
