@@ -7,7 +7,8 @@
  * - iBGP-learned to iBGP: only when reflecting: from a client to everyone, from a non-client to clients only.
  * - To eBGP: our AS prepended, next hop set to our address on that session, LOCAL_PREF removed, MED only for
  *   our own routes (§5.1.4: a received MED is not passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed.
- * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged, ours for local routes; when reflecting,
+ * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged without its link-local address (RFC 2545
+ *   §3), ours for local routes and routes without a global next hop; when reflecting,
  *   ORIGINATOR_ID set to the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
  * The transformation is memoized per (attribute set, target): identical sets export to one interned set.
  *
@@ -98,7 +99,7 @@ export function exportRoute(
     flags = policy.evaluator.flags;
   }
   const hopSet = (flags & SET_NEXT_HOP) !== 0;
-  const needsSelf = !hopSet && (!target.ibgp || (!source && isUnspecified(attrs.nextHop)));
+  const needsSelf = !hopSet && (!target.ibgp || isUnspecified(attrs.nextHop));
   const self = target.nextHopSelf[family];
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
   // The rewrite depends on the path as well as its attributes for local routes (MED kept, next hop ours) and
@@ -152,7 +153,11 @@ function transform(source: PeerRef | undefined, a: PathAttributes, flags: number
       ...(keepMed && med !== undefined ? { med } : {}),
     };
   }
-  const base: PathAttributes = { ...a, localPref: a.localPref ?? 100, ...(local && isUnspecified(a.nextHop) ? { nextHop: self! } : {}) };
+  // RFC 2545 §3: a link-local next hop means something only on its own link, which an iBGP peer is not known
+  // to share: only the global address is passed on, and a route without one (`::`, learned over a
+  // link-local-only session) gets ours instead, as FRR does. Local routes without a next hop get ours too.
+  const { nextHopLinkLocal: _ll, ...global } = a;
+  const base: PathAttributes = { ...global, localPref: a.localPref ?? 100, ...(isUnspecified(a.nextHop) ? { nextHop: self! } : {}) };
   if (!reflecting) return base;
   return {
     ...base,

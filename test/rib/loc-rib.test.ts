@@ -174,6 +174,19 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(own.advertise && own.attrs).toMatchObject({ med: 7, asPath: [{ type: 'sequence', asns: [65001] }] });
   });
 
+  it('passes an IPv6 next hop to iBGP without its link-local address, ours when it has no global one (RFC 2545 §3)', () => {
+    const v6 = { family: 'ipv6-unicast' as const, prefix: ipv6Key(Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 1]), 0, 48) };
+    const t = { ...target('10.0.0.8', true), nextHopSelf: { 'ipv6-unicast': '2001:db8:9::1' } };
+    const global = exportPath(path(ebgpSrc, attrs({ nextHop: '2001:db8:1::2', nextHopLinkLocal: 'fe80::2' }), v6), t, store);
+    expect(global.advertise && global.attrs.nextHop).toBe('2001:db8:1::2');
+    expect(global.advertise && global.attrs.nextHopLinkLocal).toBeUndefined();
+    const onlyLinkLocal = exportPath(path(ebgpSrc, attrs({ nextHop: '::', nextHopLinkLocal: 'fe80::5' }), v6), t, store);
+    expect(onlyLinkLocal.advertise && onlyLinkLocal.attrs.nextHop).toBe('2001:db8:9::1');
+    expect(onlyLinkLocal.advertise && onlyLinkLocal.attrs.nextHopLinkLocal).toBeUndefined();
+    const noSelf = exportPath(path(ebgpSrc, attrs({ nextHop: '::', nextHopLinkLocal: 'fe80::5' }), v6), target('10.0.0.8', true), store);
+    expect(noSelf).toMatchObject({ advertise: false });
+  });
+
   it('reflects with ORIGINATOR_ID and our cluster id prepended, and interns identical results', () => {
     const t = target('10.0.0.7', true, true);
     const v = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] })), t, store);
