@@ -20,6 +20,7 @@ import { setSessionTtl } from './ttl.js';
 import type { DownReason } from './down-reason.js';
 import { INITIAL_STATE, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type FsmStateName, type TimerName } from './fsm.js';
 import type { Negotiated } from './negotiate.js';
+import type { RemovePrivateAs } from '../rib/private-as.js';
 import {
   openAsn, type BgpMessage, type DecodeResult, type NotificationMessage, type OpenMessage, type RouteRefreshMessage,
   type UpdateMessage, type WireError,
@@ -45,6 +46,8 @@ export interface PeerSettings {
   readonly maxPrefix?: { readonly limit: number; readonly restartAfter: number };
   /** Minimum route advertisement interval for what we send, seconds (0 or absent: off). */
   readonly advertisementInterval?: number;
+  /** On an eBGP session: private ASes removed from (or replaced in) the AS paths we send (rib/private-as.ts). */
+  readonly removePrivateAs?: RemovePrivateAs;
 }
 
 /** What a peer reports to the rest of the daemon (the RIB side). */

@@ -20,6 +20,7 @@ import {
 export { FAMILY_NAMES, MAX_AS, type FamilyName } from './fields.js';
 import { checkPolicyNames, policiesSchema, policyListSchema, prefixSetsSchema } from './policy-schema.js';
 import { suggest } from './suggest.js';
+import type { RemovePrivateAs } from '../rib/private-as.js';
 export { describeValue } from './describe-value.js';
 export { parseIpAddress, parsePrefix, prefixContains, prefixesOverlap, type IpAddress, type IpPrefix } from './addresses.js';
 
@@ -120,6 +121,14 @@ const hostnameSchema = z
   .string({ error: expected('a host name') })
   .refine((s) => HOSTNAME.test(s) && s.length <= 255, { error: expected('a host name of letters, digits, "-" and "." (at most 255)') });
 
+/**
+ * FRR's `neighbor X remove-private-AS [all] [replace-AS]` on eBGP sessions (src/rib/private-as.ts): `true`,
+ * or a mapping with `all` and / or `replaceAs`; `false` turns off what a template or the global level set.
+ */
+const removePrivateAsSchema = z.union([bool(), z.strictObject({ all: bool().optional(), replaceAs: bool().optional() })], {
+  error: expected('true, false, or a mapping with all and replaceAs (true or false)'),
+});
+
 /** Settings a configured peer may set, and a listen range template too. All optional: resolvePeer fills them. */
 const peerSettingsShape = {
   description: z.string({ error: expected('a string') }).optional(),
@@ -151,6 +160,7 @@ const peerSettingsShape = {
   export: policyListSchema.optional(),
   /** RFC 8212: an eBGP peer without import (export) policy gets nothing accepted (advertised). */
   ebgpRequiresPolicy: bool().optional(),
+  removePrivateAs: removePrivateAsSchema.optional(),
 };
 
 export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
@@ -297,6 +307,7 @@ export const configObjectSchema = z.strictObject(
     kernel: kernelSchema.prefault({}),
     decision: decisionSchema.prefault({}),
     ebgpRequiresPolicy: bool().default(DEFAULTS.ebgpRequiresPolicy),
+    removePrivateAs: removePrivateAsSchema.optional(),
     prefixSets: prefixSetsSchema,
     policies: policiesSchema,
   },
@@ -362,6 +373,8 @@ export interface PeerConfig {
   export: string[];
   /** RFC 8212 in force for this peer when it is eBGP (own setting, else the global one, else true). */
   ebgpRequiresPolicy: boolean;
+  /** Private ASes removed from the paths sent on an eBGP session (own setting, else global); absent: off. */
+  removePrivateAs?: RemovePrivateAs;
 }
 
 /** The whole resolved configuration: what `parseConfig` returns. */
@@ -371,7 +384,7 @@ export interface TernConfig extends Omit<RawConfig, 'peers'> {
 
 /** The global settings a peer inherits. A `TernConfig` is one. */
 export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'> &
-  Partial<Pick<TernConfig, 'ebgpRequiresPolicy'>>;
+  Partial<Pick<TernConfig, 'ebgpRequiresPolicy' | 'removePrivateAs'>>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolution
@@ -393,6 +406,7 @@ export function resolvePeer(
   const shutdownMessage = own('shutdownMessage');
   const sourceAddress = own('sourceAddress');
   const maxPrefix = own('maxPrefix');
+  const privateAs = own('removePrivateAs') ?? global.removePrivateAs;
   return {
     address: peer.address,
     remoteAs: peer.remoteAs,
@@ -419,6 +433,7 @@ export function resolvePeer(
     import: [...(own('import') ?? [])],
     export: [...(own('export') ?? [])],
     ebgpRequiresPolicy: own('ebgpRequiresPolicy') ?? global.ebgpRequiresPolicy ?? DEFAULTS.ebgpRequiresPolicy,
+    ...(privateAs && { removePrivateAs: privateAs === true ? { all: false, replaceAs: false } : { all: privateAs.all ?? false, replaceAs: privateAs.replaceAs ?? false } }),
   };
 }
 

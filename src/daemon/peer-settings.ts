@@ -65,5 +65,6 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     ttl: peer.multihop,
     ...(peer.maxPrefix ? { maxPrefix: peer.maxPrefix } : {}),
     ...(peer.advertisementInterval > 0 ? { advertisementInterval: peer.advertisementInterval } : {}),
+    ...(peer.removePrivateAs ? { removePrivateAs: peer.removePrivateAs } : {}),
   };
 }

@@ -135,10 +135,12 @@ export class RouteExchange implements PeerListener {
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
     const exportChain = this.startPolicies(peer, ref);
+    const privateAs = ref.ibgp ? undefined : peer.settings.removePrivateAs;
     const families = ribFamilies(n.families);
     const { member, existing } = this.groups.join(peer, {
       ref, ctx: n.send, families, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId, nextHopSelf,
       mrai: peer.settings.advertisementInterval ?? 0,
+      ...(privateAs ? { removePrivateAs: { ...privateAs, localAs, peerAs: n.peerAs } } : {}),
       ...(exportChain ? { exportChain, makeEvaluator: () => new PolicyEvaluator(exportChain, { localAs, nextHopSelf }, this.store) } : {}),
     });
     const d = this.deferral;

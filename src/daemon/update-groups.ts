@@ -2,7 +2,8 @@
  * Outbound: sessions grouped by how they export (update groups), each group's changes encoded once and the
  * same bytes written to every member. Two sessions share a group when everything export and encoding depend
  * on is equal: iBGP or eBGP, route-reflector client, local AS, our next hop per family, the export policy
- * chain, the families, the codec context (4-octet AS, add-path, extended messages) and the MRAI.
+ * chain, the families, the codec context (4-octet AS, add-path, extended messages), the MRAI and the
+ * remove-private-AS mode (with the peer's AS, which that mode keeps).
  *
  * MRAI (RFC 4271 §9.2.1.1, optional per peer, 0 = off as in BIRD and FRR's data-centre defaults): after a
  * group sent announcements, further announcements wait until the interval has passed and then go out with
@@ -15,6 +16,7 @@ import { exportPolicy, type ExportTarget } from '../rib/export.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import type { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { PolicyChain } from '../rib/policy/compile.js';
+import type { PrivateAsRemoval } from '../rib/private-as.js';
 import type { Family, PathAttributes, PeerRef } from '../rib/types.js';
 import type { Peer } from '../bgp/peer.js';
 import { mpNextHop, wireAttributes } from './rib-attributes.js';
@@ -51,6 +53,8 @@ export interface JoinSettings {
   readonly makeEvaluator?: () => PolicyEvaluator;
   /** Minimum route advertisement interval, seconds (0: off). */
   readonly mrai: number;
+  /** eBGP: remove-private-AS with this session's AS and ours (it keeps the peer's AS: a group per peer AS). */
+  readonly removePrivateAs?: PrivateAsRemoval;
 }
 
 export class UpdateGroups {
@@ -74,7 +78,7 @@ export class UpdateGroups {
     return JSON.stringify([
       s.ref.ibgp, s.ref.rrClient, s.localAs, s.nextHopSelf['ipv4-unicast'] ?? null, s.nextHopSelf['ipv6-unicast'] ?? null,
       s.exportChain ? [s.exportChain.mode, s.exportChain.policies] : null, [...s.families].sort(), c.as4, [...c.addPath].sort(),
-      c.extendedMessage, s.mrai,
+      c.extendedMessage, s.mrai, s.removePrivateAs ?? null,
     ]);
   }
 
@@ -91,6 +95,7 @@ export class UpdateGroups {
         key: `update-group ${++this.serial}`, ibgp: s.ref.ibgp, rrClient: s.ref.rrClient, localAs: s.localAs, routerId: s.routerId,
         clusterId: s.clusterId, nextHopSelf: s.nextHopSelf, memo: new Map(),
         ...(s.makeEvaluator ? { policy: exportPolicy(s.makeEvaluator()) } : {}),
+        ...(s.removePrivateAs ? { removePrivateAs: s.removePrivateAs } : {}),
       };
       group = { core: new UpdateGroup(key, target, s.families, this.rib, this.store), ctx: s.ctx, mrai: s.mrai, encoded: new Map(), timer: undefined };
       this.groups.set(key, group);

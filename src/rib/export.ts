@@ -5,11 +5,12 @@
  * - Never back to the peer it came from.
  * - NO_ADVERTISE: to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED: not to eBGP peers (no confederations here).
  * - iBGP-learned to iBGP: only when reflecting: from a client to everyone, from a non-client to clients only.
- * - To eBGP: our AS prepended, next hop set to our address on that session, LOCAL_PREF removed, MED only for
- *   our own routes (§5.1.4: a received MED is not passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed.
+ * - To eBGP: private ASes removed when configured (private-as.ts), then our AS prepended, next hop set to our
+ *   address on that session, LOCAL_PREF removed, MED only for our own routes (§5.1.4: a received MED is not
+ *   passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed.
  * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged without its link-local address (RFC 2545
- *   §3), ours for local routes and routes without a global next hop; when reflecting,
- *   ORIGINATOR_ID set to the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
+ *   §3), ours for local routes and routes without a global next hop; when reflecting, ORIGINATOR_ID set to
+ *   the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
  * The transformation is memoized per (attribute set, target): identical sets export to one interned set.
  *
  * Export policy (policy/types.ts) runs after the checks above (as FRR checks the well-known communities
@@ -21,6 +22,7 @@ import { prependAs } from './as-path.js';
 import type { AttributeStore } from './attribute-store.js';
 import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
+import { removePrivateAs, type PrivateAsRemoval } from './private-as.js';
 import type { Family, Path, PathAttributes, PeerRef } from './types.js';
 
 const NO_EXPORT = 0xffffff01;
@@ -40,6 +42,8 @@ export interface ExportTarget {
   readonly memo: Map<PathAttributes, ExportVerdict>;
   /** The export policy of this peer; none: every route passes unchanged. */
   readonly policy?: ExportPolicy;
+  /** eBGP only: private ASes removed or replaced before our AS is prepended (private-as.ts). */
+  readonly removePrivateAs?: PrivateAsRemoval;
 }
 
 export interface ExportPolicy {
@@ -147,7 +151,7 @@ function transform(source: PeerRef | undefined, a: PathAttributes, flags: number
     const keepMed = local || (flags & SET_MED) !== 0;
     return {
       ...rest,
-      asPath: prependAs(a.asPath, t.localAs),
+      asPath: prependAs(t.removePrivateAs ? removePrivateAs(a.asPath, t.removePrivateAs) : a.asPath, t.localAs),
       nextHop: (flags & SET_NEXT_HOP) !== 0 ? a.nextHop : self!,
       clusterList: [],
       ...(keepMed && med !== undefined ? { med } : {}),
