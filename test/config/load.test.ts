@@ -3,29 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffConfig, isEmptyDiff } from '../../src/config/diff.js';
 import { formatConfigError, loadConfigFile, parseConfig, suggest, type ConfigError } from '../../src/config/load.js';
-import { resolvePeer, type TernConfig } from '../../src/config/schema.js';
+import { resolvePeer } from '../../src/config/schema.js';
+import { config, errors, HEAD, lines, report } from '../helpers/config-text.js';
 
 const CONFIG_DIR = join(import.meta.dirname, '../../config');
-
-function config(text: string): TernConfig {
-  const r = parseConfig(text, 'tern.yaml');
-  if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
-  return r.config;
-}
-
-function errors(text: string): ConfigError[] {
-  const r = parseConfig(text, 'tern.yaml');
-  if (r.ok) throw new Error('expected errors, the config loaded');
-  return r.errors;
-}
-
-/** The errors as `line:column path: message` lines. */
-function report(text: string): string[] {
-  return errors(text).map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
-}
-
-const lines = (...l: string[]) => l.join('\n') + '\n';
-const HEAD = lines('routerId: 192.0.2.1', 'localAs: 65002');
 
 describe('example configs', () => {
   const files = readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));

@@ -1,23 +1,8 @@
 // The policy sections of the configuration: what loads, and every error at its file:line:column.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
-import type { TernConfig } from '../../src/config/schema.js';
-
-const lines = (...l: string[]) => l.join('\n') + '\n';
-const HEAD = lines('routerId: 192.0.2.1', 'localAs: 65002');
-
-function config(text: string): TernConfig {
-  const r = parseConfig(text, 'tern.yaml');
-  if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
-  return r.config;
-}
-
-function report(text: string): string[] {
-  const r = parseConfig(text, 'tern.yaml');
-  if (r.ok) throw new Error('expected errors, the config loaded');
-  return r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
-}
+import { formatConfigError, loadConfigFile } from '../../src/config/load.js';
+import { config, HEAD, lines, report } from '../helpers/config-text.js';
 
 describe('policy configuration', () => {
   it('loads prefix sets, terms with every match and action, and peer lists', () => {

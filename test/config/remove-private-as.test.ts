@@ -1,22 +1,7 @@
 // The removePrivateAs option: forms, inheritance (peer, listen range template, global), errors with positions.
 import { describe, expect, it } from 'vitest';
-import { formatConfigError, parseConfig } from '../../src/config/load.js';
-import { resolvePeer, type TernConfig } from '../../src/config/schema.js';
-
-const lines = (...l: string[]) => l.join('\n') + '\n';
-const HEAD = lines('routerId: 192.0.2.1', 'localAs: 65002');
-
-function config(text: string): TernConfig {
-  const r = parseConfig(text, 'tern.yaml');
-  if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
-  return r.config;
-}
-
-function report(text: string): string[] {
-  const r = parseConfig(text, 'tern.yaml');
-  if (r.ok) throw new Error('expected errors, the config loaded');
-  return r.errors.map(formatConfigError);
-}
+import { resolvePeer } from '../../src/config/schema.js';
+import { config, HEAD, lines, report } from '../helpers/config-text.js';
 
 describe('removePrivateAs', () => {
   it('is off unless set; true is the plain mode, a mapping adds all and replaceAs', () => {
@@ -63,19 +48,19 @@ describe('removePrivateAs', () => {
 
   it('reports bad values with file:line:column', () => {
     expect(report(HEAD + lines('removePrivateAs: yes'))).toEqual([
-      'tern.yaml:3:18: removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got "yes"',
+      '3:18 removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got "yes"',
     ]);
     expect(report(HEAD + lines('peers:', '  - address: 192.0.2.10', '    remoteAs: 65000', '    removePrivateAs: 3'))).toEqual([
-      'tern.yaml:6:22: peers[0].removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got 3',
+      '6:22 peers[0].removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got 3',
     ]);
     expect(report(HEAD + lines('peers:', '  - address: 192.0.2.10', '    remoteAs: 65000', '    removePrivateAs: { all: maybe }'))).toEqual([
-      'tern.yaml:6:29: peers[0].removePrivateAs.all: expected true or false, got "maybe"',
+      '6:29 peers[0].removePrivateAs.all: expected true or false, got "maybe"',
     ]);
     expect(report(HEAD + lines('peers:', '  - address: 192.0.2.10', '    remoteAs: 65000', '    removePrivateAs: { everything: true }'))).toEqual([
-      'tern.yaml:6:24: peers[0].removePrivateAs.everything: unknown key "everything" (known keys: all, replaceAs)',
+      '6:24 peers[0].removePrivateAs.everything: unknown key "everything" (known keys: all, replaceAs)',
     ]);
     expect(report(HEAD + lines('listenRanges:', '  - prefix: 192.0.2.0/24', '    remoteAs: 65000', '    peer: { removePrivateAs: [all] }'))).toEqual([
-      'tern.yaml:6:30: listenRanges[0].peer.removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got a list',
+      '6:30 listenRanges[0].peer.removePrivateAs: expected true, false, or a mapping with all and replaceAs (true or false), got a list',
     ]);
   });
 });
