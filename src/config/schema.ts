@@ -45,6 +45,7 @@ export const DEFAULTS = {
   extendedNextHop: false,
   extendedMessage: true,
   routeReflectorClient: false,
+  softReconfigurationInbound: false,
   listenRangeLimit: 100,
 } as const;
 
@@ -111,6 +112,16 @@ const maxPrefixSchema = z.strictObject(
   { error: expected('a mapping with limit and restartAfter') },
 );
 
+/**
+ * Soft reconfiguration: `inbound` keeps a peer's routes as received, before import policy (FRR `neighbor X
+ * soft-reconfiguration inbound`, BIRD `import table`), for `bgpctl neighbor X soft-in` and for explanations.
+ * Off by default, as in FRR and BIRD: it costs memory per route.
+ */
+const softReconfigurationSchema = z.strictObject(
+  { inbound: bool().optional() },
+  { error: expected('a mapping with inbound: true or false') },
+);
+
 const shutdownMessageSchema = z
   .string({ error: expected('a string') })
   .refine((s) => utf8Length(s) <= 255, { error: (iss) => `shutdown message is ${utf8Length(String(iss.input))} octets long, at most 255 are allowed` });
@@ -151,6 +162,7 @@ const peerSettingsShape = {
   export: policyListSchema.optional(),
   /** RFC 8212: an eBGP peer without import (export) policy gets nothing accepted (advertised). */
   ebgpRequiresPolicy: bool().optional(),
+  softReconfiguration: softReconfigurationSchema.optional(),
 };
 
 export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
@@ -297,6 +309,8 @@ export const configObjectSchema = z.strictObject(
     kernel: kernelSchema.prefault({}),
     decision: decisionSchema.prefault({}),
     ebgpRequiresPolicy: bool().default(DEFAULTS.ebgpRequiresPolicy),
+    /** What every peer inherits unless it (or its listen range template) says otherwise. */
+    softReconfiguration: softReconfigurationSchema.optional(),
     prefixSets: prefixSetsSchema,
     policies: policiesSchema,
   },
@@ -362,6 +376,8 @@ export interface PeerConfig {
   export: string[];
   /** RFC 8212 in force for this peer when it is eBGP (own setting, else the global one, else true). */
   ebgpRequiresPolicy: boolean;
+  /** Keep the peer's routes as received, before import policy (own, template, global; default off). */
+  softReconfiguration: { inbound: boolean };
 }
 
 /** The whole resolved configuration: what `parseConfig` returns. */
@@ -371,7 +387,7 @@ export interface TernConfig extends Omit<RawConfig, 'peers'> {
 
 /** The global settings a peer inherits. A `TernConfig` is one. */
 export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'> &
-  Partial<Pick<TernConfig, 'ebgpRequiresPolicy'>>;
+  Partial<Pick<TernConfig, 'ebgpRequiresPolicy' | 'softReconfiguration'>>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolution
@@ -419,6 +435,10 @@ export function resolvePeer(
     import: [...(own('import') ?? [])],
     export: [...(own('export') ?? [])],
     ebgpRequiresPolicy: own('ebgpRequiresPolicy') ?? global.ebgpRequiresPolicy ?? DEFAULTS.ebgpRequiresPolicy,
+    softReconfiguration: {
+      inbound: peer.softReconfiguration?.inbound ?? template.softReconfiguration?.inbound ?? global.softReconfiguration?.inbound
+        ?? DEFAULTS.softReconfigurationInbound,
+    },
   };
 }
 
