@@ -23,6 +23,7 @@ function verdict(c: Candidate): string {
     case 'multipath': return 'ECMP (equal to the best up to the IGP cost)';
     case 'lost': return `lost at: ${c.lostAt}`;
     case 'ineligible': return `ineligible: ${c.reason}`;
+    case 'rejected': return 'rejected on import (not in the Loc-RIB)';
   }
 }
 
