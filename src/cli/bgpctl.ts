@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { contextFromOptions, decodeAll, InputError, messageLines, parseHex, type DecodeOptions } from './decode-command.js';
 import { TERN_VERSION } from '../version.js';
-import { DEFAULT_CONTROL_SOCKET, type ControlRequest, type ExplainView, type KernelView, type NeighborView, type RoutesView } from '../control/protocol.js';
+import {
+  DEFAULT_CONTROL_SOCKET, type ControlRequest, type ExplainView, type KernelView, type NeighborView, type RoutesView, type SoftInView,
+} from '../control/protocol.js';
 import { ControlError, requestDaemon } from './control-client.js';
 import { renderNeighbors } from './render-neighbors.js';
 import { renderKernel } from './render-kernel.js';
@@ -38,9 +40,10 @@ function socketOf(program: Command): string {
   return (program.opts() as { socket?: string }).socket ?? process.env.TERN_CONTROL_SOCKET ?? DEFAULT_CONTROL_SOCKET;
 }
 
-async function neighborAction(program: Command, request: ControlRequest): Promise<void> {
-  const result = await requestDaemon<string>(socketOf(program), request);
-  process.stdout.write(`${result}\n`);
+async function neighborAction(program: Command, request: ControlRequest, json: boolean): Promise<void> {
+  const result = await requestDaemon<string | SoftInView>(socketOf(program), request);
+  const text = typeof result === 'string' ? result : result.message;
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${text}\n`);
 }
 
 function neighborRequest(peer: string, action: string, words: readonly string[]): ControlRequest {
@@ -49,13 +52,14 @@ function neighborRequest(peer: string, action: string, words: readonly string[])
     case 'shutdown': return { op: 'neighbor-shutdown', peer, ...message };
     case 'enable': return { op: 'neighbor-enable', peer };
     case 'reset': return { op: 'neighbor-reset', peer, ...message };
+    case 'soft-in': return { op: 'neighbor-soft-in', peer };
     case 'refresh': {
       const direction = words[0];
       if (direction !== 'in' && direction !== 'out') throw new InputError(`neighbor ${peer} refresh: say in or out`);
       return { op: 'neighbor-refresh', peer, direction };
     }
     default:
-      throw new InputError(`neighbor ${peer}: unknown action ${JSON.stringify(action)} (shutdown, enable, reset, refresh)`);
+      throw new InputError(`neighbor ${peer}: unknown action ${JSON.stringify(action)} (shutdown, enable, reset, refresh, soft-in)`);
   }
 }
 
@@ -102,17 +106,21 @@ function addDaemonCommands(program: Command): void {
     });
   program
     .command('explain')
-    .description('every candidate path of a prefix, the winner and the deciding step, why each other lost, the kernel\'s state')
+    .description('every candidate path of a prefix, the winner and the deciding step, why each other lost, what import '
+      + 'policy did to each (routes it rejected too, when kept), whether each peer is sent the best and why, the kernel\'s state')
     .argument('<prefix>', 'a prefix (10.0.0.0/24) or an address (longest match)')
     .option('--json', 'print JSON (the control protocol\'s ExplainView)')
     .action(async (prefix: string, options: { json?: boolean }) => explain(program, prefix, Boolean(options.json)));
   program
     .command('neighbor')
-    .description('act on one neighbour: shutdown [message], enable, reset [message], refresh in|out')
+    .description('act on one neighbour: shutdown [message], enable, reset [message], refresh in|out, '
+      + 'soft-in (import policy again over its routes as received; ROUTE-REFRESH when they are not kept)')
     .argument('<address>', 'the neighbour (its configured address)')
-    .argument('<action>', 'shutdown | enable | reset | refresh')
+    .argument('<action>', 'shutdown | enable | reset | refresh | soft-in')
     .argument('[words...]', 'the RFC 9003 message for shutdown/reset; in or out for refresh')
-    .action(async (peer: string, action: string, words: string[]) => neighborAction(program, neighborRequest(peer, action, words)));
+    .option('--json', 'print the daemon\'s answer as JSON (a SoftInView for soft-in)')
+    .action(async (peer: string, action: string, words: string[], options: { json?: boolean }) =>
+      neighborAction(program, neighborRequest(peer, action, words), Boolean(options.json)));
 }
 
 export function buildProgram(): Command {

@@ -46,6 +46,7 @@ export const DEFAULTS = {
   extendedNextHop: false,
   extendedMessage: true,
   routeReflectorClient: false,
+  softReconfigurationInbound: false,
   listenRangeLimit: 100,
 } as const;
 
@@ -112,6 +113,16 @@ const maxPrefixSchema = z.strictObject(
   { error: expected('a mapping with limit and restartAfter') },
 );
 
+/**
+ * Soft reconfiguration: `inbound` keeps a peer's routes as received, before import policy (FRR `neighbor X
+ * soft-reconfiguration inbound`, BIRD `import table`), for `bgpctl neighbor X soft-in` and for explanations.
+ * Off by default, as in FRR and BIRD: it costs memory per route.
+ */
+const softReconfigurationSchema = z.strictObject(
+  { inbound: bool().optional() },
+  { error: expected('a mapping with inbound: true or false') },
+);
+
 const shutdownMessageSchema = z
   .string({ error: expected('a string') })
   .refine((s) => utf8Length(s) <= 255, { error: (iss) => `shutdown message is ${utf8Length(String(iss.input))} octets long, at most 255 are allowed` });
@@ -161,6 +172,7 @@ const peerSettingsShape = {
   /** RFC 8212: an eBGP peer without import (export) policy gets nothing accepted (advertised). */
   ebgpRequiresPolicy: bool().optional(),
   removePrivateAs: removePrivateAsSchema.optional(),
+  softReconfiguration: softReconfigurationSchema.optional(),
 };
 
 export const peerSettingsSchema = z.strictObject(peerSettingsShape, mapping('peer settings'));
@@ -308,6 +320,8 @@ export const configObjectSchema = z.strictObject(
     decision: decisionSchema.prefault({}),
     ebgpRequiresPolicy: bool().default(DEFAULTS.ebgpRequiresPolicy),
     removePrivateAs: removePrivateAsSchema.optional(),
+    /** What every peer inherits unless it (or its listen range template) says otherwise. */
+    softReconfiguration: softReconfigurationSchema.optional(),
     prefixSets: prefixSetsSchema,
     policies: policiesSchema,
   },
@@ -375,6 +389,8 @@ export interface PeerConfig {
   ebgpRequiresPolicy: boolean;
   /** Private ASes removed from the paths sent on an eBGP session (own setting, else global); absent: off. */
   removePrivateAs?: RemovePrivateAs;
+  /** Keep the peer's routes as received, before import policy (own, template, global; default off). */
+  softReconfiguration: { inbound: boolean };
 }
 
 /** The whole resolved configuration: what `parseConfig` returns. */
@@ -384,7 +400,7 @@ export interface TernConfig extends Omit<RawConfig, 'peers'> {
 
 /** The global settings a peer inherits. A `TernConfig` is one. */
 export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keepaliveTime' | 'connectRetryTime' | 'families'> &
-  Partial<Pick<TernConfig, 'ebgpRequiresPolicy' | 'removePrivateAs'>>;
+  Partial<Pick<TernConfig, 'ebgpRequiresPolicy' | 'removePrivateAs' | 'softReconfiguration'>>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolution
@@ -434,6 +450,10 @@ export function resolvePeer(
     export: [...(own('export') ?? [])],
     ebgpRequiresPolicy: own('ebgpRequiresPolicy') ?? global.ebgpRequiresPolicy ?? DEFAULTS.ebgpRequiresPolicy,
     ...(privateAs && { removePrivateAs: privateAs === true ? { all: false, replaceAs: false } : { all: privateAs.all ?? false, replaceAs: privateAs.replaceAs ?? false } }),
+    softReconfiguration: {
+      inbound: peer.softReconfiguration?.inbound ?? template.softReconfiguration?.inbound ?? global.softReconfiguration?.inbound
+        ?? DEFAULTS.softReconfigurationInbound,
+    },
   };
 }
 

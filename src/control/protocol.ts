@@ -3,8 +3,12 @@
  * response per line back. Plain data only, so the CLI knows these types and nothing of the daemon.
  */
 import type { RouteExplanation, RouteSummary } from '../rib/explain.js';
+import type { SoftInResult } from '../rib/soft-reconfiguration.js';
 
-export type { Candidate, PathView, RouteExplanation, RouteSummary } from '../rib/explain.js';
+export type {
+  AttributesView, Candidate, ExportView, ImportView, PathView, PolicyTrace, RouteExplanation, RouteSummary,
+} from '../rib/explain.js';
+export type { PolicyDecision, TermStep } from '../rib/policy/explain.js';
 
 export type ControlRequest =
   | { readonly op: 'show-neighbors' }
@@ -17,11 +21,17 @@ export type ControlRequest =
   | { readonly op: 'neighbor-enable'; readonly peer: string }
   | { readonly op: 'neighbor-reset'; readonly peer: string; readonly message?: string }
   /** in: ask the peer to send its routes again (ROUTE-REFRESH); out: send ours again. */
-  | { readonly op: 'neighbor-refresh'; readonly peer: string; readonly direction: 'in' | 'out' };
+  | { readonly op: 'neighbor-refresh'; readonly peer: string; readonly direction: 'in' | 'out' }
+  /**
+   * Run the peer's import policy again over its routes as received (soft reconfiguration inbound); when they
+   * are not kept, ask the peer for them with ROUTE-REFRESH instead. Answered with a SoftInView.
+   */
+  | { readonly op: 'neighbor-soft-in'; readonly peer: string };
 
 /** Every request op, as a record so that a new op that is not listed here fails to compile. */
 const OPS: Record<ControlRequest['op'], true> = {
   'show-neighbors': true, 'show-kernel': true, 'show-routes': true, 'explain': true, 'neighbor-shutdown': true, 'neighbor-enable': true, 'neighbor-reset': true, 'neighbor-refresh': true,
+  'neighbor-soft-in': true,
 };
 export const CONTROL_OPS = Object.keys(OPS) as readonly ControlRequest['op'][];
 
@@ -96,6 +106,19 @@ export interface RoutesView {
   readonly routes: readonly RouteSummary[];
   /** Prefixes in the Loc-RIB per family (the list may be cut at the limit). */
   readonly totals: { readonly 'ipv4-unicast': number; readonly 'ipv6-unicast': number };
+}
+
+/** `bgpctl neighbor ADDR soft-in`. */
+export interface SoftInView {
+  readonly peer: string;
+  /**
+   * `soft-reconfiguration`: import policy ran again over the kept routes (`result` counts them);
+   * `route-refresh`: the peer keeps no routes as received, so it was sent a ROUTE-REFRESH instead.
+   */
+  readonly method: 'soft-reconfiguration' | 'route-refresh';
+  readonly result?: SoftInResult;
+  /** The same for people. */
+  readonly message: string;
 }
 
 export interface ExplainView {

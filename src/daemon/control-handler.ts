@@ -1,6 +1,7 @@
 /**
- * Answers control requests from the daemon's live objects: neighbour views for `bgpctl show neighbors`, and
- * the operator's actions on one neighbour (shutdown with an RFC 9003 message, enable, reset, refresh).
+ * Answers control requests from the daemon's live objects: neighbour views for `bgpctl show neighbors`,
+ * route explanations, and the operator's actions on one neighbour (shutdown with an RFC 9003 message,
+ * enable, reset, refresh, soft-in).
  */
 import type { DownReason, NotificationInfo } from '../bgp/down-reason.js';
 import type { Peer } from '../bgp/peer.js';
@@ -8,8 +9,10 @@ import type { BgpSpeaker } from '../bgp/speaker.js';
 import { notificationNames, shutdownCommunication } from '../bgp/wire/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ControlHandler } from '../control/server.js';
-import type { ControlRequest, ControlResponse, DownView, ExplainView, KernelView, NeighborView, NotificationView, RoutesView } from '../control/protocol.js';
-import { explainPrefix, summarizeTable } from '../rib/explain.js';
+import type {
+  ControlRequest, ControlResponse, DownView, ExplainView, KernelView, NeighborView, NotificationView, RoutesView, SoftInView,
+} from '../control/protocol.js';
+import { explainPrefix, summarizeTable, type SessionPolicy } from '../rib/explain.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { prefixKeyFromText } from '../rib/prefix.js';
 import type { KernelParts } from './kernel-wiring.js';
@@ -86,8 +89,11 @@ export function routesView(rib: LocRib, family: 'ipv4-unicast' | 'ipv6-unicast' 
   };
 }
 
-/** An exact prefix, or for an address the longest prefix in the Loc-RIB that holds it. */
-export function explainView(rib: LocRib, text: string, kernel: KernelParts | undefined): ExplainView | string {
+/**
+ * An exact prefix, or for an address the longest prefix in the Loc-RIB that holds it. With the Established
+ * sessions, import and export verdicts too.
+ */
+export function explainView(rib: LocRib, text: string, kernel: KernelParts | undefined, sessions?: readonly SessionPolicy[]): ExplainView | string {
   const exact = text.includes('/') ? prefixKeyFromText(text) : undefined;
   let found = exact;
   if (!text.includes('/')) {
@@ -100,7 +106,7 @@ export function explainView(rib: LocRib, text: string, kernel: KernelParts | und
     if (!found) return `no route for ${text}`;
   }
   if (!found) return `not a prefix: ${text}`;
-  const explanation = explainPrefix(rib, found.family, found.key, rib.decision);
+  const explanation = explainPrefix(rib, found.family, found.key, rib.decision, sessions);
   const prefix = explanation?.prefix ?? text;
   const k = kernel?.sync?.status(prefix);
   return {
@@ -110,13 +116,31 @@ export function explainView(rib: LocRib, text: string, kernel: KernelParts | und
   };
 }
 
+/** Soft reconfiguration inbound when the peer's routes are kept, else ROUTE-REFRESH (FRR does the same). */
+export function softIn(peer: Peer, exchange: RouteExchange): ControlResponse<SoftInView> {
+  const key = peer.settings.key;
+  const result = exchange.softReconfigureIn(peer);
+  if (result) {
+    const message = `${key}: import policy re-applied to ${result.routes} routes as received (${result.accepted} accepted, `
+      + `${result.rejected} rejected, ${result.changed} changed in the Loc-RIB)`;
+    return { ok: true, result: { peer: key, method: 'soft-reconfiguration', result, message } };
+  }
+  if (peer.state !== 'Established') return { ok: false, error: `${key}: no session` };
+  if (!peer.requestRouteRefresh()) {
+    return { ok: false, error: `${key}: soft reconfiguration inbound is off and the peer did not negotiate route refresh` };
+  }
+  const message = `${key}: soft reconfiguration inbound is off (softReconfiguration: { inbound: true } keeps the routes as received), `
+    + 'sent ROUTE-REFRESH instead';
+  return { ok: true, result: { peer: key, method: 'route-refresh', message } };
+}
+
 export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clock: Clock, rib: LocRib, kernel?: () => KernelParts | undefined): ControlHandler {
   const find = (key: string): Peer | ControlResponse => speaker.peer(key) ?? { ok: false, error: `no neighbour ${key}` };
   return (req: ControlRequest): ControlResponse => {
     if (req.op === 'show-kernel') return { ok: true, result: kernelView(kernel?.()) };
     if (req.op === 'show-routes') return { ok: true, result: routesView(rib, req.family, Math.max(1, Math.min(req.limit ?? 1000, 100_000))) };
     if (req.op === 'explain') {
-      const view = explainView(rib, req.prefix, kernel?.());
+      const view = explainView(rib, req.prefix, kernel?.(), exchange.sessionPolicies());
       return typeof view === 'string' ? { ok: false, error: view } : { ok: true, result: view };
     }
     if (req.op === 'show-neighbors') {
@@ -139,6 +163,8 @@ export function controlHandler(speaker: BgpSpeaker, exchange: RouteExchange, clo
         const done = req.direction === 'in' ? peer.requestRouteRefresh() : exchange.resendTable(peer);
         return done ? { ok: true, result: `${req.peer} refresh ${req.direction}` } : { ok: false, error: `${req.peer}: no session${req.direction === 'in' ? ' with route refresh' : ''}` };
       }
+      case 'neighbor-soft-in':
+        return softIn(peer, exchange);
     }
   };
 }

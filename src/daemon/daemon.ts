@@ -52,6 +52,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
     ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
     policyFor: (peer, ibgp) => peerPolicies(policies, peerConfigs.get(peer.settings.key), ibgp),
+    softReconfigurationIn: (peer) => peerConfigs.get(peer.settings.key)?.softReconfiguration.inbound ?? false,
     peersNotUp: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown && p.state !== 'Established').length,
     ribChanged: (changes) => holder.kernel?.routes?.changed(changes),
     ribListening: () => holder.kernel?.routes !== undefined,

@@ -15,22 +15,30 @@
  * update group one for its export chain. A chain that passes everything (no policy, iBGP or RFC 8212
  * relaxed) gets no evaluator at all, so it costs nothing.
  *
+ * Soft reconfiguration inbound (src/rib/adj-rib-in.ts): for peers that have it, what they announce is also
+ * kept as received, before import policy, so `softReconfigureIn` can run import policy again and
+ * explanations can trace it. Peers without it pay nothing for it.
+ *
  * Flushing is deferred to the end of the current I/O turn (setImmediate) so a burst of UPDATEs produces one
  * export pass, and a full table from one peer never blocks keepalives to others for long.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
+import { AdjRibsIn } from '../rib/adj-rib-in.js';
 import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
 import { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { PolicyChain } from '../rib/policy/compile.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key } from '../rib/prefix.js';
+import type { SessionPolicy } from '../rib/explain-verdicts.js';
+import { reapplyImport, type SoftInResult } from '../rib/soft-reconfiguration.js';
 import type { Family, Path, PathAttributes, PeerRef, PrefixKey } from '../rib/types.js';
 import type { DownReason } from '../bgp/down-reason.js';
 import type { Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
 import type { PeerPolicies } from './policy-config.js';
+import { keepReceived } from './keep-received.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
 import {
@@ -73,6 +81,8 @@ export interface RouteExchangeOptions {
   readonly deferralEnded?: () => void;
   /** The policy chains of a session with this peer; none: everything passes unchanged. */
   readonly policyFor?: (peer: Peer, ibgp: boolean) => PeerPolicies;
+  /** Whether to keep this peer's routes as received, before import policy (soft reconfiguration inbound). */
+  readonly softReconfigurationIn?: (peer: Peer) => boolean;
 }
 
 export class RouteExchange implements PeerListener {
@@ -82,6 +92,8 @@ export class RouteExchange implements PeerListener {
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly staleTimers = new Map<Peer, TimerHandle>();
+  /** Routes as received from the peers with soft reconfiguration inbound, by peer key. */
+  private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
   private flushScheduled = false;
@@ -133,6 +145,7 @@ export class RouteExchange implements PeerListener {
     };
     this.refs.set(peer, ref);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
+    this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
     const exportChain = this.startPolicies(peer, ref);
     const privateAs = ref.ibgp ? undefined : peer.settings.removePrivateAs;
@@ -207,6 +220,8 @@ export class RouteExchange implements PeerListener {
         continue;
       }
       const attrs = ribAttributes(u, family, ctx, this.store);
+      const kept = this.prePolicy.get(ref.key);
+      if (kept) keepReceived(kept, family, list, attrs);
       const imp = this.imports.get(peer);
       if (imp) this.importWithPolicy(imp, ref, family, list, attrs, now, count);
       else {
@@ -238,6 +253,7 @@ export class RouteExchange implements PeerListener {
         this.maybeEndDeferral();
       }
       if (family) this.o.endOfRib?.(peer, family);
+      if (family) this.prePolicy.sweepStale(ref.key, family);
       const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
       for (const p of swept) this.store.release(p.attrs);
       if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
@@ -293,6 +309,8 @@ export class RouteExchange implements PeerListener {
   private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
     if (!family) return;
+    const kept = this.prePolicy.get(ref.key);
+    if (kept) keepReceived(kept, family, list);
     const rib = this.o.rib;
     const gone = (slot: number, pathId: number) => {
       if (slot < 0) return;
@@ -332,7 +350,9 @@ export class RouteExchange implements PeerListener {
       if (enhanced) frame(2);
     } else if (m.subtype === 1) {
       this.o.rib.dropPeer(ref.key, [family], true);
+      this.prePolicy.down(ref.key, [family], true);
     } else if (m.subtype === 2) {
+      this.prePolicy.sweepStale(ref.key, family);
       for (const p of this.o.rib.sweepStale(ref.key, family)) this.store.release(p.attrs);
       this.scheduleFlush();
     }
@@ -351,6 +371,7 @@ export class RouteExchange implements PeerListener {
     // RFC 4724 §4.2: a session lost without NOTIFICATION (TCP failure, hold timer) with a GR-capable peer.
     const helper = gr !== undefined && gr.restartTime > 0 && (reason.code === 'tcp-closed' || reason.code === 'hold-timer-expired');
     const families = ribFamilies(n.families);
+    this.prePolicy.down(ref.key, families, helper);
     if (helper) {
       const kept = this.o.rib.dropPeer(ref.key, families, true);
       this.o.logger.log('info', 'rib.gr.stale', { peer: ref.key, kept: kept.length, restartTime: gr.restartTime });
@@ -358,6 +379,7 @@ export class RouteExchange implements PeerListener {
       if (old) this.o.clock.clearTimeout(old);
       this.staleTimers.set(peer, this.o.clock.setTimeout(() => {
         this.staleTimers.delete(peer);
+        for (const f of families) this.prePolicy.sweepStale(ref.key, f);
         for (const f of families) for (const p of this.o.rib.sweepStale(ref.key, f)) this.store.release(p.attrs);
         this.scheduleFlush();
       }, gr.restartTime * 1000));
@@ -371,6 +393,36 @@ export class RouteExchange implements PeerListener {
   receivedCount(peer: Peer): number {
     const c = this.received.get(peer);
     return c ? c['ipv4-unicast'] + c['ipv6-unicast'] : 0;
+  }
+
+  /**
+   * Run the peer's import policy again over the routes it sent, kept as received (the operator's "soft-in");
+   * undefined when the peer has no session or does not keep its routes (then only ROUTE-REFRESH helps).
+   */
+  softReconfigureIn(peer: Peer): SoftInResult | undefined {
+    const ref = this.refs.get(peer);
+    const table = ref && this.prePolicy.get(ref.key);
+    const count = this.received.get(peer);
+    if (!ref || !table || !count) return undefined;
+    const result = reapplyImport(table, ref, this.imports.get(peer), this.o.rib, this.store, count, this.o.clock.now());
+    this.o.logger.log('info', 'rib.soft-in', { peer: ref.key, ...result });
+    this.checkLimit(peer, count);
+    this.scheduleFlush();
+    return result;
+  }
+
+  /**
+   * What explanations need of every Established session (read only). The export target is the session's
+   * update group's, keyed by the peer so that split horizon is judged for it as the group does per member.
+   */
+  sessionPolicies(): SessionPolicy[] {
+    return [...this.refs].flatMap(([peer, ref]) => {
+      const m = this.groups.member(peer);
+      if (!m) return [];
+      const imp = this.imports.get(peer);
+      const kept = this.prePolicy.get(ref.key);
+      return [{ peer: ref, export: { ...m.group.core.target, key: ref.key }, ...(imp ? { import: imp } : {}), ...(kept ? { prePolicy: kept } : {}) }];
+    });
   }
 
   /** Send the peer our whole table again (operator's "refresh out"); false when it has no session. */

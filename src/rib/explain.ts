@@ -3,105 +3,78 @@
  * other path lost (the step at which the best beats it) or can never be selected (AS loop, own ORIGINATOR_ID,
  * cluster loop: RFC 4271 §9.1.2, RFC 4456 §8), and where each came from. Plain data, for `bgpctl explain`
  * and `bgpctl show routes PREFIX`.
+ *
+ * Given the Established sessions (explain-verdicts.ts), also what import policy did to each path from a
+ * peer, the routes it rejected (when their peer keeps what it sent), and the export verdict of the best path
+ * toward every peer.
  */
 import { selectBest, stepNumber, type LostAt } from './decision.js';
+import { exportView, importView, rejectedOnImport, type ExportView, type ImportView, type SessionPolicy } from './explain-verdicts.js';
 import type { LocRib } from './loc-rib.js';
+import { pathView, type PathView } from './path-view.js';
 import { formatPrefixKey } from './prefix.js';
-import type { AsPathSegment, DecisionOptions, DecisionStep, Family, Path, PrefixKey } from './types.js';
+import type { DecisionOptions, DecisionStep, Family, Path, PrefixKey } from './types.js';
 
-const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
-
-export interface PathView {
-  /** Where it came from: the peer's address, or `local` for static, connected and IPAM routes. */
-  readonly from: string;
-  readonly source: Path['source'];
-  readonly pathId: number;
-  readonly nextHop: string;
-  readonly nextHopLinkLocal?: string;
-  readonly asPath: string;
-  readonly origin: (typeof ORIGIN_NAMES)[number];
-  readonly localPref?: number;
-  readonly med?: number;
-  readonly communities: readonly string[];
-  readonly largeCommunities: readonly string[];
-  readonly originatorId?: string;
-  readonly clusterList: readonly string[];
-  readonly peerAs?: number;
-  readonly ibgp?: boolean;
-  /** Kept through the peer's graceful restart (RFC 4724 §4.2). */
-  readonly stale: boolean;
-  readonly receivedAt: number;
-}
+export { formatAsPath, pathView, type AttributesView, type PathView } from './path-view.js';
+export type { ExportView, ImportView, PolicyTrace, SessionPolicy } from './explain-verdicts.js';
 
 export type CandidateStatus =
   | { readonly status: 'best'; readonly decidedAt: DecisionStep }
   | { readonly status: 'multipath' }
   | { readonly status: 'lost'; readonly lostAt: DecisionStep }
-  | { readonly status: 'ineligible'; readonly reason: string };
+  | { readonly status: 'ineligible'; readonly reason: string }
+  /** Sent by a peer that keeps its routes as received, and rejected by its import policy (`import` says how). */
+  | { readonly status: 'rejected'; readonly reason: string };
 
-export type Candidate = PathView & CandidateStatus;
+/** A candidate; `import` for a path from a peer, when the sessions were given. */
+export type Candidate = PathView & CandidateStatus & { readonly import?: ImportView };
 
 export interface RouteExplanation {
   readonly family: Family;
   readonly prefix: string;
-  /** Best first, then the rest of the ECMP set, then the losers in decision order, then the ineligible. */
+  /**
+   * Best first, then the rest of the ECMP set, then the losers in decision order, then the ineligible, then
+   * routes rejected on import.
+   */
   readonly candidates: readonly Candidate[];
+  /** The best path toward every Established peer, when the sessions were given and there is a best path. */
+  readonly exports?: readonly ExportView[];
 }
 
-export function formatAsPath(segments: readonly AsPathSegment[]): string {
-  return segments.map((s) => {
-    const asns = s.asns.join(' ');
-    switch (s.type) {
-      case 'sequence': return asns;
-      case 'set': return `{${asns}}`;
-      case 'confed-sequence': return `(${asns})`;
-      case 'confed-set': return `[${asns}]`;
-    }
-  }).join(' ');
-}
-
-export function pathView(p: Path): PathView {
-  const a = p.attrs;
-  return {
-    from: p.peer?.key ?? 'local',
-    source: p.source,
-    pathId: p.pathId,
-    nextHop: a.nextHop,
-    ...(a.nextHopLinkLocal ? { nextHopLinkLocal: a.nextHopLinkLocal } : {}),
-    asPath: formatAsPath(a.asPath),
-    origin: ORIGIN_NAMES[a.origin],
-    ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
-    ...(a.med !== undefined ? { med: a.med } : {}),
-    communities: a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`),
-    largeCommunities: a.largeCommunities.map((c) => `${c.global}:${c.local1}:${c.local2}`),
-    ...(a.originatorId ? { originatorId: a.originatorId } : {}),
-    clusterList: a.clusterList,
-    ...(p.peer ? { peerAs: p.peer.asn, ibgp: p.peer.ibgp } : {}),
-    stale: p.stale,
-    receivedAt: p.receivedAt,
+/**
+ * Everything the RIB knows about one prefix; undefined when it has no paths (and no peer kept a route of it
+ * that import policy rejected). With `sessions`, import and export verdicts too; nothing is changed.
+ */
+export function explainPrefix(
+  rib: LocRib, family: Family, prefix: PrefixKey, options: DecisionOptions, sessions?: readonly SessionPolicy[],
+): RouteExplanation | undefined {
+  const paths = rib.get(family, prefix)?.paths ?? [];
+  const rejected = sessions ? rejectedOnImport(family, prefix, sessions) : [];
+  if (paths.length === 0 && rejected.length === 0) return undefined;
+  const bySession = new Map(sessions?.map((s) => [s.peer.key, s]));
+  const view = (p: Path): PathView & { import?: ImportView } => {
+    const imp = sessions ? importView(p, p.peer && bySession.get(p.peer.key)) : undefined;
+    return { ...pathView(p), ...(imp ? { import: imp } : {}) };
   };
-}
-
-/** Everything the RIB knows about one prefix; undefined when it has no paths. */
-export function explainPrefix(rib: LocRib, family: Family, prefix: PrefixKey, options: DecisionOptions): RouteExplanation | undefined {
-  const entry = rib.get(family, prefix);
-  if (!entry || entry.paths.length === 0) return undefined;
-  const eligible = entry.paths.filter((p) => rib.ineligibleReason(p) === undefined);
+  const eligible = paths.filter((p) => rib.ineligibleReason(p) === undefined);
   const selection = selectBest(eligible, options);
   const lost = new Map<Path, LostAt>(selection.steps.map((s) => [s.path, s]));
   const out: Candidate[] = [];
   for (const p of selection.multipath) {
     out.push(p === selection.best
-      ? { ...pathView(p), status: 'best', decidedAt: selection.decidedAt ?? 'only-path' }
-      : { ...pathView(p), status: 'multipath' });
+      ? { ...view(p), status: 'best', decidedAt: selection.decidedAt ?? 'only-path' }
+      : { ...view(p), status: 'multipath' });
   }
   const losers = eligible.filter((p) => !selection.multipath.includes(p)).sort((x, y) => order(lost.get(x)) - order(lost.get(y)));
-  for (const p of losers) out.push({ ...pathView(p), status: 'lost', lostAt: lost.get(p)?.lostAt ?? 'path-id' });
-  for (const p of entry.paths) {
+  for (const p of losers) out.push({ ...view(p), status: 'lost', lostAt: lost.get(p)?.lostAt ?? 'path-id' });
+  for (const p of paths) {
     const reason = rib.ineligibleReason(p);
-    if (reason !== undefined) out.push({ ...pathView(p), status: 'ineligible', reason });
+    if (reason !== undefined) out.push({ ...view(p), status: 'ineligible', reason });
   }
-  return { family, prefix: formatPrefixKey(prefix), candidates: out };
+  for (const r of rejected) out.push({ ...pathView(r.path), import: r.import, status: 'rejected', reason: 'rejected by import policy' });
+  const best = selection.best;
+  const exports = sessions && best ? { exports: sessions.map((s) => exportView(best, s)) } : {};
+  return { family, prefix: formatPrefixKey(prefix), candidates: out, ...exports };
 }
 
 /** Losers that fell later in the decision process were closer to winning: list them first. */

@@ -73,6 +73,21 @@ function isUnspecified(nextHop: string): boolean {
   return nextHop === '0.0.0.0' || nextHop === '::';
 }
 
+/**
+ * The rules that run before export policy: why a route from `source` with these attributes may not go to
+ * `target` at all, or undefined.
+ */
+export function exportRule(source: PeerRef | undefined, attrs: PathAttributes, target: ExportTarget): ExportVerdict | undefined {
+  if (source?.key === target.key) return NOT_TO_SOURCE;
+  const comms = attrs.communities;
+  if (comms.length > 0) {
+    if (comms.includes(NO_ADVERTISE)) return NO_ADV;
+    if (!target.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))) return NO_EXP;
+  }
+  if (source?.ibgp && target.ibgp && !source.rrClient && !target.rrClient) return IBGP_SPLIT;
+  return undefined;
+}
+
 export function exportPath(path: Path, target: ExportTarget, store: AttributeStore): ExportVerdict {
   return exportRoute(path.peer, path.attrs, path.family, target, store, path);
 }
@@ -85,14 +100,9 @@ export function exportRoute(
   source: PeerRef | undefined, pathAttrs: PathAttributes, family: Family, target: ExportTarget, store: AttributeStore,
   path: Path | (() => Path),
 ): ExportVerdict {
-  if (source?.key === target.key) return NOT_TO_SOURCE;
-  const comms = pathAttrs.communities;
-  if (comms.length > 0) {
-    if (comms.includes(NO_ADVERTISE)) return NO_ADV;
-    if (!target.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))) return NO_EXP;
-  }
+  const rule = exportRule(source, pathAttrs, target);
+  if (rule) return rule;
   const reflecting = Boolean(source?.ibgp) && target.ibgp;
-  if (reflecting && !source!.rrClient && !target.rrClient) return IBGP_SPLIT;
   let attrs = pathAttrs;
   let flags = 0;
   const policy = target.policy;

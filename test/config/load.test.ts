@@ -82,6 +82,7 @@ describe('defaults', () => {
           import: [],
           export: [],
           ebgpRequiresPolicy: true,
+          softReconfiguration: { inbound: false },
         },
       ],
       listenRanges: [],
@@ -182,6 +183,7 @@ describe('defaults', () => {
           '    extendedMessage: false',
           '    requireCapabilities: [65, 69]',
           '    routeReflectorClient: true',
+          '    softReconfiguration: { inbound: true }',
         ),
     );
     expect(c.peers[0]).toEqual({
@@ -210,6 +212,7 @@ describe('defaults', () => {
       import: [],
       export: [],
       ebgpRequiresPolicy: true,
+      softReconfiguration: { inbound: true },
     });
   });
 
@@ -249,10 +252,14 @@ describe('defaults', () => {
         lines(
           'holdTime: 60',
           'families: [ipv4-unicast]',
+          'softReconfiguration: { inbound: true }',
           'listenRanges:',
           '  - prefix: 10.0.0.0/8',
           '    remoteAs: any',
           '    peer: { routeReflectorClient: true, keepaliveTime: 10, localAs: 65001 }',
+          '  - prefix: 192.168.0.0/16',
+          '    remoteAs: any',
+          '    peer: { softReconfiguration: { inbound: false } }',
         ),
     );
     const range = c.listenRanges[0];
@@ -279,7 +286,12 @@ describe('defaults', () => {
       import: [],
       export: [],
       ebgpRequiresPolicy: true,
+      softReconfiguration: { inbound: true },
     });
+    // Soft reconfiguration: the template's beats the global one, the peer's own beats both.
+    const off = c.listenRanges[1]!.peer;
+    expect(resolvePeer(c, { address: '192.168.1.1', remoteAs: 65001 }, off).softReconfiguration).toEqual({ inbound: false });
+    expect(resolvePeer(c, { address: '192.168.1.1', remoteAs: 65001, softReconfiguration: { inbound: true } }, off).softReconfiguration).toEqual({ inbound: true });
     // The peer's own settings beat the template's.
     expect(resolvePeer(c, { address: '10.1.2.4', remoteAs: 65009, keepaliveTime: 20 }, range.peer)).toMatchObject({
       keepaliveTime: 20,
@@ -375,6 +387,10 @@ describe('errors', () => {
     expect(report(HEAD + lines('listen: { port: "179" }'))).toEqual(['3:17 listen.port: expected a TCP port 0..65535 (0: any free port), got "179"']);
     expect(report(HEAD + lines('hostname: 7'))).toEqual(['3:11 hostname: expected a host name, got 7']);
     expect(report(lines('- routerId: 192.0.2.1'))).toEqual(['1:1 : expected a mapping of tern settings, got a list']);
+    expect(report(HEAD + lines('softReconfiguration: true'))).toEqual(['3:22 softReconfiguration: expected a mapping with inbound: true or false, got true']);
+    expect(report(HEAD + lines('peers:', '  - { address: 192.0.2.2, remoteAs: 1, softReconfiguration: { inbound: 1 } }'))).toEqual([
+      '4:72 peers[0].softReconfiguration.inbound: expected true or false, got 1',
+    ]);
   });
 
   it('reports a value out of range', () => {
