@@ -15,6 +15,7 @@ import type {
 import { explainPrefix, summarizeTable, type SessionPolicy } from '../rib/explain.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { prefixKeyFromText } from '../rib/prefix.js';
+import { kernelKey } from './kernel-routes.js';
 import type { KernelParts } from './kernel-wiring.js';
 import type { RouteExchange } from './route-exchange.js';
 
@@ -108,7 +109,7 @@ export function explainView(rib: LocRib, text: string, kernel: KernelParts | und
   if (!found) return `not a prefix: ${text}`;
   const explanation = explainPrefix(rib, found.family, found.key, rib.decision, sessions);
   const prefix = explanation?.prefix ?? text;
-  const k = kernel?.sync?.status(prefix);
+  const k = kernel?.sync?.status(kernelKey(found.key));
   return {
     prefix,
     ...(explanation ? { explanation } : {}),

@@ -13,8 +13,8 @@ import type { Logger } from '../common/logger.js';
 import type { Peer } from '../bgp/peer.js';
 import type { KernelConfig } from '../config/schema.js';
 import type { KernelSync, WantedRoute } from '../kernel/kernel-sync.js';
+import type { RouteKey } from '../kernel/route-key.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
-import { formatPrefixKey } from '../rib/prefix.js';
 import type { Family, Path, PrefixKey } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
@@ -37,19 +37,33 @@ export function pathGateway(p: Path, zoneOf: (peerAddress: string) => string | u
   return zone ? `${ll}%${zone}` : undefined;
 }
 
+/**
+ * The kernel's route key of a RIB prefix. The kernel side keys routes exactly as the RIB keys prefixes
+ * (src/kernel/route-key.ts), so this is the identity; it names the one place where the two meet.
+ */
+export function kernelKey(prefix: PrefixKey): RouteKey {
+  return prefix;
+}
+
+const NO_GATEWAYS: readonly string[] = [];
+
 export function wantedRoute(
-  family: Family, prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig,
+  prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig,
   zoneOf: (peerAddress: string) => string | undefined = () => undefined,
 ): WantedRoute | undefined {
   if (!best || best.source === 'connected') return undefined;
-  const [dst, len] = formatPrefixKey(prefix).split('/') as [string, string];
-  const version = family === 'ipv4-unicast' ? 4 : 6;
+  const key = kernelKey(prefix);
   if (best.source !== 'bgp' && OWNED_NEXT_HOPS.has(best.attrs.nextHop)) {
-    return config.blackholeOwned ? { version, dst, dstLen: Number(len), kind: 'blackhole', gateways: [] } : undefined;
+    return config.blackholeOwned ? { key, kind: 'blackhole', gateways: NO_GATEWAYS } : undefined;
   }
-  const gateways = [...new Set((multipath.length ? multipath : [best]).map((p) => pathGateway(p, zoneOf)))].filter((g): g is string => g !== undefined);
+  if (multipath.length <= 1) {
+    // The common case, one path: no set, no array copies.
+    const gw = pathGateway(multipath[0] ?? best, zoneOf);
+    return gw === undefined ? undefined : { key, kind: 'unicast', gateways: [gw] };
+  }
+  const gateways = [...new Set(multipath.map((p) => pathGateway(p, zoneOf)))].filter((g): g is string => g !== undefined);
   if (!gateways.length) return undefined;
-  return { version, dst, dstLen: Number(len), kind: 'unicast', gateways };
+  return { key, kind: 'unicast', gateways };
 }
 
 export interface KernelRoutesOptions {
@@ -80,28 +94,26 @@ export class KernelRoutes {
 
   /** Best-path changes from the RIB. */
   changed(changes: readonly RibChange[]): void {
+    const { kernel, config, zoneOf } = this.o;
     for (const c of changes) {
-      const w = wantedRoute(c.family, c.prefix, c.best, c.multipath, this.o.config, this.o.zoneOf);
-      if (w) this.o.kernel.set(w);
-      else this.o.kernel.remove(formatPrefixKey(c.prefix));
+      const w = wantedRoute(c.prefix, c.best, c.multipath, config, zoneOf);
+      if (w) kernel.set(w);
+      else kernel.remove(kernelKey(c.prefix));
     }
   }
 
   /** Make the kernel want exactly what the Loc-RIB holds (after selection deferral). */
   reset(): void {
-    const keep = new Set<string>();
+    const keep = new Set<RouteKey>();
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
       for (const e of this.o.rib.entries(family)) {
-        const w = wantedRoute(family, e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);
+        const w = wantedRoute(e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);
         if (!w) continue;
-        keep.add(`${w.dst}/${w.dstLen}`);
+        keep.add(w.key);
         this.o.kernel.set(w);
       }
     }
-    for (const r of [...this.o.kernel.fib.wantedRoutes()]) {
-      const key = `${r.dst}/${r.dstLen}`;
-      if (!keep.has(key)) this.o.kernel.remove(key);
-    }
+    for (const key of [...this.o.kernel.wantedKeys()]) if (!keep.has(key)) this.o.kernel.remove(key);
     if (this.sweepReason) this.sweep(this.sweepReason);
   }
 

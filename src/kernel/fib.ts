@@ -14,9 +14,11 @@
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { errnoName, type RtnlSocket } from './netlink-socket.js';
-import { parseRouteBody, routeDumpRequest, routeRequest, type NetlinkRequest, type ObservedRoute, type RouteOp } from './route-message.js';
-import { routeKey, type FibTarget, type KernelNextHop, type KernelRoute } from './types.js';
+import { NetlinkBatch } from './netlink-batch.js';
+import { errnoName, type BatchResult, type RtnlSocket } from './netlink-socket.js';
+import { parseRouteBody, routeDumpRequest, RouteEncoder, type ObservedRoute, type RouteOp } from './route-message.js';
+import { routeKey, routeKeyDestination, routeKeyText, type RouteKey } from './route-key.js';
+import type { FibTarget, Forwarding, KernelNextHop, KernelRoute } from './types.js';
 
 export interface FibOptions {
   readonly target: FibTarget;
@@ -47,12 +49,49 @@ export interface FibStats {
   readonly adopted: number;
 }
 
+/**
+ * One prefix in the FIB, as a handle for the code that decides what the prefix wants (KernelSync): it finds
+ * the entry once per change and keeps its own note on it, so a route costs one Map lookup per change for the
+ * whole kernel side.
+ */
+export interface FibEntry<T> {
+  readonly key: RouteKey;
+  /** The owner's note (KernelSync: the resolution the route was given). The entry is kept while it is set. */
+  note: T | undefined;
+}
+
+/**
+ * What the FIB knows of one prefix: what is wanted, what the kernel holds of tern's, and where the prefix is in
+ * the work. One record per route, shared by every step (want, plan, settle).
+ */
+interface FibRoute<T> extends FibEntry<T> {
+  desired: Forwarding | undefined;
+  /** What the kernel holds of tern's, as far as tern knows. */
+  installed: Forwarding | undefined;
+  /** Found at start and not yet confirmed as wanted. */
+  adopted: boolean;
+  /** Queued for the next plan. */
+  dirty: boolean;
+}
+
+/** One batch on its way to the kernel: parallel arrays, one entry per request. */
+interface Flight<T> {
+  readonly routes: FibRoute<T>[];
+  readonly ops: RouteOp[];
+  readonly forwardings: Forwarding[];
+  readonly batch: NetlinkBatch;
+  add: number;
+  replace: number;
+  delete: number;
+}
+
 /** The kernel fills in what tern left open (the output interface of a recursive gateway): compare what was asked. */
 function nexthopSatisfies(have: KernelNextHop, want: KernelNextHop): boolean {
   return have.gateway === want.gateway && have.onlink === want.onlink && (want.ifindex === undefined || have.ifindex === want.ifindex);
 }
 
-export function routeSatisfies(have: KernelRoute, want: KernelRoute): boolean {
+export function routeSatisfies(have: Forwarding, want: Forwarding): boolean {
+  if (have === want) return true;
   if (have.type !== want.type || have.nexthops.length !== want.nexthops.length) return false;
   const left = [...have.nexthops];
   return want.nexthops.every((w) => {
@@ -63,16 +102,16 @@ export function routeSatisfies(have: KernelRoute, want: KernelRoute): boolean {
   });
 }
 
-export class FibSync {
-  private readonly desired = new Map<string, KernelRoute>();
-  /** What the kernel holds of tern's, as far as tern knows. */
-  private readonly installed = new Map<string, KernelRoute>();
-  /** Found at start and not yet confirmed as wanted. */
-  private readonly adopted = new Set<string>();
-  private readonly failures = new Map<string, Failure>();
+export class FibSync<T = never> {
+  private readonly routes = new Map<RouteKey, FibRoute<T>>();
+  private wantedCount = 0;
+  private installedCount = 0;
+  private adoptedCount = 0;
+  private readonly failures = new Map<RouteKey, Failure>();
   private readonly retryTimers = new Set<TimerHandle>();
-  private readonly dirty = new Set<string>();
-  private readonly inFlight = new Set<string>();
+  private dirty: FibRoute<T>[] = [];
+  private resyncWanted = false;
+  private readonly encoder: RouteEncoder;
   private startupDone = false;
   private flushing: Promise<void> | undefined;
   private scheduled = false;
@@ -80,7 +119,9 @@ export class FibSync {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {}
+  constructor(private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {
+    this.encoder = new RouteEncoder(options.target);
+  }
 
   get target(): FibTarget {
     return this.options.target;
@@ -93,72 +134,132 @@ export class FibSync {
 
   /** Reads the kernel's routes of tern's protocol and adopts them. Call once, before the first `set`. */
   async start(): Promise<number> {
-    for (const o of await this.readOurs()) {
-      const key = routeKey(o.route);
-      this.installed.set(key, o.route);
-      this.adopted.add(key);
+    for (const [key, route] of await this.readOurs()) {
+      const r = this.record(key);
+      this.setInstalled(r, route);
+      r.adopted = true;
+      this.adoptedCount++;
     }
-    if (this.adopted.size) this.deps.logger.log('info', 'kernel.fib.adopted', { routes: this.adopted.size });
+    if (this.adoptedCount) this.deps.logger.log('info', 'kernel.fib.adopted', { routes: this.adoptedCount });
     this.armAntiEntropy();
-    return this.adopted.size;
+    return this.adoptedCount;
   }
 
-  private async readOurs(): Promise<ObservedRoute[]> {
-    const out: ObservedRoute[] = [];
+  private async readOurs(): Promise<Map<RouteKey, KernelRoute>> {
+    const out = new Map<RouteKey, KernelRoute>();
     for (const version of [4, 6] as const) {
       for (const m of await this.deps.socket.dump(routeDumpRequest(version))) {
         const o = parseRouteBody(m.body);
-        if (o && this.ours(o)) out.push(o);
+        if (o && this.ours(o)) out.set(routeKey(o.route.version, o.route.dst, o.route.dstLen), o.route);
       }
     }
     return out;
   }
 
-  set(route: KernelRoute): void {
-    const key = routeKey(route);
-    this.desired.set(key, route);
-    this.touch(key);
+  private record(key: RouteKey): FibRoute<T> {
+    let r = this.routes.get(key);
+    if (!r) {
+      r = { key, note: undefined, desired: undefined, installed: undefined, adopted: false, dirty: false };
+      this.routes.set(key, r);
+    }
+    return r;
   }
 
-  remove(key: string): void {
-    if (!this.desired.delete(key) && !this.installed.has(key)) return;
-    this.touch(key);
+  /** The entry of `key`, made if there is none. */
+  entry(key: RouteKey): FibEntry<T> {
+    return this.record(key);
   }
 
-  wanted(key: string): KernelRoute | undefined {
-    return this.desired.get(key);
+  /** Every entry (live: do not add entries while iterating). */
+  entries(): IterableIterator<FibEntry<T>> {
+    return this.routes.values();
   }
 
-  wantedRoutes(): IterableIterator<KernelRoute> {
-    return this.desired.values();
+  /** The entry of `key` if the FIB has one. */
+  find(key: RouteKey): FibEntry<T> | undefined {
+    return this.routes.get(key);
+  }
+
+  /**
+   * What `entry`'s prefix should forward as, or undefined for nothing. Pass the same object for every route
+   * through the same next hops (KernelSync does): an unchanged route then costs nothing.
+   */
+  want(entry: FibEntry<T>, forwarding: Forwarding | undefined): void {
+    const r = entry as FibRoute<T>; // entries come from this FIB only
+    if (r.desired === forwarding) {
+      if (!forwarding) this.forgetIfEmpty(r);
+      return;
+    }
+    if (!r.desired !== !forwarding) this.wantedCount += forwarding ? 1 : -1;
+    r.desired = forwarding;
+    if (forwarding || r.installed) this.touch(r);
+    else this.forgetIfEmpty(r);
+  }
+
+  private setInstalled(r: FibRoute<T>, forwarding: Forwarding | undefined): void {
+    if (!r.installed !== !forwarding) this.installedCount += forwarding ? 1 : -1;
+    r.installed = forwarding;
+  }
+
+  private unadopt(r: FibRoute<T>): void {
+    if (!r.adopted) return;
+    r.adopted = false;
+    this.adoptedCount--;
+  }
+
+  /** A record that wants nothing, holds nothing, waits for nothing and has no note goes. */
+  private forgetIfEmpty(r: FibRoute<T>): void {
+    if (!r.desired && !r.installed && !r.adopted && !r.dirty && r.note === undefined) this.routes.delete(r.key);
+  }
+
+  /** The route `key` should forward as `forwarding` (`want` by key). */
+  set(key: RouteKey, forwarding: Forwarding): void {
+    this.want(this.record(key), forwarding);
+  }
+
+  remove(key: RouteKey): void {
+    const r = this.routes.get(key);
+    if (r) this.want(r, undefined);
+  }
+
+  wanted(key: RouteKey): Forwarding | undefined {
+    return this.routes.get(key)?.desired;
+  }
+
+  *wantedKeys(): Generator<RouteKey> {
+    for (const r of this.routes.values()) if (r.desired) yield r.key;
   }
 
   /** The RIB has converged after a start: adopted routes nobody wants any more go now. */
   finishStartup(): void {
     if (this.startupDone) return;
     this.startupDone = true;
-    const stale = [...this.adopted].filter((k) => !this.desired.has(k));
-    if (stale.length) this.deps.logger.log('info', 'kernel.fib.sweep', { routes: stale.length });
-    for (const k of this.adopted) this.touch(k);
-    this.adopted.clear();
+    let stale = 0;
+    for (const r of this.routes.values()) {
+      if (!r.adopted) continue;
+      if (!r.desired) stale++;
+      this.touch(r);
+    }
+    if (stale) this.deps.logger.log('info', 'kernel.fib.sweep', { routes: stale });
   }
 
-  status(key: string): FibRouteState | undefined {
-    const want = this.desired.get(key);
-    if (!want) return undefined;
+  status(key: RouteKey): FibRouteState | undefined {
+    const r = this.routes.get(key);
+    const want = r?.desired;
+    if (!r || !want) return undefined;
+    const route: KernelRoute = { ...routeKeyDestination(key), type: want.type, nexthops: want.nexthops };
     const f = this.failures.get(key);
-    if (f) return { state: 'failed', route: want, error: f.error, attempts: f.attempts };
-    const have = this.installed.get(key);
-    return have && routeSatisfies(have, want) && !this.dirty.has(key) ? { state: 'installed', route: want } : { state: 'pending', route: want };
+    if (f) return { state: 'failed', route, error: f.error, attempts: f.attempts };
+    return r.installed && routeSatisfies(r.installed, want) && !r.dirty ? { state: 'installed', route } : { state: 'pending', route };
   }
 
   /** Every wanted route the kernel refused, with its error (for `bgpctl show kernel`). */
-  failedRoutes(): { readonly key: string; readonly error: string; readonly attempts: number }[] {
+  failedRoutes(): { readonly key: RouteKey; readonly error: string; readonly attempts: number }[] {
     return [...this.failures].map(([key, f]) => ({ key, error: f.error, attempts: f.attempts }));
   }
 
   stats(): FibStats {
-    return { wanted: this.desired.size, installed: this.installed.size, failed: this.failures.size, adopted: this.adopted.size };
+    return { wanted: this.wantedCount, installed: this.installedCount, failed: this.failures.size, adopted: this.adoptedCount };
   }
 
   /** Resolves once nothing is queued or in flight (tests, benchmarks, shutdown). */
@@ -167,41 +268,57 @@ export class FibSync {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Re-read the kernel and repair differences (anti-entropy; also after lost notifications). */
-  async resync(): Promise<void> {
-    const seen = new Map<string, KernelRoute>();
-    for (const o of await this.readOurs()) seen.set(routeKey(o.route), o.route);
-    for (const [key, have] of this.installed) {
-      if (this.inFlight.has(key)) continue;
-      const now = seen.get(key);
-      if (!now || !routeSatisfies(now, have)) {
-        if (now) this.installed.set(key, now);
-        else this.installed.delete(key);
-        if (this.desired.has(key)) this.deps.logger.log('warn', 'kernel.fib.repair', { route: key, found: now ? 'changed' : 'missing' });
-        this.touch(key);
-      }
+  /**
+   * Re-read the kernel and repair differences (anti-entropy; also after lost answers, or when the kernel may
+   * have dropped routes itself: a link went down). Runs between batches, never beside one, so what it reads
+   * and what the batches book cannot cross.
+   */
+  resync(): Promise<void> {
+    this.resyncWanted = true;
+    this.schedule();
+    return this.whenIdle();
+  }
+
+  private async reread(): Promise<void> {
+    let seen: Map<RouteKey, KernelRoute>;
+    try {
+      seen = await this.readOurs();
+    } catch (e) {
+      this.deps.logger.log('warn', 'kernel.fib.resync-failed', { error: String(e) });
+      return;
+    }
+    for (const r of this.routes.values()) {
+      const have = r.installed;
+      if (!have) continue;
+      const now = seen.get(r.key);
+      if (now && routeSatisfies(now, have)) continue;
+      this.setInstalled(r, now);
+      if (r.desired) this.deps.logger.log('warn', 'kernel.fib.repair', { route: routeKeyText(r.key), found: now ? 'changed' : 'missing' });
+      this.touch(r);
     }
     for (const [key, now] of seen) {
-      if (!this.installed.has(key) && !this.inFlight.has(key)) {
-        this.installed.set(key, now);
-        if (this.startupDone || this.desired.has(key)) this.touch(key);
-        else this.adopted.add(key);
+      const r = this.record(key);
+      if (r.installed) continue;
+      this.setInstalled(r, now);
+      if (this.startupDone || r.desired) this.touch(r);
+      else if (!r.adopted) {
+        r.adopted = true;
+        this.adoptedCount++;
       }
     }
   }
 
   private armAntiEntropy(): void {
     if (!this.options.antiEntropyMs || this.closed) return;
-    this.antiEntropy = this.deps.clock.setTimeout(() => {
-      this.resync()
-        .catch((e: unknown) => this.deps.logger.log('warn', 'kernel.fib.resync-failed', { error: String(e) }))
-        .finally(() => this.armAntiEntropy());
-    }, this.options.antiEntropyMs);
+    this.antiEntropy = this.deps.clock.setTimeout(() => void this.resync().finally(() => this.armAntiEntropy()), this.options.antiEntropyMs);
   }
 
-  private touch(key: string): void {
-    this.dirty.add(key);
-    this.schedule();
+  private touch(r: FibRoute<T>): void {
+    if (!r.dirty) {
+      r.dirty = true;
+      this.dirty.push(r);
+    }
+    if (!this.scheduled) this.schedule();
   }
 
   private schedule(): void {
@@ -211,97 +328,116 @@ export class FibSync {
       this.scheduled = false;
       if (!this.flushing) this.flushing = this.flushLoop().finally(() => {
         this.flushing = undefined;
-        if (this.dirty.size && !this.closed) this.schedule();
+        if ((this.dirty.length || this.resyncWanted) && !this.closed) this.schedule();
         else if (!this.scheduled) for (const w of this.idleWaiters.splice(0)) w();
       });
     });
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.dirty.size && !this.closed) {
-      const keys = [...this.dirty];
-      this.dirty.clear();
-      const ops: { key: string; op: RouteOp; route: KernelRoute }[] = [];
-      for (const key of keys) {
-        const op = this.plan(key);
-        if (op) ops.push(op);
+    while ((this.dirty.length || this.resyncWanted) && !this.closed) {
+      if (this.resyncWanted) {
+        this.resyncWanted = false;
+        await this.reread();
+        continue;
       }
-      if (!ops.length) continue;
-      for (const o of ops) this.inFlight.add(o.key);
+      const flight = this.plan();
+      if (!flight.routes.length) continue;
       this.deps.logger.log('debug', 'kernel.fib.batch', {
-        add: ops.filter((o) => o.op === 'add').length, replace: ops.filter((o) => o.op === 'replace').length, delete: ops.filter((o) => o.op === 'delete').length,
-        ...(ops.length <= 8 ? { routes: ops.map((o) => `${o.op} ${o.key}`) } : {}),
+        add: flight.add, replace: flight.replace, delete: flight.delete,
+        ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${flight.ops[i]!} ${routeKeyText(r.key)}`) } : {}),
       });
-      const requests: NetlinkRequest[] = ops.map((o) => routeRequest(o.route, this.options.target, o.op));
-      let result;
+      let result: BatchResult;
       try {
-        result = await this.deps.socket.batch(requests);
+        result = await this.deps.socket.batch(flight.batch);
       } catch (e) {
-        result = { failures: new Map(ops.map((_, i) => [i, 0])), uncertain: true };
-        this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: ops.length });
+        result = { failures: new Map(flight.routes.map((_, i) => [i, 0])), uncertain: true };
+        this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: flight.routes.length });
       }
-      for (const o of ops) this.inFlight.delete(o.key);
-      const failed: { key: string; op: RouteOp; failure: Failure }[] = [];
-      ops.forEach((o, i) => {
-        const failure = this.settle(o.key, o.op, o.route, result.failures.get(i));
-        if (failure) failed.push({ key: o.key, op: o.op, failure });
-      });
-      this.afterBatch(failed);
+      this.settle(flight, result);
       if (result.uncertain) {
         this.deps.logger.log('warn', 'kernel.fib.uncertain', { why: 'netlink answers lost; re-reading the kernel' });
-        await this.resync().catch(() => undefined);
+        this.resyncWanted = true;
       }
     }
   }
 
-  private plan(key: string): { key: string; op: RouteOp; route: KernelRoute } | undefined {
-    const want = this.desired.get(key);
-    const have = this.installed.get(key);
-    if (want) {
-      if (!have) return { key, op: 'add', route: want };
-      if (!routeSatisfies(have, want)) {
-        // The forwarding state from before the restart stays until the RIB has converged (RFC 4724 §4.1):
-        // a half-learned table (one ECMP member back, the other not yet) must not replace a complete route.
-        if (this.adopted.has(key) && !this.startupDone) return undefined;
-        return { key, op: 'replace', route: want };
+  /** The requests that bring the kernel to what is wanted for every dirty route, written into one batch. */
+  private plan(): Flight<T> {
+    const dirty = this.dirty;
+    this.dirty = [];
+    const flight: Flight<T> = { routes: [], ops: [], forwardings: [], batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), add: 0, replace: 0, delete: 0 };
+    for (const r of dirty) {
+      r.dirty = false;
+      const want = r.desired;
+      const have = r.installed;
+      let op: RouteOp;
+      let forwarding: Forwarding;
+      if (want) {
+        if (!have) op = 'add';
+        else if (have === want || routeSatisfies(have, want)) {
+          this.unadopt(r);
+          if (this.failures.size) this.failures.delete(r.key);
+          continue;
+        } else {
+          // The forwarding state from before the restart stays until the RIB has converged (RFC 4724 §4.1):
+          // a half-learned table (one ECMP member back, the other not yet) must not replace a complete route.
+          if (r.adopted && !this.startupDone) continue;
+          op = 'replace';
+        }
+        forwarding = want;
+      } else {
+        if (this.failures.size) this.failures.delete(r.key);
+        if (!have || (r.adopted && !this.startupDone)) { // nothing there, or kept through the restart window
+          this.forgetIfEmpty(r);
+          continue;
+        }
+        op = 'delete';
+        forwarding = have;
       }
-      this.adopted.delete(key);
-      this.clearFailure(key);
-      return undefined;
+      flight.routes.push(r);
+      flight.ops.push(op);
+      flight.forwardings.push(forwarding);
+      flight[op]++;
+      this.encoder.write(flight.batch, r.key, op, forwarding);
     }
-    this.clearFailure(key);
-    if (!have) return undefined;
-    if (this.adopted.has(key) && !this.startupDone) return undefined; // kept through the restart window
-    return { key, op: 'delete', route: have };
+    return flight;
   }
 
-  /** Book one answer; returns the failure to report and retry, if it failed. */
-  private settle(key: string, op: RouteOp, route: KernelRoute, errno: number | undefined): Failure | undefined {
-    // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
-    if (errno === undefined || (op === 'delete' && (errno === 3 || errno === 2))) {
-      if (op === 'delete') this.installed.delete(key);
-      else this.installed.set(key, route);
-      this.adopted.delete(key);
-      if (op !== 'delete') this.clearFailure(key);
-      return undefined;
+  /** Books the kernel's answers: what it did becomes `installed`; what it refused is reported and retried. */
+  private settle(flight: Flight<T>, result: BatchResult): void {
+    const { routes, ops, forwardings } = flight;
+    const failed: { key: RouteKey; failure: Failure }[] = [];
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      const op = ops[i]!;
+      const errno = result.failures.size ? result.failures.get(i) : undefined;
+      // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
+      if (errno === undefined || (op === 'delete' && (errno === 3 || errno === 2))) {
+        this.setInstalled(r, op === 'delete' ? undefined : forwardings[i]!);
+        this.unadopt(r);
+        if (op !== 'delete' && this.failures.size) this.failures.delete(r.key);
+        if (op === 'delete') this.forgetIfEmpty(r);
+        continue;
+      }
+      const error = errno === 17 && op === 'add' ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
+        : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
+          : errno === 0 ? 'netlink send failed' : errnoName(errno);
+      const failure: Failure = { error, attempts: (this.failures.get(r.key)?.attempts ?? 0) + 1 };
+      this.failures.set(r.key, failure);
+      failed.push({ key: r.key, failure });
     }
-    const error = errno === 17 && op === 'add' ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
-      : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
-        : errno === 0 ? 'netlink send failed' : errnoName(errno);
-    const prev = this.failures.get(key);
-    const failure: Failure = { error, attempts: (prev?.attempts ?? 0) + 1 };
-    this.failures.set(key, failure);
-    return failure;
+    this.afterBatch(failed);
   }
 
   /**
    * Report a batch's failures once per error (not once per route: a missing permission fails them all) and
    * retry each with exponential backoff, one timer per delay rather than per route.
    */
-  private afterBatch(failed: readonly { key: string; op: RouteOp; failure: Failure }[]): void {
+  private afterBatch(failed: readonly { key: RouteKey; failure: Failure }[]): void {
     if (!failed.length) return;
-    const byError = new Map<string, string[]>();
-    const byDelay = new Map<number, { key: string; failure: Failure }[]>();
+    const byError = new Map<string, RouteKey[]>();
+    const byDelay = new Map<number, { key: RouteKey; failure: Failure }[]>();
     for (const f of failed) {
       if (f.failure.attempts === 1 || !byError.has(f.failure.error)) {
         const keys = byError.get(f.failure.error) ?? [];
@@ -316,19 +452,18 @@ export class FibSync {
     for (const [error, keys] of byError) {
       const firsts = failed.filter((f) => f.failure.error === error && f.failure.attempts === 1).length;
       if (firsts === 0) continue; // already reported; the retries fail the same way
-      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5), retryInMs: this.options.retryInitialMs });
+      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5).map(routeKeyText), retryInMs: this.options.retryInitialMs });
     }
     for (const [delay, group] of byDelay) {
       const timer = this.deps.clock.setTimeout(() => {
         this.retryTimers.delete(timer);
-        for (const { key, failure } of group) if (this.failures.get(key) === failure) this.touch(key);
+        for (const { key, failure } of group) {
+          const r = this.routes.get(key);
+          if (r && this.failures.get(key) === failure) this.touch(r);
+        }
       }, delay);
       this.retryTimers.add(timer);
     }
-  }
-
-  private clearFailure(key: string): void {
-    this.failures.delete(key);
   }
 
   /** Stop timers; the kernel routes stay (a restart must not lose traffic). */

@@ -3,21 +3,26 @@
  * or gateways), resolves each gateway through the overlay against the live interface table, and hands the
  * result to the FIB sync. Interface or address changes re-resolve every route (a next hop that moved off a
  * local subnet now goes through the tunnel, a downed interface's routes are recomputed).
+ *
+ * Cost per route: the routes of a node go through a handful of gateway sets. Each set is interned and
+ * resolved once per state of the interface table, and its resolution (next hops, VXLAN peers, error) is one
+ * object shared by every route through it, kept as the note on the route's FIB entry (one Map lookup per
+ * change for the whole kernel side); the FIB gets the resolution's one Forwarding object. Nothing is
+ * formatted or parsed per route.
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
+import { FibSync, type FibEntry, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
 import { InterfaceTable } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
 import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
 import { Overlay, type NextHopResolution, type OverlayConfig } from './overlay.js';
-import { routeKey, type IpVersion, type KernelNextHop } from './types.js';
+import { routeKeyText, type RouteKey } from './route-key.js';
+import { BLACKHOLE, type Forwarding, type KernelNextHop } from './types.js';
 
 /** What the RIB wants in the kernel for one prefix. */
 export interface WantedRoute {
-  readonly version: IpVersion;
-  readonly dst: string;
-  readonly dstLen: number;
+  readonly key: RouteKey;
   /**
    * A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several);
    * a link-local gateway carries its interface: `fe80::1%eth0`.
@@ -26,10 +31,21 @@ export interface WantedRoute {
   readonly gateways: readonly string[];
 }
 
-interface ResolvedGateways {
-  readonly nexthops: readonly KernelNextHop[];
+/** One gateway set as the interface table has it now; shared by every route through the set. */
+interface Resolution {
+  readonly gateways: GatewaySet;
+  /** undefined: no usable next hop (the route is unresolved). */
+  readonly forwarding: Forwarding | undefined;
   readonly peers: readonly string[];
   readonly error: string;
+}
+
+interface GatewaySet {
+  readonly kind: 'blackhole' | 'unicast';
+  readonly gateways: readonly string[];
+  current?: Resolution;
+  /** The interface table generation `current` was computed for. */
+  checked: number;
 }
 
 export type KernelRouteStatus = FibRouteState | { readonly state: 'unresolved'; readonly error: string };
@@ -52,24 +68,34 @@ export function netlinkMonitor(listener: { message(m: KernelMessage): void; over
   return startMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR], listener);
 }
 
+function sameNexthops(a: readonly KernelNextHop[], b: readonly KernelNextHop[]): boolean {
+  return a.length === b.length && a.every((n, i) => n.gateway === b[i]!.gateway && n.ifindex === b[i]!.ifindex && n.onlink === b[i]!.onlink);
+}
+
+function sameResolution(a: Resolution, b: Omit<Resolution, 'gateways'>): boolean {
+  return a.error === b.error && a.peers.join(' ') === b.peers.join(' ')
+    && (a.forwarding === b.forwarding || (a.forwarding !== undefined && b.forwarding !== undefined && sameNexthops(a.forwarding.nexthops, b.forwarding.nexthops)));
+}
+
 export class KernelSync {
   readonly interfaces = new InterfaceTable();
-  readonly fib: FibSync;
+  /** The FIB's entries carry each wanted route's resolution as their note. */
+  readonly fib: FibSync<Resolution>;
   readonly overlay: Overlay;
-  private readonly wanted = new Map<string, WantedRoute>();
-  private readonly unresolved = new Map<string, string>();
-  private readonly vxlanUse = new Map<string, readonly string[]>();
-  private readonly resolved = new Map<string, ResolvedGateways>();
+  /** Routes the RIB wants: their number (the FIB's entries with a note). */
+  private wantedCount = 0;
+  private readonly unresolved = new Set<RouteKey>();
+  private readonly sets = new Map<string, GatewaySet>();
+  private readonly blackhole: GatewaySet = { kind: 'blackhole', gateways: [], checked: -1 };
+  /** Bumped by every interface change: resolutions of older generations are recomputed when next used. */
+  private generation = 0;
   private monitor: RtnlMonitor | undefined;
   private recomputeScheduled = false;
 
   constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
     this.fib = new FibSync(fibOptions, deps);
     this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger });
-    this.interfaces.onChange(() => {
-      this.resolved.clear();
-      this.scheduleRecompute();
-    });
+    this.interfaces.onChange(() => this.invalidate());
   }
 
   /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
@@ -87,45 +113,59 @@ export class KernelSync {
   }
 
   set(route: WantedRoute): void {
-    const key = routeKey(route);
-    this.wanted.set(key, route);
-    this.resolve(key, route);
+    this.bind(this.fib.entry(route.key), this.resolution(route.kind === 'blackhole' ? this.blackhole : this.gatewaySet(route.gateways)));
   }
 
-  remove(key: string): void {
-    this.wanted.delete(key);
-    this.unresolved.delete(key);
-    this.useVxlan(key, []);
-    this.fib.remove(key);
+  /** Every route the RIB wants in the kernel, resolved or not. */
+  *wantedKeys(): Generator<RouteKey> {
+    for (const e of this.fib.entries()) if (e.note) yield e.key;
   }
 
-  private resolve(key: string, route: WantedRoute): void {
-    if (route.kind === 'blackhole') {
-      this.unresolved.delete(key);
-      this.useVxlan(key, []);
-      this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'blackhole', nexthops: [] });
-      return;
-    }
-    const r = this.resolveGateways(route.gateways);
-    this.useVxlan(key, r.peers);
-    if (!r.nexthops.length) {
-      this.unresolved.set(key, r.error || 'no next hop');
-      this.fib.remove(key);
-      return;
-    }
-    this.unresolved.delete(key);
-    this.fib.set({ version: route.version, dst: route.dst, dstLen: route.dstLen, type: 'unicast', nexthops: r.nexthops });
+  remove(key: RouteKey): void {
+    const e = this.fib.find(key);
+    if (e) this.bind(e, undefined);
   }
 
   /**
-   * The next hops of a gateway set, shared by every route through the same gateways (most routes of a node
-   * go through a handful of them): one resolution and one array, not one per route. Dropped whenever the
-   * interface table changes.
+   * Gives a route its resolution (undefined: the RIB wants it no more): VXLAN peers and the unresolved set
+   * follow, the FIB gets its forwarding.
    */
-  private resolveGateways(gateways: readonly string[]): ResolvedGateways {
-    const key = gateways.length === 1 ? gateways[0]! : gateways.join(' ');
-    let r = this.resolved.get(key);
-    if (r) return r;
+  private bind(e: FibEntry<Resolution>, res: Resolution | undefined): void {
+    const old = e.note;
+    if (old !== res) {
+      e.note = res;
+      if (!old !== !res) this.wantedCount += res ? 1 : -1;
+      if (res?.peers.length || old?.peers.length) this.useVxlan(old?.peers ?? [], res?.peers ?? []);
+      if (res && !res.forwarding) this.unresolved.add(e.key);
+      else if (old && !old.forwarding) this.unresolved.delete(e.key);
+    }
+    this.fib.want(e, res?.forwarding);
+  }
+
+  private gatewaySet(gateways: readonly string[]): GatewaySet {
+    const id = gateways.length === 1 ? gateways[0]! : gateways.join(' ');
+    let set = this.sets.get(id);
+    if (!set) {
+      if (this.sets.size >= 10_000) this.sets.clear(); // routes keep their sets; only sharing is lost
+      set = { kind: 'unicast', gateways: [...gateways], checked: -1 };
+      this.sets.set(id, set);
+    }
+    return set;
+  }
+
+  /**
+   * The set's resolution for the current interface table. Recomputed once per generation; when nothing
+   * changed for this set, the old object stays, so its routes need nothing.
+   */
+  private resolution(set: GatewaySet): Resolution {
+    if (set.current && set.checked === this.generation) return set.current;
+    const next = set.kind === 'blackhole' ? { forwarding: BLACKHOLE, peers: [], error: '' } : this.resolveGateways(set.gateways);
+    if (!set.current || !sameResolution(set.current, next)) set.current = { gateways: set, ...next };
+    set.checked = this.generation;
+    return set.current;
+  }
+
+  private resolveGateways(gateways: readonly string[]): Omit<Resolution, 'gateways'> {
     const nexthops: KernelNextHop[] = [];
     const peers: string[] = [];
     const errors: string[] = [];
@@ -138,10 +178,7 @@ export class KernelSync {
       nexthops.push(one.nexthop);
       if (one.vxlanPeer) peers.push(one.vxlanPeer);
     }
-    r = { nexthops, peers, error: errors.join('; ') };
-    if (this.resolved.size > 10_000) this.resolved.clear();
-    this.resolved.set(key, r);
-    return r;
+    return { forwarding: nexthops.length ? { type: 'unicast', nexthops } : undefined, peers, error: errors.join('; ') || (nexthops.length ? '' : 'no next hop') };
   }
 
   /** `fe80::x%IFNAME`: a link-local gateway on the named interface, never through a tunnel. */
@@ -153,20 +190,19 @@ export class KernelSync {
     return { ok: true, nexthop: { gateway: address, ifindex: link.ifindex, onlink: false } };
   }
 
-  private useVxlan(key: string, peers: readonly string[]): void {
-    const before = this.vxlanUse.get(key) ?? [];
-    for (const p of peers) this.overlay.acquire(p);
+  private useVxlan(before: readonly string[], after: readonly string[]): void {
+    for (const p of after) this.overlay.acquire(p);
     for (const p of before) this.overlay.release(p);
-    if (peers.length) this.vxlanUse.set(key, peers);
-    else this.vxlanUse.delete(key);
   }
 
-  private scheduleRecompute(): void {
+  /** The interface table changed: re-resolve every route on the next turn. */
+  private invalidate(): void {
+    this.generation++;
     if (this.recomputeScheduled) return;
     this.recomputeScheduled = true;
     setImmediate(() => {
       this.recomputeScheduled = false;
-      for (const [key, route] of this.wanted) this.resolve(key, route);
+      for (const e of this.fib.entries()) if (e.note) this.bind(e, this.resolution(e.note.gateways));
     });
   }
 
@@ -175,17 +211,17 @@ export class KernelSync {
     this.fib.finishStartup();
   }
 
-  status(key: string): KernelRouteStatus | undefined {
-    const u = this.unresolved.get(key);
-    if (u !== undefined) return { state: 'unresolved', error: u };
+  status(key: RouteKey): KernelRouteStatus | undefined {
+    const res = this.fib.find(key)?.note;
+    if (res && !res.forwarding) return { state: 'unresolved', error: res.error };
     return this.fib.status(key);
   }
 
   /** Routes not in the kernel as wanted: refused by the kernel, or with no usable next hop. */
   problems(): { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[] {
     return [
-      ...this.fib.failedRoutes().map((f) => ({ prefix: f.key, state: 'failed' as const, error: f.error, attempts: f.attempts })),
-      ...[...this.unresolved].map(([prefix, error]) => ({ prefix, state: 'unresolved' as const, error })),
+      ...this.fib.failedRoutes().map((f) => ({ prefix: routeKeyText(f.key), state: 'failed' as const, error: f.error, attempts: f.attempts })),
+      ...[...this.unresolved].map((key) => ({ prefix: routeKeyText(key), state: 'unresolved' as const, error: this.fib.find(key)?.note?.error ?? '' })),
     ].sort((a, b) => a.prefix.localeCompare(b.prefix));
   }
 

@@ -10,7 +10,7 @@
  * caller re-reads the kernel's state instead of trusting its bookkeeping.
  */
 import { parseError, parseMessages, RawNetlinkSocket, type NetlinkMessage } from 'netlink';
-import type { NetlinkRequest } from './route-message.js';
+import { frame, NLMSG_HDRLEN, type NetlinkBatch, type NetlinkRequest } from './netlink-batch.js';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -19,9 +19,13 @@ const NLM_F_ACK = 4;
 const RTM_GETLINK = 18;
 /** Stay well below the socket send buffer and the kernel's per-sendmsg limit. */
 const CHUNK_BYTES = 64 * 1024;
-/** nlmsghdr + ifinfomsg of the barrier request. */
-const BARRIER_BYTES = 32;
 const BUFFER_BYTES = 8 * 1024 * 1024;
+/** The barrier: RTM_GETLINK of ifindex 1 (loopback), an ifinfomsg and nothing else. */
+const BARRIER: NetlinkRequest = { type: RTM_GETLINK, flags: NLM_F_REQUEST, body: (() => {
+  const b = Buffer.alloc(16);
+  b.writeInt32LE(1, 4);
+  return b;
+})() };
 
 export interface BatchResult {
   /** errno (positive) per failed request, by index in the batch. */
@@ -37,7 +41,8 @@ export interface KernelMessage {
 
 /** What the FIB, interface and overlay code need from rtnetlink; unit tests give a fake. */
 export interface RtnlSocket {
-  batch(requests: readonly NetlinkRequest[]): Promise<BatchResult>;
+  /** Sends every message of the batch (numbering them: their sequence numbers are written into it). */
+  batch(batch: NetlinkBatch): Promise<BatchResult>;
   /** One acknowledged request; rejects with a KernelError. */
   request(req: NetlinkRequest): Promise<void>;
   /** A dump (NLM_F_DUMP): every answer message until NLMSG_DONE. */
@@ -60,6 +65,43 @@ const ERRNO_NAMES: Record<number, string> = {
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+/** Sequence numbers run 1 … SEQ_SPAN and wrap to 1: never 0, and the i-th after `first` is unique. */
+const SEQ_SPAN = 0x7ffffffe;
+
+export function seqAt(first: number, i: number): number {
+  return ((first - 1 + i) % SEQ_SPAN) + 1;
+}
+
+/** Which message after `first` carries `seq`. */
+function seqIndex(first: number, seq: number): number {
+  return (seq - first + SEQ_SPAN) % SEQ_SPAN;
+}
+
+/**
+ * Writes consecutive sequence numbers from `first` into the messages of `bytes`, and returns where chunks of
+ * at most `chunkBytes` end (at message boundaries; a single larger message is a chunk of its own).
+ */
+export function numberMessages(bytes: Uint8Array, first: number, chunkBytes: number): number[] {
+  const ends: number[] = [];
+  let start = 0;
+  let off = 0;
+  for (let i = 0; off + NLMSG_HDRLEN <= bytes.length; i++) {
+    const size = ((bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) + 3) & ~3;
+    if (off > start && off + size - start > chunkBytes) {
+      ends.push(off);
+      start = off;
+    }
+    const seq = seqAt(first, i);
+    bytes[off + 8] = seq & 255;
+    bytes[off + 9] = (seq >>> 8) & 255;
+    bytes[off + 10] = (seq >>> 16) & 255;
+    bytes[off + 11] = seq >>> 24;
+    off += size;
+  }
+  ends.push(off);
+  return ends;
 }
 
 interface Pending {
@@ -99,60 +141,39 @@ export class NetlinkRtnlSocket implements RtnlSocket {
 
   private next(count = 1): number {
     const s = this.seq;
-    this.seq = (this.seq + count) % 0x7fffffff || 1;
+    this.seq = seqAt(s, count);
     return s;
   }
 
-  private send(buf: Buffer): Promise<void> {
+  private send(buf: Buffer | Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => this.sock.send(buf, undefined, (e) => (e ? reject(e) : resolve())));
   }
 
   private frame(req: NetlinkRequest, seq: number, extraFlags = 0): Buffer {
-    const buf = Buffer.alloc((16 + req.body.length + 3) & ~3);
-    this.frameInto(buf, 0, req, seq, extraFlags);
+    const buf = frame(req, extraFlags);
+    buf.writeUInt32LE(seq, 8);
     return buf;
   }
 
-  /** nlmsghdr + body at `off`, padded with zeros to 4 octets. */
-  private frameInto(buf: Buffer, off: number, req: NetlinkRequest, seq: number, extraFlags = 0): void {
-    const len = 16 + req.body.length;
-    buf.writeUInt32LE(len, off);
-    buf.writeUInt16LE(req.type, off + 4);
-    buf.writeUInt16LE(req.flags | extraFlags, off + 6);
-    buf.writeUInt32LE(seq, off + 8);
-    buf.writeUInt32LE(0, off + 12); // port 0: the kernel fills in ours
-    buf.set(req.body, off + 16);
-    buf.fill(0, off + len, off + ((len + 3) & ~3));
-  }
-
   /**
-   * Every chunk ends with an acknowledged barrier, and the next chunk waits for it: at most one chunk's
-   * answers are ever queued for us. Without that bound, a batch the kernel refuses wholesale (EPERM without
-   * CAP_NET_ADMIN: one error per route) overruns the receive buffer, and the `netlink` package aborts the
-   * process on that receive error.
+   * Numbers the batch's messages consecutively and sends them a chunk per sendmsg(2). Every chunk ends with an
+   * acknowledged barrier, and the next chunk waits for it: at most one chunk's answers are ever queued for us.
+   * Without that bound, a batch the kernel refuses wholesale (EPERM without CAP_NET_ADMIN: one error per route)
+   * overruns the receive buffer, and the `netlink` package aborts the process on that receive error.
    */
-  async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
-    if (requests.length === 0) return { failures: new Map(), uncertain: false };
-    const first = this.next(requests.length);
-    const pending: Pending = { first, count: requests.length, failures: new Map() };
+  async batch(batch: NetlinkBatch): Promise<BatchResult> {
+    if (batch.count === 0) return { failures: new Map(), uncertain: false };
+    const first = this.next(batch.count);
+    const pending: Pending = { first, count: batch.count, failures: new Map() };
     this.batches.add(pending);
     const overrunsAtStart = this.overruns;
-    // Messages are written straight into one chunk buffer per sendmsg (no per-message allocation).
-    let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    let used = 0;
+    const bytes = batch.bytes;
     try {
-      for (let i = 0; i < requests.length; i++) {
-        const req = requests[i]!;
-        const size = (16 + req.body.length + 3) & ~3;
-        if (used + size > chunk.length - BARRIER_BYTES) {
-          if (used) await this.sendWithBarrier(chunk, used);
-          chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size + BARRIER_BYTES));
-          used = 0;
-        }
-        this.frameInto(chunk, used, req, (first + i) % 0x7fffffff || 1);
-        used += size;
+      let start = 0;
+      for (const end of numberMessages(bytes, first, CHUNK_BYTES)) {
+        await this.sendWithBarrier(bytes.subarray(start, end));
+        start = end;
       }
-      await this.sendWithBarrier(chunk, used);
     } catch (e) {
       if (this.closed) return { failures: pending.failures, uncertain: true };
       throw e;
@@ -162,16 +183,14 @@ export class NetlinkRtnlSocket implements RtnlSocket {
     return { failures: pending.failures, uncertain: this.overruns !== overrunsAtStart };
   }
 
-  /** Sends `used` octets of `chunk` plus a barrier (get the loopback link, acknowledged); resolves on its ACK. */
-  private sendWithBarrier(chunk: Buffer, used: number): Promise<void> {
+  /** Sends a chunk and a barrier behind it (get the loopback link, acknowledged); resolves on the barrier's ACK. */
+  private sendWithBarrier(chunk: Buffer): Promise<void> {
     const seq = this.next();
-    const lo = Buffer.alloc(16);
-    lo.writeInt32LE(1, 4);
-    this.frameInto(chunk, used, { type: RTM_GETLINK, flags: NLM_F_REQUEST, body: lo }, seq, NLM_F_ACK);
+    const barrier = this.frame(BARRIER, seq, NLM_F_ACK);
     return new Promise<void>((resolve, reject) => {
       // The barrier's own answer is an ACK: an error would mean the kernel could not read the request at all.
       this.acks.set(seq, { resolve, reject: () => resolve(), what: 'barrier' });
-      this.send(chunk.subarray(0, used + BARRIER_BYTES)).catch((e: Error) => {
+      this.send([chunk, barrier]).catch((e: Error) => {
         this.acks.delete(seq);
         reject(e);
       });
@@ -227,7 +246,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
       }
       if (errno === 0) continue;
       for (const b of this.batches.values()) {
-        const index = (m.seq - b.first + 0x7fffffff) % 0x7fffffff;
+        const index = seqIndex(b.first, m.seq);
         if (index < b.count) {
           b.failures.set(index, errno);
           break;

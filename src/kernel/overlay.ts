@@ -14,6 +14,7 @@ import type { Logger } from '../common/logger.js';
 import type { InterfaceTable } from './interfaces.js';
 import { ipipCreateRequest, linkUpRequest, vxlanCreateRequest } from './link-message.js';
 import { fdbRequest, neighborRequest } from './neighbor-message.js';
+import { NetlinkBatch } from './netlink-batch.js';
 import { KernelError, type RtnlSocket } from './netlink-socket.js';
 import type { KernelNextHop } from './types.js';
 import { vtepMac } from './vtep-mac.js';
@@ -133,7 +134,7 @@ export class Overlay {
           const mac = vtepMac(peer);
           return [neighborRequest(op, ifindex, peer, mac), fdbRequest(op, ifindex, mac, peer)];
         });
-        const result = await this.deps.socket.batch(requests);
+        const result = await this.deps.socket.batch(NetlinkBatch.of(requests));
         for (const [i, errno] of result.failures) {
           const { op, peer } = batch[Math.floor(i / 2)]!;
           if (op === 'delete' && errno === 2) continue; // already gone

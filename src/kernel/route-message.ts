@@ -12,7 +12,9 @@
  */
 import ipaddr from 'ipaddr.js';
 import { AttrStream, FlagsNew, formatAttribute, rt } from 'netlink';
-import type { FibTarget, IpVersion, KernelNextHop, KernelRoute } from './types.js';
+import { frame, NLMSG_HDRLEN, type NetlinkBatch, type NetlinkRequest } from './netlink-batch.js';
+import { routeKeyLength, routeKeyVersion, writeRouteKeyAddress, type RouteKey } from './route-key.js';
+import type { FibTarget, Forwarding, IpVersion, KernelNextHop, KernelRoute } from './types.js';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -31,12 +33,7 @@ const RT_TABLE_UNSPEC = 0;
 
 export type RouteOp = 'add' | 'replace' | 'delete';
 
-/** A request body ready for the transport: message type, flags and the payload parts. */
-export interface NetlinkRequest {
-  readonly type: number;
-  readonly flags: number;
-  readonly body: Uint8Array;
-}
+export type { NetlinkRequest } from './netlink-batch.js';
 
 /** Concatenate message parts and pad to 4 octets (NLMSG_ALIGN), as iproute2 does; the package does not pad the end. */
 export function alignedBody(parts: readonly Uint8Array[]): Buffer {
@@ -162,13 +159,16 @@ export function routeBody(route: KernelRoute, target: FibTarget, op: RouteOp): B
 }
 
 const RTA_DST = 1;
-/** Formatted bodies by everything but the destination address, with where that address sits. */
-const templates = new Map<string, { readonly body: Buffer; readonly dstOffset: number } | null>();
+const REQUEST = 1;
 
-function shapeKey(route: KernelRoute, target: FibTarget, op: RouteOp): string {
-  let k = `${op}|${route.version}|${route.dstLen}|${route.type}|${target.table}|${target.protocol}|${target.metric}`;
-  for (const n of route.nexthops) k += `|${n.gateway ?? ''},${n.ifindex ?? 0},${n.onlink ? 1 : 0}`;
-  return k;
+function opFlags(op: RouteOp): number {
+  return op === 'add' ? REQUEST | FlagsNew.CREATE | FlagsNew.EXCL
+    : op === 'replace' ? REQUEST | FlagsNew.CREATE | FlagsNew.REPLACE
+      : REQUEST;
+}
+
+export function routeRequest(route: KernelRoute, target: FibTarget, op: RouteOp): NetlinkRequest {
+  return { type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags: opFlags(op), body: routeBody(route, target, op) };
 }
 
 /** Offset of RTA_DST's payload in a route body (after the 12-octet rtmsg), or -1. */
@@ -182,34 +182,64 @@ function dstOffset(body: Buffer): number {
   return -1;
 }
 
-/**
- * The body of a route request. Routes of one shape (same next hops, length, table, op) differ only in their
- * destination, so the package formats each shape once and later routes copy it and write their address:
- * installing 100,000 routes through one gateway formats one message, not 100,000.
- */
-function templatedBody(route: KernelRoute, target: FibTarget, op: RouteOp): Buffer {
-  const key = shapeKey(route, target, op);
-  let t = templates.get(key);
-  if (t === undefined) {
-    const body = routeBody(route, target, op);
-    const at = route.dstLen > 0 ? dstOffset(body) : -1;
-    t = at < 0 ? null : { body, dstOffset: at };
-    if (templates.size > 1024) templates.clear();
-    templates.set(key, t);
-    return body;
-  }
-  if (t === null) return routeBody(route, target, op);
-  const body = Buffer.from(t.body);
-  body.set(addressBytes(route.dst), t.dstOffset);
-  return body;
+/** A whole request (nlmsghdr and body) for one shape of route, and where its destination address goes. */
+interface Template {
+  readonly message: Buffer;
+  readonly dstAt: number;
 }
 
-export function routeRequest(route: KernelRoute, target: FibTarget, op: RouteOp): NetlinkRequest {
-  const REQUEST = 1;
-  const flags = op === 'add' ? REQUEST | FlagsNew.CREATE | FlagsNew.EXCL
-    : op === 'replace' ? REQUEST | FlagsNew.CREATE | FlagsNew.REPLACE
-      : REQUEST;
-  return { type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags, body: templatedBody(route, target, op) };
+/**
+ * Writes route requests into a batch. Routes of one shape (operation, prefix length, forwarding) differ only
+ * in their destination, so each shape is formatted once, with the `netlink` package, and every route of it
+ * is a copy of those octets with its address written in: installing 100,000 routes through one gateway
+ * formats one message and copies it 100,000 times. A delete names no next hops, so its shape is the family,
+ * type and length alone.
+ */
+export class RouteEncoder {
+  private readonly shapes = new WeakMap<Forwarding, (Template | undefined)[]>();
+  private readonly deletes: (Template | undefined)[] = [];
+  /** The last forwarding's shapes: consecutive routes mostly share one. */
+  private lastForwarding: Forwarding | undefined;
+  private lastShapes: (Template | undefined)[] = [];
+
+  constructor(private readonly target: FibTarget) {}
+
+  write(batch: NetlinkBatch, key: RouteKey, op: RouteOp, forwarding: Forwarding): void {
+    const t = this.template(key, op, forwarding);
+    const at = batch.reserve(t.message.length);
+    const buf = batch.buffer;
+    buf.set(t.message, at);
+    if (t.dstAt >= 0) writeRouteKeyAddress(key, buf, at + t.dstAt);
+  }
+
+  private template(key: RouteKey, op: RouteOp, forwarding: Forwarding): Template {
+    const version = routeKeyVersion(key);
+    const dstLen = routeKeyLength(key);
+    let shapes: (Template | undefined)[];
+    let index: number;
+    if (op === 'delete') {
+      shapes = this.deletes;
+      index = ((version === 6 ? 2 : 0) + (forwarding.type === 'blackhole' ? 1 : 0)) * 129 + dstLen;
+    } else {
+      if (forwarding !== this.lastForwarding) {
+        let s = this.shapes.get(forwarding);
+        if (!s) this.shapes.set(forwarding, (s = []));
+        this.lastForwarding = forwarding;
+        this.lastShapes = s;
+      }
+      shapes = this.lastShapes;
+      index = (op === 'add' ? 0 : 129) + dstLen;
+    }
+    let t = shapes[index];
+    if (!t) {
+      const route: KernelRoute = { version, dst: version === 4 ? '0.0.0.0' : '::', dstLen, type: forwarding.type, nexthops: forwarding.nexthops };
+      const message = frame({ type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags: opFlags(op), body: routeBody(route, this.target, op) });
+      const at = dstLen > 0 ? dstOffset(message.subarray(NLMSG_HDRLEN)) : -1;
+      t = { message, dstAt: at < 0 ? -1 : NLMSG_HDRLEN + at };
+      shapes[index] = t;
+    }
+    return t;
+  }
 }
 
 /** A dump request for every route of one address family (filtered by the caller: dumps ignore rtm fields). */

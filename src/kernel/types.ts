@@ -16,14 +16,23 @@ export interface KernelNextHop {
   readonly onlink: boolean;
 }
 
-export interface KernelRoute {
+/**
+ * How a route forwards, without its destination. The FIB shares one object between every route through the
+ * same next hops, so comparing what is wanted with what is installed is mostly an identity check.
+ */
+export interface Forwarding {
+  readonly type: 'unicast' | 'blackhole';
+  /** One entry: a plain route; several: an ECMP (RTA_MULTIPATH) route; none for a blackhole. */
+  readonly nexthops: readonly KernelNextHop[];
+}
+
+export const BLACKHOLE: Forwarding = Object.freeze({ type: 'blackhole', nexthops: Object.freeze([]) });
+
+export interface KernelRoute extends Forwarding {
   readonly version: IpVersion;
   /** Network address as text (host bits zero). */
   readonly dst: string;
   readonly dstLen: number;
-  readonly type: 'unicast' | 'blackhole';
-  /** One entry: a plain route; several: an ECMP (RTA_MULTIPATH) route; none for a blackhole. */
-  readonly nexthops: readonly KernelNextHop[];
 }
 
 /** Where tern's routes go and how they are tagged (BIRD's `kernel table`, `metric`, and the protocol id). */
@@ -33,10 +42,6 @@ export interface FibTarget {
   readonly protocol: number;
   /** Route priority (`metric`): a route of another protocol with the same prefix and metric is not replaced. */
   readonly metric: number;
-}
-
-export function routeKey(r: { readonly dst: string; readonly dstLen: number }): string {
-  return `${r.dst}/${r.dstLen}`;
 }
 
 export interface InterfaceAddress {

@@ -1,9 +1,10 @@
 /** Which Loc-RIB paths become which kernel routes (src/daemon/kernel-routes.ts). */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { pathGateway, wantedRoute } from '../../src/daemon/kernel-routes.js';
+import { kernelKey, pathGateway, wantedRoute } from '../../src/daemon/kernel-routes.js';
+import { routeKey, routeKeyText } from '../../src/kernel/route-key.js';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
+import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/rib/prefix.js';
 import type { Path, PathAttributes, PeerRef } from '../../src/rib/types.js';
 
 const store = new AttributeStore();
@@ -31,19 +32,19 @@ describe('kernel routes from the Loc-RIB', () => {
   it('routes a BGP path through its next hop and an ECMP set through each distinct one', () => {
     const a = path('10.0.0.2', '10.0.0.2');
     const b = path('10.0.0.3', '10.0.0.3');
-    expect(wantedRoute('ipv4-unicast', a.prefix, a, [a], KERNEL)).toEqual({ version: 4, dst: '10.0.0.0', dstLen: 24, kind: 'unicast', gateways: ['10.0.0.2'] });
-    expect(wantedRoute('ipv4-unicast', a.prefix, a, [a, b, path('10.0.0.3', '10.0.0.9')], KERNEL)!.gateways).toEqual(['10.0.0.2', '10.0.0.3']);
+    expect(wantedRoute(a.prefix, a, [a], KERNEL)).toEqual({ key: a.prefix, kind: 'unicast', gateways: ['10.0.0.2'] });
+    expect(wantedRoute(a.prefix, a, [a, b, path('10.0.0.3', '10.0.0.9')], KERNEL)!.gateways).toEqual(['10.0.0.2', '10.0.0.3']);
   });
 
   it('blackholes an owned block, leaves connected routes to the kernel, and follows blackholeOwned', () => {
     const owned = path('0.0.0.0', undefined, {}, 'static');
-    expect(wantedRoute('ipv4-unicast', owned.prefix, owned, [owned], KERNEL)).toMatchObject({ kind: 'blackhole', gateways: [] });
-    expect(wantedRoute('ipv4-unicast', owned.prefix, owned, [owned], { ...KERNEL, blackholeOwned: false })).toBeUndefined();
+    expect(wantedRoute(owned.prefix, owned, [owned], KERNEL)).toMatchObject({ kind: 'blackhole', gateways: [] });
+    expect(wantedRoute(owned.prefix, owned, [owned], { ...KERNEL, blackholeOwned: false })).toBeUndefined();
     const connected = path('0.0.0.0', undefined, {}, 'connected');
-    expect(wantedRoute('ipv4-unicast', connected.prefix, connected, [connected], KERNEL)).toBeUndefined();
+    expect(wantedRoute(connected.prefix, connected, [connected], KERNEL)).toBeUndefined();
     const staticVia = path('10.0.0.7', undefined, {}, 'static');
-    expect(wantedRoute('ipv4-unicast', staticVia.prefix, staticVia, [staticVia], KERNEL)!.gateways).toEqual(['10.0.0.7']);
-    expect(wantedRoute('ipv4-unicast', staticVia.prefix, undefined, [], KERNEL)).toBeUndefined();
+    expect(wantedRoute(staticVia.prefix, staticVia, [staticVia], KERNEL)!.gateways).toEqual(['10.0.0.7']);
+    expect(wantedRoute(staticVia.prefix, undefined, [], KERNEL)).toBeUndefined();
   });
 
   it('gives a link-local next hop the interface of the session it came over (RFC 2545)', () => {
@@ -57,6 +58,23 @@ describe('kernel routes from the Loc-RIB', () => {
     // No interface known: no route rather than a wrong one.
     expect(pathGateway(path('fe80::2', 'fd77:9::9'), zoneOf)).toBeUndefined();
     const p = { ...path('fe80::2', 'fe80::2%eth0'), family: 'ipv6-unicast' as const, prefix: v6prefix };
-    expect(wantedRoute('ipv6-unicast', v6prefix, p, [p], KERNEL, zoneOf)).toEqual({ version: 6, dst: 'fd77:200::', dstLen: 48, kind: 'unicast', gateways: ['fe80::2%eth0'] });
+    expect(wantedRoute(v6prefix, p, [p], KERNEL, zoneOf)).toEqual({ key: v6prefix, kind: 'unicast', gateways: ['fe80::2%eth0'] });
+  });
+});
+
+describe('kernel route keys', () => {
+  // The kernel side takes the RIB's prefix keys as its route keys unchanged (kernelKey is the identity): the
+  // two encodings must agree, host bits and odd lengths included.
+  it.each(['10.77.100.0/24', '0.0.0.0/0', '255.255.255.255/32', '10.77.128.0/17', 'fd77:200::/48', '::/0', 'fd77:1:2:3:4:5:6:7/128', 'fd77:1:fe00::/39'])('agree with the RIB for %s', (text) => {
+    const rib = prefixKeyFromText(text)!;
+    const [address, len] = text.split('/') as [string, string];
+    const key = routeKey(rib.family === 'ipv4-unicast' ? 4 : 6, address, Number(len));
+    expect(kernelKey(rib.key)).toBe(key);
+    expect(routeKeyText(key)).toBe(formatPrefixKey(rib.key));
+  });
+
+  it('clears host bits as the RIB does', () => {
+    expect(routeKey(4, '10.77.100.9', 24)).toBe(prefixKeyFromText('10.77.100.0/24')!.key);
+    expect(routeKey(6, 'fd77:1:ff01::1', 39)).toBe(prefixKeyFromText('fd77:1:fe00::/39')!.key);
   });
 });

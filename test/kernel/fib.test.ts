@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { FibSync, routeSatisfies } from '../../src/kernel/fib.js';
+import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import type { BatchResult, KernelMessage, RtnlSocket } from '../../src/kernel/netlink-socket.js';
-import { parseRouteBody, routeBody, RTM_DELROUTE, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
-import { routeKey, type FibTarget, type KernelRoute } from '../../src/kernel/types.js';
+import { parseRouteBody, routeBody, RTM_DELROUTE, RTM_NEWROUTE } from '../../src/kernel/route-message.js';
+import { parseRouteKey, routeKey, type RouteKey } from '../../src/kernel/route-key.js';
+import type { FibTarget, KernelRoute } from '../../src/kernel/types.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 const TARGET: FibTarget = { table: 254, protocol: 186, metric: 20 };
@@ -25,11 +27,11 @@ class ModelKernel implements RtnlSocket {
   /** Keys whose next request is lost silently (neither applied nor answered). */
   readonly dropNext = new Set<string>();
 
-  async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
+  async batch(batch: NetlinkBatch): Promise<BatchResult> {
     const failures = new Map<number, number>();
-    requests.forEach((r, i) => {
+    [...batch.messages()].forEach((r, i) => {
       const o = parseRouteBody(Buffer.from(r.body))!;
-      const key = routeKey(o.route);
+      const key = `${o.route.dst}/${o.route.dstLen}`;
       const op = r.type === RTM_DELROUTE ? 'delete' : r.flags & EXCL ? 'add' : 'replace';
       this.log.push(`${op} ${key}`);
       if (this.dropNext.delete(key)) return;
@@ -64,6 +66,16 @@ function via(dst: string, ...gateways: string[]): KernelRoute {
   return { version: 4, dst: a!, dstLen: Number(len), type: 'unicast', nexthops: gateways.map((g) => ({ gateway: g, ifindex: 2, onlink: false })) };
 }
 
+/** The FIB's key of a prefix written as text. */
+function k(prefix: string): RouteKey {
+  return parseRouteKey(prefix)!;
+}
+
+/** Wants `route` in the FIB (a KernelRoute is its own forwarding). */
+function want(fib: FibSync, route: KernelRoute): void {
+  fib.set(routeKey(route.version, route.dst, route.dstLen), route);
+}
+
 async function setup(opts: { antiEntropyMs?: number } = {}) {
   const kernel = new ModelKernel();
   const clock = manualClock();
@@ -75,19 +87,19 @@ describe('FibSync', () => {
   it('installs, replaces and deletes in batches, first installs exclusive so no other route is overwritten', async () => {
     const { kernel, fib } = await setup();
     await fib.start();
-    fib.set(via('10.1.0.0/24', '10.0.0.2'));
-    fib.set(via('10.2.0.0/24', '10.0.0.2', '10.0.0.3'));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.2.0.0/24', '10.0.0.2', '10.0.0.3'));
     await fib.whenIdle();
     expect(kernel.log).toEqual(['add 10.1.0.0/24', 'add 10.2.0.0/24']);
     expect(kernel.table.get('10.2.0.0/24')!.route.nexthops.map((n) => n.gateway)).toEqual(['10.0.0.2', '10.0.0.3']);
-    fib.set(via('10.1.0.0/24', '10.0.0.3'));
-    fib.remove('10.2.0.0/24');
+    want(fib, via('10.1.0.0/24', '10.0.0.3'));
+    fib.remove(k('10.2.0.0/24'));
     await fib.whenIdle();
     expect(kernel.log.slice(2)).toEqual(['replace 10.1.0.0/24', 'delete 10.2.0.0/24']);
     expect([...kernel.table.keys()]).toEqual(['10.1.0.0/24']);
-    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
     // Setting the same route again asks the kernel nothing.
-    fib.set(via('10.1.0.0/24', '10.0.0.3'));
+    want(fib, via('10.1.0.0/24', '10.0.0.3'));
     await fib.whenIdle();
     expect(kernel.log).toHaveLength(4);
   });
@@ -97,19 +109,19 @@ describe('FibSync', () => {
     await fib.start();
     kernel.table.set('10.9.0.0/24', { route: via('10.9.0.0/24', '10.0.0.9'), protocol: 4 }); // a static route
     kernel.failNext.set('10.1.0.0/24', 101);
-    fib.set(via('10.1.0.0/24', '10.0.0.2'));
-    fib.set(via('10.9.0.0/24', '10.0.0.2'));
-    fib.set(via('10.3.0.0/24', '10.0.0.2'));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.9.0.0/24', '10.0.0.2'));
+    want(fib, via('10.3.0.0/24', '10.0.0.2'));
     await fib.whenIdle();
-    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'failed', error: 'ENETUNREACH', attempts: 1 });
-    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'failed', error: expect.stringMatching(/EEXIST.*another protocol/) });
-    expect(fib.status('10.3.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'failed', error: 'ENETUNREACH', attempts: 1 });
+    expect(fib.status(k('10.9.0.0/24'))).toMatchObject({ state: 'failed', error: expect.stringMatching(/EEXIST.*another protocol/) });
+    expect(fib.status(k('10.3.0.0/24'))).toMatchObject({ state: 'installed' });
     expect(kernel.table.get('10.9.0.0/24')!.protocol).toBe(4);
     // First retry after 1 s: 10.1 now succeeds; 10.9 fails again and waits 2 s.
     clock.advance(1000);
     await fib.whenIdle();
-    expect(fib.status('10.1.0.0/24')).toMatchObject({ state: 'installed' });
-    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
+    expect(fib.status(k('10.9.0.0/24'))).toMatchObject({ state: 'failed', attempts: 2 });
     const tries = kernel.log.filter((l) => l.endsWith('10.9.0.0/24')).length;
     clock.advance(1999);
     await fib.whenIdle();
@@ -118,7 +130,7 @@ describe('FibSync', () => {
     kernel.table.delete('10.9.0.0/24');
     clock.advance(1);
     await fib.whenIdle();
-    expect(fib.status('10.9.0.0/24')).toMatchObject({ state: 'installed' });
+    expect(fib.status(k('10.9.0.0/24'))).toMatchObject({ state: 'installed' });
     expect(kernel.table.get('10.9.0.0/24')!.protocol).toBe(186);
   });
 
@@ -129,13 +141,13 @@ describe('FibSync', () => {
     kernel.table.set('10.7.0.0/24', { route: via('10.7.0.0/24', '10.0.0.7'), protocol: 4 }); // not ours
     expect(await fib.start()).toBe(2);
     // Half the ECMP set is back; 10.2 is not (yet).
-    fib.set(via('10.1.0.0/24', '10.0.0.2'));
-    fib.set(via('10.5.0.0/24', '10.0.0.2'));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.5.0.0/24', '10.0.0.2'));
     await fib.whenIdle();
     expect(kernel.log).toEqual(['add 10.5.0.0/24']);
     expect(kernel.table.get('10.1.0.0/24')!.route.nexthops).toHaveLength(2);
     // The other member comes back before convergence: nothing to do at all.
-    fib.set(via('10.1.0.0/24', '10.0.0.3', '10.0.0.2'));
+    want(fib, via('10.1.0.0/24', '10.0.0.3', '10.0.0.2'));
     fib.finishStartup();
     await fib.whenIdle();
     expect(kernel.log).toEqual(['add 10.5.0.0/24', 'delete 10.2.0.0/24']);
@@ -146,8 +158,8 @@ describe('FibSync', () => {
   it('puts back routes deleted or changed behind its back at the periodic re-read, and leaves other protocols alone', async () => {
     const { kernel, clock, fib } = await setup({ antiEntropyMs: 30_000 });
     await fib.start();
-    fib.set(via('10.1.0.0/24', '10.0.0.2'));
-    fib.set(via('10.2.0.0/24', '10.0.0.2'));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.2.0.0/24', '10.0.0.2'));
     await fib.whenIdle();
     kernel.table.delete('10.1.0.0/24');
     kernel.table.set('10.2.0.0/24', { route: via('10.2.0.0/24', '10.0.0.9'), protocol: 186 });
@@ -172,11 +184,11 @@ describe('FibSync', () => {
     // finds the route missing and installs it.
     kernel.uncertainNext = true;
     kernel.dropNext.add('10.1.0.0/24');
-    fib.set(via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
     await fib.whenIdle();
     expect(kernel.log).toEqual(['add 10.1.0.0/24', 'add 10.1.0.0/24']);
     expect(kernel.table.has('10.1.0.0/24')).toBe(true);
-    expect(fib.status('10.1.0.0/24')?.state).toBe('installed');
+    expect(fib.status(k('10.1.0.0/24'))?.state).toBe('installed');
   });
 });
 
@@ -191,7 +203,7 @@ describe('FibSync error reports', () => {
     for (let i = 0; i < 300; i++) {
       const key = `10.${i >> 8}.${i & 255}.0/24`;
       kernel.failNext.set(key, 1);
-      fib.set(via(key, '10.0.0.2'));
+      want(fib, via(key, '10.0.0.2'));
     }
     await fib.whenIdle();
     const reports = lines.filter((l) => l.event === 'kernel.fib.failed');

@@ -10,7 +10,9 @@ import { silentLogger } from '../../src/common/logger.js';
 import { KernelSync } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
+import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import { addressBytes, parseRouteBody, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
+import { parseRouteKey, type RouteKey } from '../../src/kernel/route-key.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../src/kernel/neighbor-message.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
@@ -36,8 +38,8 @@ class FakeKernel implements RtnlSocket {
   created: string[] = [];
   createError: number | undefined;
 
-  async batch(requests: readonly NetlinkRequest[]): Promise<BatchResult> {
-    for (const r of requests) {
+  async batch(batch: NetlinkBatch): Promise<BatchResult> {
+    for (const r of batch.messages()) {
       if (r.type === RTM_NEWNEIGH || r.type === RTM_DELNEIGH) {
         const family = r.body[0];
         this.neigh.push(`${r.type === RTM_NEWNEIGH ? 'add' : 'del'} ${family === 7 ? 'fdb' : 'neigh'}`);
@@ -69,6 +71,11 @@ class FakeKernel implements RtnlSocket {
   close(): void {}
 }
 
+/** The kernel side's key of a prefix written as text. */
+function k(prefix: string): RouteKey {
+  return parseRouteKey(prefix)!;
+}
+
 const VXLAN: OverlayConfig = { encapsulation: 'vxlan', crossSubnet: true, tunnelSource: '10.77.210.22', ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } };
 
 async function started(overlay: OverlayConfig = VXLAN) {
@@ -83,8 +90,8 @@ describe('KernelSync next-hop resolution', () => {
   it('routes an on-subnet next hop directly and an off-subnet one through VXLAN, with its neighbour and FDB entries', async () => {
     const { kernel, sync } = await started();
     expect(kernel.created).toEqual(['vxlan.tern']);
-    sync.set({ version: 4, dst: '10.77.10.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.210.21'] });
-    sync.set({ version: 4, dst: '10.77.30.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
@@ -94,21 +101,21 @@ describe('KernelSync next-hop resolution', () => {
 
   it('installs an ECMP set whose members need different encapsulation, each with its own device', async () => {
     const { kernel, sync } = await started();
-    sync.set({ version: 4, dst: '10.77.99.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.210.21', '10.77.230.23', '10.77.99.7'] });
+    sync.set({ key: k('10.77.99.0/24'), kind: 'unicast', gateways: ['10.77.210.21', '10.77.230.23', '10.77.99.7'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.99.0/24')).toEqual(['10.77.210.21 dev2', '10.77.230.23 dev10 onlink', '10.77.99.7 dev3']);
   });
 
   it('keeps one neighbour/FDB pair per VXLAN peer and removes it with the last route through it', async () => {
     const { kernel, sync } = await started();
-    sync.set({ version: 4, dst: '10.77.30.0', dstLen: 26, kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ version: 4, dst: '10.77.30.64', dstLen: 26, kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.30.0/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.30.64/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await sync.whenIdle();
     expect(kernel.neigh).toEqual(['add neigh', 'add fdb']);
-    sync.remove('10.77.30.0/26');
+    sync.remove(k('10.77.30.0/26'));
     await sync.whenIdle();
     expect(kernel.neigh).toHaveLength(2);
-    sync.remove('10.77.30.64/26');
+    sync.remove(k('10.77.30.64/26'));
     await sync.whenIdle();
     expect(kernel.neigh).toEqual(['add neigh', 'add fdb', 'del neigh', 'del fdb']);
     expect(sync.stats().vxlanPeers).toBe(0);
@@ -116,7 +123,7 @@ describe('KernelSync next-hop resolution', () => {
 
   it('sends every next hop of another node through the tunnel when crossSubnet is off', async () => {
     const { kernel, sync } = await started({ ...VXLAN, crossSubnet: false });
-    sync.set({ version: 4, dst: '10.77.10.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.210.21'] });
+    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev10 onlink']);
   });
@@ -124,8 +131,8 @@ describe('KernelSync next-hop resolution', () => {
   it('lets the kernel resolve an off-subnet next hop without encapsulation, and installs blackholes', async () => {
     const { kernel, sync } = await started({ ...VXLAN, encapsulation: 'none' });
     expect(kernel.created).toEqual([]);
-    sync.set({ version: 4, dst: '10.77.30.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ version: 4, dst: '10.77.20.0', dstLen: 26, kind: 'blackhole', gateways: [] });
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.20.0/26'), kind: 'blackhole', gateways: [] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev?']);
     expect(kernel.routes.get('10.77.20.0/26')).toEqual([]);
@@ -138,17 +145,17 @@ describe('KernelSync next-hop resolution', () => {
       { ...VXLAN, encapsulation: 'ipip' }, { socket: kernel, clock: manualClock(), logger: silentLogger });
     await sync.start();
     expect(sync.overlay.tunnelError).toMatch(/kernel has no ipip tunnels \(EOPNOTSUPP creating tunl0\): load the module \(modprobe ipip\)/);
-    sync.set({ version: 4, dst: '10.77.30.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ version: 4, dst: '10.77.10.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.210.21'] });
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
     await sync.whenIdle();
-    expect(sync.status('10.77.30.0/24')).toMatchObject({ state: 'unresolved', error: expect.stringContaining('10.77.230.23') });
+    expect(sync.status(k('10.77.30.0/24'))).toMatchObject({ state: 'unresolved', error: expect.stringContaining('10.77.230.23') });
     expect(kernel.routes.has('10.77.30.0/24')).toBe(false);
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
   });
 
   it('re-resolves when an interface goes down: the next hop is no longer on a local subnet', async () => {
     const { kernel, sync } = await started();
-    sync.set({ version: 4, dst: '10.77.50.0', dstLen: 24, kind: 'unicast', gateways: ['10.77.99.7'] });
+    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
     expect(sync.interfaces.apply(linkMessage(3, 'eth1', false))).toBe(true);
@@ -159,10 +166,10 @@ describe('KernelSync next-hop resolution', () => {
 
   it('installs a link-local gateway on its named interface, never through the tunnel', async () => {
     const { kernel, sync } = await started({ ...VXLAN, crossSubnet: false });
-    sync.set({ version: 6, dst: 'fd77:200::', dstLen: 48, kind: 'unicast', gateways: ['fe80::2%eth1'] });
-    sync.set({ version: 6, dst: 'fd77:300::', dstLen: 48, kind: 'unicast', gateways: ['fe80::2%nope'] });
+    sync.set({ key: k('fd77:200::/48'), kind: 'unicast', gateways: ['fe80::2%eth1'] });
+    sync.set({ key: k('fd77:300::/48'), kind: 'unicast', gateways: ['fe80::2%nope'] });
     await sync.whenIdle();
     expect(kernel.routes.get('fd77:200::/48')).toEqual(['fe80::2 dev3']);
-    expect(sync.status('fd77:300::/48')).toMatchObject({ state: 'unresolved', error: expect.stringMatching(/interface nope .* does not exist/) });
+    expect(sync.status(k('fd77:300::/48'))).toMatchObject({ state: 'unresolved', error: expect.stringMatching(/interface nope .* does not exist/) });
   });
 });

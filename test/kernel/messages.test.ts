@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ipipCreateRequest, vxlanCreateRequest } from '../../src/kernel/link-message.js';
 import { fdbRequest, neighborRequest } from '../../src/kernel/neighbor-message.js';
-import { decodeMultipath, encodeMultipath, parseRouteBody, routeBody, routeRequest } from '../../src/kernel/route-message.js';
+import { frame, NetlinkBatch } from '../../src/kernel/netlink-batch.js';
+import { numberMessages } from '../../src/kernel/netlink-socket.js';
+import { decodeMultipath, encodeMultipath, parseRouteBody, routeBody, RouteEncoder, routeRequest, type RouteOp } from '../../src/kernel/route-message.js';
+import { routeKey } from '../../src/kernel/route-key.js';
 import type { KernelRoute } from '../../src/kernel/types.js';
 import { vtepMac } from '../../src/kernel/vtep-mac.js';
 
@@ -139,5 +142,51 @@ describe('route messages', () => {
     expect(raw[2]).toBe(0);
     expect(raw[16 + 2]).toBe(4);
     expect(decodeMultipath(raw)).toEqual(hops);
+  });
+});
+
+describe('route batches', () => {
+  const target = { table: 254, protocol: 186, metric: 20 };
+  const hop = { gateway: '10.0.0.2', ifindex: 3, onlink: false };
+  const routes: KernelRoute[] = [
+    { version: 4, dst: '10.1.0.0', dstLen: 24, type: 'unicast', nexthops: [hop] },
+    { version: 4, dst: '10.1.1.0', dstLen: 24, type: 'unicast', nexthops: [hop] },
+    { version: 4, dst: '10.128.0.0', dstLen: 9, type: 'unicast', nexthops: [hop, { gateway: '192.168.230.23', ifindex: 9, onlink: true }] },
+    { version: 4, dst: '0.0.0.0', dstLen: 0, type: 'unicast', nexthops: [hop] },
+    { version: 4, dst: '192.168.10.0', dstLen: 26, type: 'blackhole', nexthops: [] },
+    { version: 6, dst: 'fd77:200::', dstLen: 48, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }] },
+    { version: 6, dst: 'fd77:1:fe00::', dstLen: 39, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }] },
+    { version: 4, dst: '10.77.200.0', dstLen: 24, type: 'unicast', nexthops: [{ gateway: 'fd77:2::2', ifindex: 4, onlink: false }] },
+  ];
+
+  it.each(['add', 'replace', 'delete'] as const)('encodes %s requests from prepared shapes byte for byte as routeRequest does', (op: RouteOp) => {
+    const encoder = new RouteEncoder(target);
+    const batch = new NetlinkBatch(16); // small: the batch must grow while it is written
+    // Twice over: the second pass copies the shapes the first pass made.
+    for (const _pass of [1, 2]) for (const r of routes) encoder.write(batch, routeKey(r.version, r.dst, r.dstLen), op, r);
+    expect(batch.count).toBe(routes.length * 2);
+    const want = [...routes, ...routes].map((r) => frame(routeRequest(r, target, op)).toString('hex'));
+    const got = [...batch.messages()].map((m) => frame(m).toString('hex'));
+    expect(got).toEqual(want);
+  });
+
+  it('numbers the messages of a batch and cuts it into chunks at message boundaries', () => {
+    const batch = NetlinkBatch.of(Array.from({ length: 10 }, (_, i) => ({ type: 24, flags: 1, body: Buffer.alloc(4 + (i % 3) * 4) })));
+    const bytes = batch.bytes;
+    const ends = numberMessages(bytes, 0x7ffffffd, 64);
+    const offsets: number[] = [];
+    for (let off = 0; off < bytes.length; off += bytes.readUInt32LE(off)) offsets.push(off);
+    // Sequence numbers count on from the first, skipping 0 where they wrap.
+    expect(offsets.map((o) => bytes.readUInt32LE(o + 8))).toEqual([0x7ffffffd, 0x7ffffffe, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ends.at(-1)).toBe(bytes.length);
+    let start = 0;
+    for (const end of ends) {
+      expect(offsets.includes(end) || end === bytes.length).toBe(true);
+      expect(end - start).toBeLessThanOrEqual(64);
+      start = end;
+    }
+    // A message larger than a chunk travels alone.
+    const big = NetlinkBatch.of([{ type: 24, flags: 1, body: Buffer.alloc(200) }, { type: 24, flags: 1, body: Buffer.alloc(4) }]);
+    expect(numberMessages(big.bytes, 1, 64)).toEqual([216, 236]);
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * Many netlink requests laid out back to back in one buffer, ready for sendmsg(2): each an nlmsghdr (length,
+ * type, flags; sequence number and port left at zero for the transport to fill in) and its body, padded to 4
+ * octets (NLMSG_ALIGN). Writers append whole messages; the FIB copies a prepared message and patches its
+ * destination (route-message.ts RouteEncoder), so a batch of 100,000 routes is one growing buffer, not
+ * 100,000 objects.
+ */
+export const NLMSG_HDRLEN = 16;
+
+/** One request before framing: message type, flags and the payload after the nlmsghdr. */
+export interface NetlinkRequest {
+  readonly type: number;
+  readonly flags: number;
+  readonly body: Uint8Array;
+}
+
+export class NetlinkBatch {
+  private buf: Buffer;
+  private used = 0;
+  private n = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** The messages so far (the transport writes sequence numbers into it). */
+  get bytes(): Buffer {
+    return this.buf.subarray(0, this.used);
+  }
+
+  /** The whole underlying buffer, to write a reserved message into; valid until the next `reserve`. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** Room for one message of `size` octets (a multiple of 4) at the end; returns where it starts in `buffer`. */
+  reserve(size: number): number {
+    if (this.used + size > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + size));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    const at = this.used;
+    this.used += size;
+    this.n++;
+    return at;
+  }
+
+  push(req: NetlinkRequest): void {
+    const message = frame(req);
+    const at = this.reserve(message.length); // may replace the buffer: read it after
+    this.buf.set(message, at);
+  }
+
+  /** Each message as type, flags and body, in order (for tests and fakes of the transport). */
+  *messages(): Generator<NetlinkRequest> {
+    for (let off = 0; off + NLMSG_HDRLEN <= this.used;) {
+      const len = this.buf.readUInt32LE(off);
+      yield { type: this.buf.readUInt16LE(off + 4), flags: this.buf.readUInt16LE(off + 6), body: this.buf.subarray(off + NLMSG_HDRLEN, off + len) };
+      off += (len + 3) & ~3;
+    }
+  }
+
+  static of(requests: readonly NetlinkRequest[]): NetlinkBatch {
+    const b = new NetlinkBatch();
+    for (const r of requests) b.push(r);
+    return b;
+  }
+}
+
+/** nlmsghdr + body, padded with zeros to 4 octets; sequence number and port zero. */
+export function frame(req: NetlinkRequest, extraFlags = 0): Buffer {
+  const len = NLMSG_HDRLEN + req.body.length;
+  const buf = Buffer.alloc((len + 3) & ~3);
+  buf.writeUInt32LE(len, 0);
+  buf.writeUInt16LE(req.type, 4);
+  buf.writeUInt16LE(req.flags | extraFlags, 6);
+  buf.set(req.body, NLMSG_HDRLEN);
+  return buf;
+}
