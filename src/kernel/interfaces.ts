@@ -65,52 +65,67 @@ export function parseAddress(body: Buffer): InterfaceAddress | undefined {
   return { ifindex: body.readUInt32LE(4), version, address: ipaddr.fromByteArray([...raw]).toString(), prefixLen: body[1]! };
 }
 
+/**
+ * What changed: a full re-read, or one interface that gained (came up, got an address, appeared) or lost
+ * (went down, lost an address, went away). A loss can mean the kernel itself dropped routes through it.
+ */
+export type InterfaceChange = { readonly kind: 'reload' } | { readonly kind: 'gained' | 'lost'; readonly ifindex: number };
+
 export class InterfaceTable {
   private readonly links = new Map<number, Link>();
   private readonly addrs = new Map<string, InterfaceAddress>();
   private readonly onLinkCache = new Map<string, InterfaceAddress | null>();
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((change: InterfaceChange) => void)[] = [];
 
+  /** Re-reads every link and address (at start, and after lost notifications); the table is swapped at once. */
   async load(socket: RtnlSocket): Promise<void> {
-    for (const m of await socket.dump(dumpRequest(RTM_GETLINK, 0))) this.apply(m, false);
-    for (const m of await socket.dump(dumpRequest(RTM_GETADDR, 0))) this.apply(m, false);
-    this.changed();
+    const links = await socket.dump(dumpRequest(RTM_GETLINK, 0));
+    const addrs = await socket.dump(dumpRequest(RTM_GETADDR, 0));
+    this.links.clear();
+    this.addrs.clear();
+    for (const m of [...links, ...addrs]) this.update(m);
+    this.changed({ kind: 'reload' });
   }
 
   /** Feed one notification; returns whether the table changed. */
   apply(m: KernelMessage, notify = true): boolean {
-    let changed = false;
+    const change = this.update(m);
+    if (change && notify) this.changed(change);
+    return change !== undefined;
+  }
+
+  private update(m: KernelMessage): InterfaceChange | undefined {
     if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
       const l = parseLink(m.body);
-      if (!l) return false;
+      if (!l) return undefined;
       const before = this.links.get(l.ifindex);
       if (m.type === RTM_DELLINK) {
-        changed = this.links.delete(l.ifindex);
+        if (!this.links.delete(l.ifindex)) return undefined;
         for (const [k, a] of this.addrs) if (a.ifindex === l.ifindex) this.addrs.delete(k);
-      } else if (!before || before.up !== l.up || before.name !== l.name || before.mtu !== l.mtu || before.kind !== l.kind) {
-        this.links.set(l.ifindex, l);
-        changed = true;
+        return { kind: 'lost', ifindex: l.ifindex };
       }
-    } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
-      const a = parseAddress(m.body);
-      if (!a) return false;
-      const key = `${a.ifindex}|${a.address}/${a.prefixLen}`;
-      if (m.type === RTM_DELADDR) changed = this.addrs.delete(key);
-      else if (!this.addrs.has(key)) {
-        this.addrs.set(key, a);
-        changed = true;
-      }
+      if (before && before.up === l.up && before.name === l.name && before.mtu === l.mtu && before.kind === l.kind) return undefined;
+      this.links.set(l.ifindex, l);
+      return { kind: before?.up && !l.up ? 'lost' : 'gained', ifindex: l.ifindex };
     }
-    if (changed && notify) this.changed();
-    return changed;
+    if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
+      const a = parseAddress(m.body);
+      if (!a) return undefined;
+      const key = `${a.ifindex}|${a.address}/${a.prefixLen}`;
+      if (m.type === RTM_DELADDR) return this.addrs.delete(key) ? { kind: 'lost', ifindex: a.ifindex } : undefined;
+      if (this.addrs.has(key)) return undefined;
+      this.addrs.set(key, a);
+      return { kind: 'gained', ifindex: a.ifindex };
+    }
+    return undefined;
   }
 
-  private changed(): void {
+  private changed(change: InterfaceChange): void {
     this.onLinkCache.clear();
-    for (const l of this.listeners) l();
+    for (const l of this.listeners) l(change);
   }
 
-  onChange(listener: () => void): void {
+  onChange(listener: (change: InterfaceChange) => void): void {
     this.listeners.push(listener);
   }
 

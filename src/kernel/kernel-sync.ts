@@ -13,7 +13,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { FibSync, type FibEntry, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
-import { InterfaceTable } from './interfaces.js';
+import { InterfaceTable, type InterfaceChange } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
 import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
 import { Overlay, type NextHopResolution, type OverlayConfig } from './overlay.js';
@@ -91,11 +91,20 @@ export class KernelSync {
   private generation = 0;
   private monitor: RtnlMonitor | undefined;
   private recomputeScheduled = false;
+  /** The kernel may have dropped routes of ours (a link they used went down): re-read after re-resolving. */
+  private rereadWanted = false;
 
   constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
     this.fib = new FibSync(fibOptions, deps);
-    this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger });
-    this.interfaces.onChange(() => this.invalidate());
+    this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger, changed: () => this.invalidate() });
+    this.interfaces.onChange((change) => {
+      this.overlay.refresh();
+      if (change.kind !== 'gained' && this.mayHaveLostRoutes(change)) {
+        this.deps.logger.log('debug', 'kernel.interfaces.lost', { ...change, why: 'routes through it may be gone; re-reading the kernel' });
+        this.rereadWanted = true;
+      }
+      this.invalidate();
+    });
   }
 
   /** Read interfaces and tern's existing routes, set up the tunnel, start listening. */
@@ -195,7 +204,19 @@ export class KernelSync {
     for (const p of before) this.overlay.release(p);
   }
 
-  /** The interface table changed: re-resolve every route on the next turn. */
+  /** Whether a loss on this interface can have made the kernel drop routes of ours (it flushes those through a downed link). */
+  private mayHaveLostRoutes(change: InterfaceChange): boolean {
+    if (!this.wantedCount) return false;
+    if (change.kind === 'reload') return true;
+    for (const set of this.sets.values()) {
+      const hops = set.current?.forwarding?.nexthops ?? [];
+      // A gateway without a device was resolved by the kernel: it may have gone through this link.
+      if (hops.some((n) => n.ifindex === undefined || n.ifindex === change.ifindex)) return true;
+    }
+    return false;
+  }
+
+  /** The interface table or the tunnel changed: re-resolve every route on the next turn. */
   private invalidate(): void {
     this.generation++;
     if (this.recomputeScheduled) return;
@@ -203,6 +224,10 @@ export class KernelSync {
     setImmediate(() => {
       this.recomputeScheduled = false;
       for (const e of this.fib.entries()) if (e.note) this.bind(e, this.resolution(e.note.gateways));
+      if (this.rereadWanted) {
+        this.rereadWanted = false;
+        void this.fib.resync();
+      }
     });
   }
 

@@ -8,7 +8,8 @@
  *
  * The tunnel device is created when missing (IPIP: MTU underlay − 20; VXLAN: MTU underlay − 50, learning off,
  * the derived MAC). A kernel without the tunnel type is reported once, clearly, and only the routes that need
- * the tunnel fail; everything else keeps working.
+ * the tunnel wait (unresolved); everything else keeps working. The device is watched: one that appears later
+ * is adopted, one that goes away is set up again, and the waiting routes follow.
  */
 import type { Logger } from '../common/logger.js';
 import type { InterfaceTable } from './interfaces.js';
@@ -16,7 +17,7 @@ import { ipipCreateRequest, linkUpRequest, vxlanCreateRequest } from './link-mes
 import { fdbRequest, neighborRequest } from './neighbor-message.js';
 import { NetlinkBatch } from './netlink-batch.js';
 import { KernelError, type RtnlSocket } from './netlink-socket.js';
-import type { KernelNextHop } from './types.js';
+import type { InterfaceAddress, KernelNextHop } from './types.js';
 import { vtepMac } from './vtep-mac.js';
 
 export type Encapsulation = 'none' | 'ipip' | 'vxlan';
@@ -41,33 +42,79 @@ const VXLAN_OVERHEAD = 50;
 export class Overlay {
   private tunnelIfindex: number | undefined;
   private unavailable: string | undefined;
+  /** After a failed setup: the tunnel source was missing (a new address may fix it), or the device failed. */
+  private missingSource = false;
+  /** The device a setup failed on, so the same device is not tried again at every interface change. */
+  private failedIfindex: number | undefined;
+  private settingUp: Promise<void> | undefined;
   /** VXLAN peers in use: next hop → number of routes through it. */
   private readonly peers = new Map<string, number>();
   private readonly pending: { op: 'replace' | 'delete'; peer: string }[] = [];
   private flushing = false;
 
-  constructor(readonly config: OverlayConfig, private readonly deps: { socket: RtnlSocket; interfaces: InterfaceTable; logger: Logger }) {}
+  constructor(
+    readonly config: OverlayConfig,
+    private readonly deps: { socket: RtnlSocket; interfaces: InterfaceTable; logger: Logger; /** The tunnel came or went. */ changed?: () => void },
+  ) {}
 
   get tunnelError(): string | undefined {
     return this.unavailable;
   }
 
+  private get deviceName(): string {
+    return this.config.encapsulation === 'ipip' ? this.config.ipip.device : this.config.vxlan.device;
+  }
+
   /** Finds or creates the tunnel device. Never throws: a failure is kept and reported per route. */
-  async setup(): Promise<void> {
+  setup(): Promise<void> {
+    if (this.config.encapsulation === 'none') return Promise.resolve();
+    this.settingUp ??= this.trySetup().finally(() => {
+      this.settingUp = undefined;
+    });
+    return this.settingUp;
+  }
+
+  /**
+   * The interface table changed. The tunnel device that went away is set up again (tern's config still asks
+   * for it); while there is none, one that appeared (made by an operator, another agent, or `modprobe ipip`,
+   * which brings tunl0) is adopted, and creation is tried again once the missing tunnel source address is there.
+   */
+  refresh(): void {
+    if (this.config.encapsulation === 'none' || this.settingUp) return;
+    const dev = this.deps.interfaces.linkByName(this.deviceName);
+    if (this.tunnelIfindex !== undefined) {
+      if (dev?.ifindex === this.tunnelIfindex) return;
+      this.tunnelIfindex = undefined;
+      this.unavailable = `tunnel device ${this.deviceName} went away`;
+      this.deps.logger.log('warn', 'kernel.overlay.device-lost', { device: this.deviceName });
+      this.deps.changed?.();
+      void this.setup();
+      return;
+    }
+    const worth = dev
+      ? (dev.kind === undefined || dev.kind === this.config.encapsulation) && dev.ifindex !== this.failedIfindex
+      : this.missingSource && this.underlay() !== undefined;
+    if (worth) void this.setup();
+  }
+
+  private underlay(): InterfaceAddress | undefined {
+    return this.deps.interfaces.addresses().find((a) => a.address === this.config.tunnelSource);
+  }
+
+  private async trySetup(): Promise<void> {
     const c = this.config;
-    if (c.encapsulation === 'none') return;
-    const name = c.encapsulation === 'ipip' ? c.ipip.device : c.vxlan.device;
+    const name = this.deviceName;
     const { interfaces, socket } = this.deps;
-    const underlay = interfaces.addresses().find((a) => a.address === c.tunnelSource);
+    const underlay = this.underlay();
     const underlayLink = underlay ? interfaces.link(underlay.ifindex) : undefined;
     const mtu = (underlayLink?.mtu ?? 1500) - (c.encapsulation === 'ipip' ? IPIP_OVERHEAD : VXLAN_OVERHEAD);
+    let dev = interfaces.linkByName(name);
     try {
-      let dev = interfaces.linkByName(name);
       if (dev && dev.kind !== undefined && dev.kind !== c.encapsulation) {
         throw new Error(`interface ${name} exists but is of type ${dev.kind}, not ${c.encapsulation}`);
       }
       if (!dev) {
-        if (!underlay) throw new Error(`tunnel source ${c.tunnelSource} is not an address of this node`);
+        if (!underlay) throw new MissingSource(`tunnel source ${c.tunnelSource} is not an address of this node`);
         await socket.request(c.encapsulation === 'ipip'
           ? ipipCreateRequest({ name, local: c.tunnelSource })
           : vxlanCreateRequest({ name, vni: c.vxlan.vni, port: c.vxlan.port, local: c.tunnelSource, underlayIfindex: underlay.ifindex, mac: vtepMac(c.tunnelSource), mtu }));
@@ -75,14 +122,27 @@ export class Overlay {
         dev = interfaces.linkByName(name);
         if (!dev) throw new Error(`interface ${name} was created but is not listed`);
         this.deps.logger.log('info', 'kernel.overlay.device-created', { device: name, type: c.encapsulation, mtu, source: c.tunnelSource });
+      } else if (this.unavailable !== undefined) {
+        this.deps.logger.log('info', 'kernel.overlay.device-adopted', { device: name, ifindex: dev.ifindex });
       }
       await socket.request(linkUpRequest(dev.ifindex, mtu));
-      this.tunnelIfindex = dev.ifindex;
-      this.unavailable = undefined;
     } catch (e) {
-      this.unavailable = describeTunnelError(c.encapsulation, name, e);
-      this.deps.logger.log('error', 'kernel.overlay.unavailable', { device: name, type: c.encapsulation, error: this.unavailable });
+      const error = describeTunnelError(c.encapsulation, name, e);
+      // Said once per distinct reason: a retry that fails the same way stays quiet.
+      if (error !== this.unavailable) this.deps.logger.log('error', 'kernel.overlay.unavailable', { device: name, type: c.encapsulation, error });
+      this.unavailable = error;
+      this.missingSource = e instanceof MissingSource;
+      this.failedIfindex = dev?.ifindex;
+      return;
     }
+    this.unavailable = undefined;
+    this.missingSource = false;
+    this.failedIfindex = undefined;
+    if (this.tunnelIfindex === dev.ifindex) return;
+    this.tunnelIfindex = dev.ifindex;
+    // A new device has none of the neighbour and FDB entries of the peers in use.
+    for (const peer of this.peers.keys()) this.queue('replace', peer);
+    this.deps.changed?.();
   }
 
   /** How to reach `gateway`: directly, or through the tunnel. */
@@ -153,6 +213,8 @@ export class Overlay {
     while (this.flushing || this.pending.length) await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+class MissingSource extends Error {}
 
 function describeTunnelError(type: Encapsulation, device: string, e: unknown): string {
   if (e instanceof KernelError) {

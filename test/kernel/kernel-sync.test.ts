@@ -1,17 +1,18 @@
 /**
  * KernelSync's next-hop resolution against a model of the kernel's interfaces: on-subnet next hops go direct,
  * off-subnet ones through the tunnel, an ECMP set mixes both per next hop, VXLAN neighbour/FDB entries follow
- * the routes that use them, and an interface going down re-resolves the routes through it.
+ * the routes that use them, an interface going down re-resolves the routes through it, and tunnel devices that
+ * appear, go or wait for their source address are followed.
  * (test/lab/workers.test.ts runs the same against a real kernel with VXLAN.)
  */
 import { AttrStream, rt } from 'netlink';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/common/logger.js';
 import { KernelSync } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
 import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
-import { addressBytes, parseRouteBody, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
+import { addressBytes, parseRouteBody, routeBody, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
+import type { KernelRoute } from '../../src/kernel/types.js';
 import { parseRouteKey, type RouteKey } from '../../src/kernel/route-key.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../src/kernel/neighbor-message.js';
 import { manualClock } from '../helpers/manual-clock.js';
@@ -30,13 +31,20 @@ function addressMessage(ifindex: number, cidr: string, type = 20): KernelMessage
   return { type, body: Buffer.concat(out.bufs) };
 }
 
+const TARGET = { table: 254, protocol: 186, metric: 20 };
+
 class FakeKernel implements RtnlSocket {
   links: KernelMessage[] = [linkMessage(1, 'lo', true), linkMessage(2, 'eth0', true), linkMessage(3, 'eth1', true)];
   addrs: KernelMessage[] = [addressMessage(2, '10.77.210.22/24'), addressMessage(3, '10.77.99.1/24')];
+  /** What the routes look like: `gateway devN [onlink]` per next hop. */
   readonly routes = new Map<string, string[]>();
+  readonly table = new Map<string, KernelRoute>();
   readonly neigh: string[] = [];
   created: string[] = [];
+  /** Devices set up (`ip link set up`), by ifindex. */
+  readonly linkUps: number[] = [];
   createError: number | undefined;
+  private nextIfindex = 10;
 
   async batch(batch: NetlinkBatch): Promise<BatchResult> {
     for (const r of batch.messages()) {
@@ -47,28 +55,61 @@ class FakeKernel implements RtnlSocket {
       }
       const o = parseRouteBody(Buffer.from(r.body))!;
       const key = `${o.route.dst}/${o.route.dstLen}`;
-      if (r.type === RTM_NEWROUTE) this.routes.set(key, o.route.nexthops.map((n) => `${n.gateway} dev${n.ifindex ?? '?'}${n.onlink ? ' onlink' : ''}`));
-      else this.routes.delete(key);
+      if (r.type === RTM_NEWROUTE) this.table.set(key, o.route);
+      else this.table.delete(key);
+      this.show(key);
     }
     return { failures: new Map(), uncertain: false };
   }
 
+  private show(key: string): void {
+    const route = this.table.get(key);
+    if (route) this.routes.set(key, route.nexthops.map((n) => `${n.gateway} dev${n.ifindex ?? '?'}${n.onlink ? ' onlink' : ''}`));
+    else this.routes.delete(key);
+  }
+
   async request(req: NetlinkRequest): Promise<void> {
-    if (req.type === 16 && (req.flags & 0x400)) {
+    if (req.type !== 16) return;
+    if (req.flags & 0x400) {
       if (this.createError) throw new KernelError(this.createError, 'EOPNOTSUPP', 'request type 16');
       const name = Buffer.from(req.body).subarray(20).toString('latin1').split('\0')[0]!;
       this.created.push(name);
-      this.links.push(linkMessage(10, name, true, 'vxlan'));
-    }
+      this.links.push(linkMessage(this.nextIfindex++, name, true, 'vxlan'));
+    } else this.linkUps.push(Buffer.from(req.body).readInt32LE(4));
   }
 
   async dump(req: NetlinkRequest): Promise<KernelMessage[]> {
     if (req.type === 18) return this.links;
     if (req.type === 22) return this.addrs;
+    if (req.type === 26) return [...this.table.values()].filter((r) => r.version === (req.body[0] === 2 ? 4 : 6)).map((r) => ({ type: RTM_NEWROUTE, body: routeBody(r, TARGET, 'replace') }));
     return [];
   }
 
+  /** A link changes or goes, as the kernel does it: routes through a link that goes down or away are flushed. */
+  link(message: KernelMessage, gone = false): KernelMessage {
+    const ifindex = message.body.readInt32LE(4);
+    this.links = this.links.filter((l) => l.body.readInt32LE(4) !== ifindex);
+    if (!gone) this.links.push(message);
+    if (gone || !(message.body.readUInt32LE(8) & 1)) {
+      for (const [key, route] of this.table) {
+        if (route.nexthops.some((n) => n.ifindex === ifindex)) {
+          this.table.delete(key);
+          this.show(key);
+        }
+      }
+    }
+    return gone ? { type: 17, body: message.body } : message;
+  }
+
   close(): void {}
+}
+
+/** Lets queued work run: re-resolution, tunnel setup, FIB batches. */
+async function settled(sync: KernelSync): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setImmediate(r));
+    await sync.whenIdle();
+  }
 }
 
 /** The kernel side's key of a prefix written as text. */
@@ -78,12 +119,15 @@ function k(prefix: string): RouteKey {
 
 const VXLAN: OverlayConfig = { encapsulation: 'vxlan', crossSubnet: true, tunnelSource: '10.77.210.22', ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } };
 
-async function started(overlay: OverlayConfig = VXLAN) {
+async function started(overlay: OverlayConfig = VXLAN, setup: (kernel: FakeKernel) => void = () => undefined) {
   const kernel = new FakeKernel();
-  const sync = new KernelSync({ target: { table: 254, protocol: 186, metric: 20 }, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, overlay, { socket: kernel, clock: manualClock(), logger: silentLogger });
+  setup(kernel);
+  const events: { event: string; fields: Record<string, unknown> }[] = [];
+  const logger = { log: (_l: string, event: string, fields: Record<string, unknown> = {}) => events.push({ event, fields }), child: () => logger };
+  const sync = new KernelSync({ target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, overlay, { socket: kernel, clock: manualClock(), logger });
   await sync.start();
   sync.finishStartup();
-  return { kernel, sync };
+  return { kernel, sync, events };
 }
 
 describe('KernelSync next-hop resolution', () => {
@@ -139,11 +183,9 @@ describe('KernelSync next-hop resolution', () => {
   });
 
   it('reports a route it cannot resolve as unresolved with the tunnel error, and installs the rest', async () => {
-    const kernel = new FakeKernel();
-    kernel.createError = 95;
-    const sync = new KernelSync({ target: { table: 254, protocol: 186, metric: 20 }, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 },
-      { ...VXLAN, encapsulation: 'ipip' }, { socket: kernel, clock: manualClock(), logger: silentLogger });
-    await sync.start();
+    const { kernel, sync } = await started({ ...VXLAN, encapsulation: 'ipip' }, (kernel) => {
+      kernel.createError = 95;
+    });
     expect(sync.overlay.tunnelError).toMatch(/kernel has no ipip tunnels \(EOPNOTSUPP creating tunl0\): load the module \(modprobe ipip\)/);
     sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
     sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
@@ -171,5 +213,88 @@ describe('KernelSync next-hop resolution', () => {
     await sync.whenIdle();
     expect(kernel.routes.get('fd77:200::/48')).toEqual(['fe80::2 dev3']);
     expect(sync.status(k('fd77:300::/48'))).toMatchObject({ state: 'unresolved', error: expect.stringMatching(/interface nope .* does not exist/) });
+  });
+});
+
+describe('KernelSync when interfaces and tunnels change after start', () => {
+  it('adopts a tunnel device that appears later (tunl0 from `modprobe ipip`) and installs the routes that waited for it', async () => {
+    const { kernel, sync, events } = await started({ ...VXLAN, encapsulation: 'ipip' }, (kernel) => {
+      kernel.createError = 95;
+    });
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    await settled(sync);
+    expect(sync.status(k('10.77.30.0/24'))).toMatchObject({ state: 'unresolved', error: expect.stringContaining('no ipip tunnels') });
+    // Unrelated interface changes do not make it try to create the device again.
+    sync.interfaces.apply(kernel.link(linkMessage(4, 'veth-pod', true)));
+    await settled(sync);
+    expect(events.filter((e) => e.event === 'kernel.overlay.unavailable')).toHaveLength(1);
+    sync.interfaces.apply(kernel.link(linkMessage(11, 'tunl0', true, 'ipip')));
+    await settled(sync);
+    expect(kernel.linkUps).toContain(11);
+    expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev11 onlink']);
+    expect(sync.status(k('10.77.30.0/24'))).toMatchObject({ state: 'installed' });
+    expect(sync.overlay.tunnelError).toBeUndefined();
+    expect(events.map((e) => e.event)).toContain('kernel.overlay.device-adopted');
+    expect(sync.problems()).toEqual([]);
+  });
+
+  it('creates the tunnel device once its missing tunnel source address appears', async () => {
+    const { kernel, sync } = await started({ ...VXLAN, tunnelSource: '10.77.210.50' });
+    expect(kernel.created).toEqual([]);
+    expect(sync.overlay.tunnelError).toMatch(/tunnel source 10\.77\.210\.50 is not an address/);
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    await settled(sync);
+    expect(sync.status(k('10.77.30.0/24'))?.state).toBe('unresolved');
+    expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
+    const address = addressMessage(2, '10.77.210.50/24');
+    kernel.addrs.push(address);
+    sync.interfaces.apply(address);
+    await settled(sync);
+    expect(kernel.created).toEqual(['vxlan.tern']);
+    expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
+    expect(kernel.neigh).toEqual(['add neigh', 'add fdb']);
+  });
+
+  it('sets the tunnel device up again when it is deleted, with the neighbour and FDB entries of the peers in use', async () => {
+    const { kernel, sync, events } = await started();
+    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    await settled(sync);
+    expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
+    sync.interfaces.apply(kernel.link(linkMessage(10, 'vxlan.tern', true, 'vxlan'), true));
+    await settled(sync);
+    expect(events.map((e) => e.event)).toContain('kernel.overlay.device-lost');
+    expect(kernel.created).toEqual(['vxlan.tern', 'vxlan.tern']);
+    expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev11 onlink']);
+    // The kernel took the old device's entries with it: the new one gets them again.
+    expect(kernel.neigh.slice(-2)).toEqual(['add neigh', 'add fdb']);
+    expect(sync.stats()).toMatchObject({ vxlanPeers: 1, unresolved: 0 });
+  });
+
+  it('re-reads the kernel after a link its routes use went down, so routes the kernel flushed come back', async () => {
+    const { kernel, sync } = await started();
+    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    await settled(sync);
+    expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
+    // Down and up again before tern re-resolves: the route resolves as before, but the kernel dropped it.
+    sync.interfaces.apply(kernel.link(linkMessage(3, 'eth1', false)));
+    sync.interfaces.apply(kernel.link(linkMessage(3, 'eth1', true)));
+    expect(kernel.routes.has('10.77.50.0/24')).toBe(false);
+    await settled(sync);
+    expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
+  });
+
+  it('moves routes to the tunnel when their next hop\'s subnet address is removed, and back when it returns', async () => {
+    const { kernel, sync } = await started();
+    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    await settled(sync);
+    sync.interfaces.apply(addressMessage(3, '10.77.99.1/24', 21));
+    await settled(sync);
+    expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev10 onlink']);
+    expect(kernel.neigh).toEqual(['add neigh', 'add fdb']);
+    sync.interfaces.apply(addressMessage(3, '10.77.99.1/24'));
+    await settled(sync);
+    expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
+    expect(kernel.neigh).toEqual(['add neigh', 'add fdb', 'del neigh', 'del fdb']);
   });
 });
