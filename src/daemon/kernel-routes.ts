@@ -19,8 +19,10 @@ import type { Family, Path, PrefixKey } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
 
+/** fe80::/10. Runs once per route: the regular expression only for what starts with an "f". */
 function isLinkLocal(address: string): boolean {
-  return /^fe[89ab][0-9a-f]:/i.test(address);
+  const c = address.charCodeAt(0) | 0x20;
+  return c === 0x66 && /^fe[89ab][0-9a-f]:/i.test(address);
 }
 
 /**

@@ -9,7 +9,8 @@ import type { TernConfig } from '../config/schema.js';
 import { DEFAULT_FIB_OPTIONS } from '../kernel/fib.js';
 import { InterfaceTable } from '../kernel/interfaces.js';
 import { KernelSync, netlinkMonitor } from '../kernel/kernel-sync.js';
-import { NetlinkRtnlSocket, type RtnlSocket } from '../kernel/netlink-socket.js';
+import type { RtnlSocket } from '../kernel/netlink-socket.js';
+import { ThreadedRtnlSocket } from '../kernel/netlink-thread.js';
 import type { RtnlMonitor } from '../kernel/netlink-monitor.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { ConnectedRoutes } from './connected-routes.js';
@@ -40,7 +41,7 @@ export async function startKernel(config: TernConfig, deps: KernelWiringDeps): P
   const wantConnected = config.connectedRoutes.interfaces.length > 0;
   if (!k.enabled && !wantConnected) return undefined;
   const log = deps.logger.child({ part: 'kernel' });
-  const socket = deps.socket ?? new NetlinkRtnlSocket();
+  const socket = deps.socket ?? new ThreadedRtnlSocket(log);
   let sync: KernelSync | undefined;
   let routes: KernelRoutes | undefined;
   let interfaces: InterfaceTable;

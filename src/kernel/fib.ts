@@ -77,13 +77,19 @@ interface FibRoute<T> extends FibEntry<T> {
 /** One batch on its way to the kernel: parallel arrays, one entry per request. */
 interface Flight<T> {
   readonly routes: FibRoute<T>[];
-  readonly ops: RouteOp[];
+  /** Index into OPS. */
+  readonly ops: Uint8Array;
+  /** What each request asked for (the route's wish may change while the kernel works). */
   readonly forwardings: Forwarding[];
   readonly batch: NetlinkBatch;
-  add: number;
-  replace: number;
-  delete: number;
+  /** Requests per operation, for the log. */
+  readonly counts: [number, number, number];
 }
+
+const OPS: readonly RouteOp[] = ['add', 'replace', 'delete'];
+const ADD = 0;
+const REPLACE = 1;
+const DELETE = 2;
 
 /** The kernel fills in what tern left open (the output interface of a recursive gateway): compare what was asked. */
 function nexthopSatisfies(have: KernelNextHop, want: KernelNextHop): boolean {
@@ -344,8 +350,8 @@ export class FibSync<T = never> {
       const flight = this.plan();
       if (!flight.routes.length) continue;
       this.deps.logger.log('debug', 'kernel.fib.batch', {
-        add: flight.add, replace: flight.replace, delete: flight.delete,
-        ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${flight.ops[i]!} ${routeKeyText(r.key)}`) } : {}),
+        add: flight.counts[ADD], replace: flight.counts[REPLACE], delete: flight.counts[DELETE],
+        ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(r.key)}`) } : {}),
       });
       let result: BatchResult;
       try {
@@ -366,15 +372,18 @@ export class FibSync<T = never> {
   private plan(): Flight<T> {
     const dirty = this.dirty;
     this.dirty = [];
-    const flight: Flight<T> = { routes: [], ops: [], forwardings: [], batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), add: 0, replace: 0, delete: 0 };
+    const flight: Flight<T> = {
+      routes: [], ops: new Uint8Array(dirty.length), forwardings: [], batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), counts: [0, 0, 0],
+    };
+    const { routes, ops, forwardings, batch, counts } = flight;
     for (const r of dirty) {
       r.dirty = false;
       const want = r.desired;
       const have = r.installed;
-      let op: RouteOp;
+      let op: number;
       let forwarding: Forwarding;
       if (want) {
-        if (!have) op = 'add';
+        if (!have) op = ADD;
         else if (have === want || routeSatisfies(have, want)) {
           this.unadopt(r);
           if (this.failures.size) this.failures.delete(r.key);
@@ -383,7 +392,7 @@ export class FibSync<T = never> {
           // The forwarding state from before the restart stays until the RIB has converged (RFC 4724 §4.1):
           // a half-learned table (one ECMP member back, the other not yet) must not replace a complete route.
           if (r.adopted && !this.startupDone) continue;
-          op = 'replace';
+          op = REPLACE;
         }
         forwarding = want;
       } else {
@@ -392,14 +401,14 @@ export class FibSync<T = never> {
           this.forgetIfEmpty(r);
           continue;
         }
-        op = 'delete';
+        op = DELETE;
         forwarding = have;
       }
-      flight.routes.push(r);
-      flight.ops.push(op);
-      flight.forwardings.push(forwarding);
-      flight[op]++;
-      this.encoder.write(flight.batch, r.key, op, forwarding);
+      ops[routes.length] = op;
+      routes.push(r);
+      forwardings.push(forwarding);
+      counts[op as 0 | 1 | 2]++;
+      this.encoder.write(batch, r.key, OPS[op]!, forwarding);
     }
     return flight;
   }
@@ -413,14 +422,14 @@ export class FibSync<T = never> {
       const op = ops[i]!;
       const errno = result.failures.size ? result.failures.get(i) : undefined;
       // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
-      if (errno === undefined || (op === 'delete' && (errno === 3 || errno === 2))) {
-        this.setInstalled(r, op === 'delete' ? undefined : forwardings[i]!);
+      if (errno === undefined || (op === DELETE && (errno === 3 || errno === 2))) {
+        this.setInstalled(r, op === DELETE ? undefined : forwardings[i]!);
         this.unadopt(r);
-        if (op !== 'delete' && this.failures.size) this.failures.delete(r.key);
-        if (op === 'delete') this.forgetIfEmpty(r);
+        if (op !== DELETE && this.failures.size) this.failures.delete(r.key);
+        if (op === DELETE) this.forgetIfEmpty(r);
         continue;
       }
-      const error = errno === 17 && op === 'add' ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
+      const error = errno === 17 && op === ADD ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
         : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
           : errno === 0 ? 'netlink send failed' : errnoName(errno);
       const failure: Failure = { error, attempts: (this.failures.get(r.key)?.attempts ?? 0) + 1 };

@@ -19,8 +19,31 @@ export class NetlinkBatch {
   private used = 0;
   private n = 0;
 
+  /** Never from Node's shared pool: the buffer may be handed to another thread whole (`detach`). */
   constructor(initialBytes = 4096) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(16, initialBytes));
+  }
+
+  /** A batch over messages already laid out (what `detach` gave away, on the other side). */
+  static over(bytes: Buffer, count: number): NetlinkBatch {
+    const b = new NetlinkBatch(0);
+    b.buf = bytes;
+    b.used = bytes.length;
+    b.n = count;
+    return b;
+  }
+
+  /**
+   * Hands the messages over as an ArrayBuffer to transfer to another thread; the batch is empty afterwards.
+   * The buffer is the batch's own (allocUnsafeSlow), so transferring it detaches nothing else.
+   */
+  detach(): { readonly buffer: ArrayBuffer; readonly length: number; readonly count: number } {
+    const own = this.buf.byteOffset === 0 && this.buf.buffer instanceof ArrayBuffer;
+    const out = { buffer: own ? (this.buf.buffer as ArrayBuffer) : new Uint8Array(this.bytes).buffer, length: this.used, count: this.n };
+    this.buf = Buffer.allocUnsafeSlow(16);
+    this.used = 0;
+    this.n = 0;
+    return out;
   }
 
   get count(): number {
@@ -40,7 +63,7 @@ export class NetlinkBatch {
   /** Room for one message of `size` octets (a multiple of 4) at the end; returns where it starts in `buffer`. */
   reserve(size: number): number {
     if (this.used + size > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + size));
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + size));
       this.buf.copy(bigger, 0, 0, this.used);
       this.buf = bigger;
     }

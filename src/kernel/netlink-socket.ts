@@ -2,9 +2,10 @@
  * The one real rtnetlink transport, on the `netlink` package's socket. Requests go out in batches: many
  * messages per sendmsg(2), none waiting for the one before (ARCHITECTURE.md "never wait for one netlink ACK
  * before sending the next"). Requests carry no NLM_F_ACK, so the kernel answers only failures, each matched
- * to its request by sequence number; an acknowledged barrier closes each sendmsg's chunk of ~1,000 requests
- * (netlink processes a socket's messages in order, so its ACK means every earlier request is done), and the
- * next chunk waits for it: one round trip per thousand routes, and a bounded number of answers queued.
+ * to its request by sequence number; an acknowledged barrier closes each sendmsg's chunk of requests (sized
+ * to the receive buffer, up to ~3,800 routes; netlink processes a socket's messages in order, so its ACK means
+ * every earlier request is done), and the next chunk waits for it: a bounded number of answers queued. The
+ * kernel does the route work inside sendmsg itself; netlink-thread.ts moves that off the main thread.
  *
  * If the receive buffer overflows (ENOBUFS), answers may be lost: the batch then reports `uncertain` and the
  * caller re-reads the kernel's state instead of trusting its bookkeeping.
@@ -17,9 +18,20 @@ const NLMSG_DONE = 3;
 const NLM_F_REQUEST = 1;
 const NLM_F_ACK = 4;
 const RTM_GETLINK = 18;
-/** Stay well below the socket send buffer and the kernel's per-sendmsg limit. */
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * Asked for; the kernel grants at most net.core.rmem_max / wmem_max (doubled). 4 MB on this lab machine, 208 KB
+ * on a stock host.
+ */
 const BUFFER_BYTES = 8 * 1024 * 1024;
+/**
+ * A chunk's answers must fit the receive buffer even if the kernel refuses every request (EPERM without
+ * CAP_NET_ADMIN): each error is an skb of its own, about 1 KB of buffer accounting for a ~70-octet route
+ * request, so a chunk gets 1/32 of the receive buffer in request octets, between 8 KB and 256 KB (the larger
+ * the chunk, the fewer round trips: 256 KB is ~3,800 routes).
+ */
+function chunkBytes(receiveBuffer: number): number {
+  return Math.max(8 * 1024, Math.min(256 * 1024, Math.floor(receiveBuffer / 32)));
+}
 /** The barrier: RTM_GETLINK of ifindex 1 (loopback), an ifinfomsg and nothing else. */
 const BARRIER: NetlinkRequest = { type: RTM_GETLINK, flags: NLM_F_REQUEST, body: (() => {
   const b = Buffer.alloc(16);
@@ -117,6 +129,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
    * sequence number left to match), so messages are split here with the package's `parseMessages`.
    */
   private readonly sock: RawNetlinkSocket;
+  private readonly chunkBytes: number;
   private seq = 1;
   private readonly batches = new Set<Pending>();
   private closed = false;
@@ -126,6 +139,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
 
   constructor() {
     this.sock = new RawNetlinkSocket(0 /* NETLINK_ROUTE */, { recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES });
+    this.chunkBytes = chunkBytes(this.sock.getRecvBufferSize());
     // An exception thrown back into the native receive callback aborts the process: never let one escape.
     this.sock.on('message', (buf) => {
       try {
@@ -170,7 +184,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
     const bytes = batch.bytes;
     try {
       let start = 0;
-      for (const end of numberMessages(bytes, first, CHUNK_BYTES)) {
+      for (const end of numberMessages(bytes, first, this.chunkBytes)) {
         await this.sendWithBarrier(bytes.subarray(start, end));
         start = end;
       }
