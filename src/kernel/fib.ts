@@ -18,6 +18,7 @@ import { NetlinkBatch } from './netlink-batch.js';
 import { errnoName, type BatchResult, type RtnlSocket } from './netlink-socket.js';
 import { parseRouteBody, routeDumpRequest, RouteEncoder, type ObservedRoute, type RouteOp } from './route-message.js';
 import { routeKey, routeKeyDestination, routeKeyText, type RouteKey } from './route-key.js';
+import { RouteKeyMap } from './route-key-map.js';
 import type { FibTarget, Forwarding, KernelNextHop, KernelRoute } from './types.js';
 
 export interface FibOptions {
@@ -109,7 +110,7 @@ export function routeSatisfies(have: Forwarding, want: Forwarding): boolean {
 }
 
 export class FibSync<T = never> {
-  private readonly routes = new Map<RouteKey, FibRoute<T>>();
+  private readonly routes = new RouteKeyMap<FibRoute<T>>();
   private wantedCount = 0;
   private installedCount = 0;
   private adoptedCount = 0;

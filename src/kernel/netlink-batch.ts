@@ -16,18 +16,22 @@ export interface NetlinkRequest {
 
 export class NetlinkBatch {
   private buf: Buffer;
+  /** `buf` as 32-bit words (it starts at offset 0 of its own ArrayBuffer), for copying whole messages. */
+  private words: Int32Array;
   private used = 0;
   private n = 0;
 
   /** Never from Node's shared pool: the buffer may be handed to another thread whole (`detach`). */
   constructor(initialBytes = 4096) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(16, initialBytes));
+    this.words = wordsOf(this.buf);
   }
 
   /** A batch over messages already laid out (what `detach` gave away, on the other side). */
   static over(bytes: Buffer, count: number): NetlinkBatch {
     const b = new NetlinkBatch(0);
     b.buf = bytes;
+    b.words = new Int32Array(0); // read, never written
     b.used = bytes.length;
     b.n = count;
     return b;
@@ -41,6 +45,7 @@ export class NetlinkBatch {
     const own = this.buf.byteOffset === 0 && this.buf.buffer instanceof ArrayBuffer;
     const out = { buffer: own ? (this.buf.buffer as ArrayBuffer) : new Uint8Array(this.bytes).buffer, length: this.used, count: this.n };
     this.buf = Buffer.allocUnsafeSlow(16);
+    this.words = wordsOf(this.buf);
     this.used = 0;
     this.n = 0;
     return out;
@@ -66,10 +71,23 @@ export class NetlinkBatch {
       const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + size));
       this.buf.copy(bigger, 0, 0, this.used);
       this.buf = bigger;
+      this.words = wordsOf(bigger);
     }
     const at = this.used;
     this.used += size;
     this.n++;
+    return at;
+  }
+
+  /**
+   * Appends a prepared message given as 32-bit words (a word loop: for messages of a few dozen octets it is
+   * much cheaper than TypedArray#set); returns where it starts in `buffer`.
+   */
+  appendWords(message: Int32Array): number {
+    const at = this.reserve(message.length * 4);
+    const words = this.words;
+    const base = at >>> 2;
+    for (let i = 0; i < message.length; i++) words[base + i] = message[i]!;
     return at;
   }
 
@@ -93,6 +111,10 @@ export class NetlinkBatch {
     for (const r of requests) b.push(r);
     return b;
   }
+}
+
+function wordsOf(buf: Buffer): Int32Array {
+  return new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
 }
 
 /** nlmsghdr + body, padded with zeros to 4 octets; sequence number and port zero. */

@@ -184,7 +184,8 @@ function dstOffset(body: Buffer): number {
 
 /** A whole request (nlmsghdr and body) for one shape of route, and where its destination address goes. */
 interface Template {
-  readonly message: Buffer;
+  /** The message as 32-bit words (its length is a multiple of 4). */
+  readonly words: Int32Array;
   readonly dstAt: number;
 }
 
@@ -206,10 +207,8 @@ export class RouteEncoder {
 
   write(batch: NetlinkBatch, key: RouteKey, op: RouteOp, forwarding: Forwarding): void {
     const t = this.template(key, op, forwarding);
-    const at = batch.reserve(t.message.length);
-    const buf = batch.buffer;
-    buf.set(t.message, at);
-    if (t.dstAt >= 0) writeRouteKeyAddress(key, buf, at + t.dstAt);
+    const at = batch.appendWords(t.words);
+    if (t.dstAt >= 0) writeRouteKeyAddress(key, batch.buffer, at + t.dstAt);
   }
 
   private template(key: RouteKey, op: RouteOp, forwarding: Forwarding): Template {
@@ -235,7 +234,9 @@ export class RouteEncoder {
       const route: KernelRoute = { version, dst: version === 4 ? '0.0.0.0' : '::', dstLen, type: forwarding.type, nexthops: forwarding.nexthops };
       const message = frame({ type: op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, flags: opFlags(op), body: routeBody(route, this.target, op) });
       const at = dstLen > 0 ? dstOffset(message.subarray(NLMSG_HDRLEN)) : -1;
-      t = { message, dstAt: at < 0 ? -1 : NLMSG_HDRLEN + at };
+      const words = new Int32Array(message.length >>> 2);
+      new Uint8Array(words.buffer).set(message);
+      t = { words, dstAt: at < 0 ? -1 : NLMSG_HDRLEN + at };
       shapes[index] = t;
     }
     return t;
