@@ -86,6 +86,8 @@ export class KernelSync {
   private wantedCount = 0;
   private readonly unresolved = new Set<RouteKey>();
   private readonly sets = new Map<string, GatewaySet>();
+  /** Some routes' sets are no longer in `sets` (it was emptied): a re-resolution must visit every route. */
+  private setsDropped = false;
   private readonly blackhole: GatewaySet = { kind: 'blackhole', gateways: [], checked: -1 };
   /** Bumped by every interface change: resolutions of older generations are recomputed when next used. */
   private generation = 0;
@@ -155,7 +157,10 @@ export class KernelSync {
     const id = gateways.length === 1 ? gateways[0]! : gateways.join(' ');
     let set = this.sets.get(id);
     if (!set) {
-      if (this.sets.size >= 10_000) this.sets.clear(); // routes keep their sets; only sharing is lost
+      if (this.sets.size >= 10_000) {
+        this.sets.clear(); // routes keep their sets; only sharing is lost
+        this.setsDropped = true;
+      }
       set = { kind: 'unicast', gateways: [...gateways], checked: -1 };
       this.sets.set(id, set);
     }
@@ -223,7 +228,17 @@ export class KernelSync {
     this.recomputeScheduled = true;
     setImmediate(() => {
       this.recomputeScheduled = false;
-      for (const e of this.fib.entries()) if (e.note) this.bind(e, this.resolution(e.note.gateways));
+      // Most interface changes (a pod's veth, an IPv6 address after DAD) change no gateway set's resolution:
+      // then no route needs a visit.
+      let moved = this.setsDropped;
+      for (const set of this.sets.values()) {
+        const before = set.current;
+        if (before && this.resolution(set) !== before) moved = true;
+      }
+      if (moved) {
+        this.setsDropped = false;
+        for (const e of this.fib.entries()) if (e.note) this.bind(e, this.resolution(e.note.gateways));
+      }
       if (this.rereadWanted) {
         this.rereadWanted = false;
         void this.fib.resync();

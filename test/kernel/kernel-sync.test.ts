@@ -6,7 +6,7 @@
  * (test/lab/workers.test.ts runs the same against a real kernel with VXLAN.)
  */
 import { AttrStream, rt } from 'netlink';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KernelSync } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
@@ -296,5 +296,23 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
     await settled(sync);
     expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
     expect(kernel.neigh).toEqual(['add neigh', 'add fdb', 'del neigh', 'del fdb']);
+  });
+
+  it('visits no route when an interface change moves no gateway set (a pod veth, an IPv6 address after DAD)', async () => {
+    const { kernel, sync } = await started();
+    for (let i = 0; i < 50; i++) sync.set({ key: k(`10.78.${i}.0/24`), kind: 'unicast', gateways: ['10.77.210.21'] });
+    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    await settled(sync);
+    const want = vi.spyOn(sync.fib, 'want');
+    sync.interfaces.apply(kernel.link(linkMessage(7, 'veth-pod7', true)));
+    sync.interfaces.apply(addressMessage(7, 'fe80::1/64'));
+    await settled(sync);
+    expect(want).not.toHaveBeenCalled();
+    // A change that does move a set re-resolves the routes.
+    sync.interfaces.apply(addressMessage(3, '10.77.99.1/24', 21));
+    await settled(sync);
+    expect(want).toHaveBeenCalled();
+    expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev10 onlink']);
+    expect(kernel.routes.get('10.78.7.0/24')).toEqual(['10.77.210.21 dev2']);
   });
 });
