@@ -102,6 +102,7 @@ export class KernelRoutes {
       if (w) kernel.set(w);
       else kernel.remove(kernelKey(c.prefix));
     }
+    kernel.flush();
   }
 
   /** Make the kernel want exactly what the Loc-RIB holds (after selection deferral). */

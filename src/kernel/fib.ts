@@ -73,6 +73,8 @@ interface FibRoute<T> extends FibEntry<T> {
   adopted: boolean;
   /** Queued for the next plan. */
   dirty: boolean;
+  /** In a batch the kernel has not answered yet. */
+  flying: boolean;
 }
 
 /** One batch on its way to the kernel: parallel arrays, one entry per request. */
@@ -88,6 +90,8 @@ interface Flight<T> {
 }
 
 const OPS: readonly RouteOp[] = ['add', 'replace', 'delete'];
+/** Batches out at once: one with the kernel, the next ready behind it. */
+const MAX_FLIGHTS = 2;
 const ADD = 0;
 const REPLACE = 1;
 const DELETE = 2;
@@ -120,7 +124,10 @@ export class FibSync<T = never> {
   private resyncWanted = false;
   private readonly encoder: RouteEncoder;
   private startupDone = false;
-  private flushing: Promise<void> | undefined;
+  /** Batches with the kernel, and routes that waited for theirs to land before their next request. */
+  private flights = 0;
+  private readonly deferred: FibRoute<T>[] = [];
+  private rereading = false;
   private scheduled = false;
   private antiEntropy: TimerHandle | undefined;
   private closed = false;
@@ -166,7 +173,7 @@ export class FibSync<T = never> {
   private record(key: RouteKey): FibRoute<T> {
     let r = this.routes.get(key);
     if (!r) {
-      r = { key, note: undefined, desired: undefined, installed: undefined, adopted: false, dirty: false };
+      r = { key, note: undefined, desired: undefined, installed: undefined, adopted: false, dirty: false, flying: false };
       this.routes.set(key, r);
     }
     return r;
@@ -199,7 +206,8 @@ export class FibSync<T = never> {
     }
     if (!r.desired !== !forwarding) this.wantedCount += forwarding ? 1 : -1;
     r.desired = forwarding;
-    if (forwarding || r.installed) this.touch(r);
+    // A route whose add is still with the kernel may be there when it answers: it needs a look then.
+    if (forwarding || r.installed || r.flying) this.touch(r);
     else this.forgetIfEmpty(r);
   }
 
@@ -216,7 +224,7 @@ export class FibSync<T = never> {
 
   /** A record that wants nothing, holds nothing, waits for nothing and has no note goes. */
   private forgetIfEmpty(r: FibRoute<T>): void {
-    if (!r.desired && !r.installed && !r.adopted && !r.dirty && r.note === undefined) this.routes.delete(r.key);
+    if (!r.desired && !r.installed && !r.adopted && !r.dirty && !r.flying && r.note === undefined) this.routes.delete(r.key);
   }
 
   /** The route `key` should forward as `forwarding` (`want` by key). */
@@ -269,10 +277,21 @@ export class FibSync<T = never> {
     return { wanted: this.wantedCount, installed: this.installedCount, failed: this.failures.size, adopted: this.adoptedCount };
   }
 
+  /**
+   * Start on what is queued now instead of on the next turn of the event loop. The RIB hands its changes over
+   * once per turn, after a turn's worth of UPDATEs; waiting one more turn would let the next turn's RIB work
+   * run first while the netlink thread idles.
+   */
+  flush(): void {
+    if (this.dirty.length) this.pump();
+  }
+
   /** Resolves once nothing is queued or in flight (tests, benchmarks, shutdown). */
   whenIdle(): Promise<void> {
-    if (!this.flushing && !this.scheduled) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+    return new Promise((r) => {
+      this.idleWaiters.push(r);
+      this.checkIdle();
+    });
   }
 
   /**
@@ -333,39 +352,64 @@ export class FibSync<T = never> {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.flushing) this.flushing = this.flushLoop().finally(() => {
-        this.flushing = undefined;
-        if ((this.dirty.length || this.resyncWanted) && !this.closed) this.schedule();
-        else if (!this.scheduled) for (const w of this.idleWaiters.splice(0)) w();
-      });
+      this.pump();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    while ((this.dirty.length || this.resyncWanted) && !this.closed) {
+  /**
+   * Starts batches while there is work and fewer than MAX_FLIGHTS are with the kernel: the next batch is
+   * planned and encoded while the kernel (in the netlink thread) works on the one before, so the last routes
+   * of a burst do not wait for a batch made of everything that piled up meanwhile. A route is in one batch at
+   * a time (one in flight waits in `deferred`), so each request is planned against what the kernel holds. A
+   * re-read waits until no batch is out.
+   */
+  private pump(): void {
+    while (!this.closed && !this.rereading) {
       if (this.resyncWanted) {
+        if (this.flights > 0) return; // the last batch to land calls pump again
         this.resyncWanted = false;
-        await this.reread();
-        continue;
+        this.rereading = true;
+        void this.reread().finally(() => {
+          this.rereading = false;
+          this.pump();
+        });
+        return;
       }
+      if (!this.dirty.length || this.flights >= MAX_FLIGHTS) break;
       const flight = this.plan();
       if (!flight.routes.length) continue;
-      this.deps.logger.log('debug', 'kernel.fib.batch', {
-        add: flight.counts[ADD], replace: flight.counts[REPLACE], delete: flight.counts[DELETE],
-        ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(r.key)}`) } : {}),
+      this.flights++;
+      void this.fly(flight).finally(() => {
+        this.flights--;
+        for (const r of this.deferred.splice(0)) this.dirty.push(r);
+        this.pump();
       });
-      let result: BatchResult;
-      try {
-        result = await this.deps.socket.batch(flight.batch);
-      } catch (e) {
-        result = { failures: new Map(flight.routes.map((_, i) => [i, 0])), uncertain: true };
-        this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: flight.routes.length });
-      }
-      this.settle(flight, result);
-      if (result.uncertain) {
-        this.deps.logger.log('warn', 'kernel.fib.uncertain', { why: 'netlink answers lost; re-reading the kernel' });
-        this.resyncWanted = true;
-      }
+    }
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.closed || (!this.flights && !this.rereading && !this.scheduled && !this.resyncWanted && !this.dirty.length && !this.deferred.length)) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async fly(flight: Flight<T>): Promise<void> {
+    this.deps.logger.log('debug', 'kernel.fib.batch', {
+      add: flight.counts[ADD], replace: flight.counts[REPLACE], delete: flight.counts[DELETE],
+      ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(r.key)}`) } : {}),
+    });
+    let result: BatchResult;
+    try {
+      result = await this.deps.socket.batch(flight.batch);
+    } catch (e) {
+      result = { failures: new Map(flight.routes.map((_, i) => [i, 0])), uncertain: true };
+      this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: flight.routes.length });
+    }
+    this.settle(flight, result);
+    if (result.uncertain) {
+      this.deps.logger.log('warn', 'kernel.fib.uncertain', { why: 'netlink answers lost; re-reading the kernel' });
+      this.resyncWanted = true;
     }
   }
 
@@ -378,6 +422,10 @@ export class FibSync<T = never> {
     };
     const { routes, ops, forwardings, batch, counts } = flight;
     for (const r of dirty) {
+      if (r.flying) {
+        this.deferred.push(r); // stays dirty
+        continue;
+      }
       r.dirty = false;
       const want = r.desired;
       const have = r.installed;
@@ -406,6 +454,7 @@ export class FibSync<T = never> {
         forwarding = have;
       }
       ops[routes.length] = op;
+      r.flying = true;
       routes.push(r);
       forwardings.push(forwarding);
       counts[op as 0 | 1 | 2]++;
@@ -421,6 +470,7 @@ export class FibSync<T = never> {
     for (let i = 0; i < routes.length; i++) {
       const r = routes[i]!;
       const op = ops[i]!;
+      r.flying = false;
       const errno = result.failures.size ? result.failures.get(i) : undefined;
       // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
       if (errno === undefined || (op === DELETE && (errno === 3 || errno === 2))) {
@@ -482,6 +532,6 @@ export class FibSync<T = never> {
     if (this.antiEntropy) this.deps.clock.clearTimeout(this.antiEntropy);
     for (const t of this.retryTimers) this.deps.clock.clearTimeout(t);
     this.retryTimers.clear();
-    for (const w of this.idleWaiters.splice(0)) w();
+    this.checkIdle();
   }
 }

@@ -269,6 +269,11 @@ export class KernelSync {
     return { ...this.fib.stats(), unresolved: this.unresolved.size, vxlanPeers: this.overlay.vxlanPeers().size };
   }
 
+  /** Send what the last changes asked for now (FibSync.flush). */
+  flush(): void {
+    this.fib.flush();
+  }
+
   async whenIdle(): Promise<void> {
     await this.fib.whenIdle();
     await this.overlay.whenIdle();

@@ -130,6 +130,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
    */
   private readonly sock: RawNetlinkSocket;
   private readonly chunkBytes: number;
+  private sending: Promise<void> = Promise.resolve();
   private seq = 1;
   private readonly batches = new Set<Pending>();
   private closed = false;
@@ -175,7 +176,15 @@ export class NetlinkRtnlSocket implements RtnlSocket {
    * Without that bound, a batch the kernel refuses wholesale (EPERM without CAP_NET_ADMIN: one error per route)
    * overruns the receive buffer, and the `netlink` package aborts the process on that receive error.
    */
-  async batch(batch: NetlinkBatch): Promise<BatchResult> {
+  batch(batch: NetlinkBatch): Promise<BatchResult> {
+    // One batch at a time: the chunks of two must not interleave, or the kernel would apply a later
+    // request for a route before an earlier one.
+    const result = this.sending.then(() => this.sendBatch(batch));
+    this.sending = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  private async sendBatch(batch: NetlinkBatch): Promise<BatchResult> {
     if (batch.count === 0) return { failures: new Map(), uncertain: false };
     const first = this.next(batch.count);
     const pending: Pending = { first, count: batch.count, failures: new Map() };

@@ -27,9 +27,27 @@ class ModelKernel implements RtnlSocket {
   /** Keys whose next request is lost silently (neither applied nor answered). */
   readonly dropNext = new Set<string>();
 
+  /** While set, batches wait here (the kernel is busy): `release()` lets them through in order. */
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+  /** Batches handed over so far (some may still wait at the gate). */
+  handedOver = 0;
+
+  hold(): void {
+    this.gate = new Promise((r) => (this.open = r));
+  }
+
+  release(): void {
+    this.gate = undefined;
+    this.open?.();
+  }
+
   async batch(batch: NetlinkBatch): Promise<BatchResult> {
+    this.handedOver++;
+    const messages = [...batch.messages()];
+    while (this.gate) await this.gate;
     const failures = new Map<number, number>();
-    [...batch.messages()].forEach((r, i) => {
+    messages.forEach((r, i) => {
       const o = parseRouteBody(Buffer.from(r.body))!;
       const key = `${o.route.dst}/${o.route.dstLen}`;
       const op = r.type === RTM_DELROUTE ? 'delete' : r.flags & EXCL ? 'add' : 'replace';
@@ -228,5 +246,56 @@ describe('routeSatisfies', () => {
     expect(routeSatisfies(want, have)).toBe(false);
     expect(routeSatisfies({ ...have, nexthops: [have.nexthops[0]!, { gateway: '1.1.1.1', ifindex: 7, onlink: true }] }, want)).toBe(false);
     expect(routeSatisfies({ ...want, type: 'blackhole', nexthops: [] }, want)).toBe(false);
+  });
+});
+
+describe('FibSync batches in flight', () => {
+  it('plans the next batch while the kernel works on one, and sends a route again only after its last request is answered', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    // A route of another protocol sits on 10.9.0.0/24: tern's add must fail, and must never become a replace.
+    kernel.table.set('10.9.0.0/24', { route: via('10.9.0.0/24', '10.0.0.9'), protocol: 4 });
+    kernel.hold();
+    want(fib, via('10.9.0.0/24', '10.0.0.2'));
+    await new Promise((r) => setImmediate(r));
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    want(fib, via('10.9.0.0/24', '10.0.0.3')); // changed while its add is with the kernel
+    want(fib, via('10.2.0.0/24', '10.0.0.2'));
+    await new Promise((r) => setImmediate(r));
+    fib.remove(k('10.2.0.0/24')); // withdrawn while its add is with the kernel: it must be deleted after
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(kernel.handedOver).toBe(2); // the second batch went out behind the first
+    kernel.release();
+    await fib.whenIdle();
+    expect(kernel.log.slice(0, 3)).toEqual(['add 10.9.0.0/24', 'add 10.1.0.0/24', 'add 10.2.0.0/24']);
+    expect(kernel.log.slice(3).sort()).toEqual(['add 10.9.0.0/24', 'delete 10.2.0.0/24']);
+    expect(kernel.table.has('10.2.0.0/24')).toBe(false);
+    expect(kernel.table.get('10.9.0.0/24')!.protocol).toBe(4);
+    expect(fib.status(k('10.9.0.0/24'))).toMatchObject({ state: 'failed', error: expect.stringMatching(/^EEXIST/) });
+    expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
+  });
+
+  it('waits for the batches in flight before it re-reads the kernel', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    kernel.hold();
+    want(fib, via('10.1.0.0/24', '10.0.0.2'));
+    await new Promise((r) => setImmediate(r));
+    const dumps: number[] = [];
+    const dump = kernel.dump.bind(kernel);
+    kernel.dump = async () => {
+      dumps.push(kernel.log.length);
+      return dump();
+    };
+    const resynced = fib.resync();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(dumps).toEqual([]);
+    kernel.release();
+    await resynced;
+    // Both dumps (IPv4, IPv6) came after the add; nothing was repaired or sent twice.
+    expect(dumps).toEqual([1, 1]);
+    expect(kernel.log).toEqual(['add 10.1.0.0/24']);
+    expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
   });
 });
