@@ -86,6 +86,8 @@ export class KernelSync {
   private wantedCount = 0;
   private readonly unresolved = new Set<RouteKey>();
   private readonly sets = new Map<string, GatewaySet>();
+  private lastSetId: string | undefined;
+  private lastSet: GatewaySet | undefined;
   /** Some routes' sets are no longer in `sets` (it was emptied): a re-resolution must visit every route. */
   private setsDropped = false;
   private readonly blackhole: GatewaySet = { kind: 'blackhole', gateways: [], checked: -1 };
@@ -155,6 +157,7 @@ export class KernelSync {
 
   private gatewaySet(gateways: readonly string[]): GatewaySet {
     const id = gateways.length === 1 ? gateways[0]! : gateways.join(' ');
+    if (id === this.lastSetId && this.lastSet) return this.lastSet; // runs of routes share their next hops
     let set = this.sets.get(id);
     if (!set) {
       if (this.sets.size >= 10_000) {
@@ -164,6 +167,8 @@ export class KernelSync {
       set = { kind: 'unicast', gateways: [...gateways], checked: -1 };
       this.sets.set(id, set);
     }
+    this.lastSetId = id;
+    this.lastSet = set;
     return set;
   }
 
