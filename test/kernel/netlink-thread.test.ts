@@ -24,16 +24,21 @@ class LocalSocket implements RtnlSocket {
 
 const WORKER = new URL('./fake-netlink-worker.mjs', import.meta.url);
 
+/** A socket with the stand-in worker and a main-thread socket that counts the batches it gets. */
+function threaded(): { socket: ThreadedRtnlSocket; local: LocalSocket; events: string[] } {
+  const events: string[] = [];
+  const logger = { log: (_l: string, event: string) => void events.push(event), child: () => logger };
+  const local = new LocalSocket();
+  return { socket: new ThreadedRtnlSocket(logger, local, WORKER), local, events };
+}
+
 function batchOf(...types: number[]): NetlinkBatch {
   return NetlinkBatch.of(types.map((type) => ({ type, flags: 1, body: Buffer.alloc(12) })));
 }
 
 describe('ThreadedRtnlSocket', () => {
   it('sends batches through the worker, transferring the buffer, and maps failures back by index', async () => {
-    const events: string[] = [];
-    const logger = { log: (_l: string, event: string) => void events.push(event), child: () => logger };
-    const local = new LocalSocket();
-    const socket = new ThreadedRtnlSocket(logger, local, WORKER);
+    const { socket, local, events } = threaded();
     try {
       const batch = batchOf(24, 25, 24, 25);
       const result = await socket.batch(batch);
@@ -52,10 +57,7 @@ describe('ThreadedRtnlSocket', () => {
   });
 
   it('fails what was in flight when the worker dies, says so, and sends later batches itself', async () => {
-    const events: string[] = [];
-    const logger = { log: (_l: string, event: string) => void events.push(event), child: () => logger };
-    const local = new LocalSocket();
-    const socket = new ThreadedRtnlSocket(logger, local, WORKER);
+    const { socket, local, events } = threaded();
     try {
       await expect(socket.batch(batchOf(0xdead, 24))).rejects.toThrow(/netlink worker exited \(code 3\)/);
       expect(events).toContain('kernel.netlink.worker-lost');
