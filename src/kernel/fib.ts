@@ -11,6 +11,9 @@
  *   others are deleted.
  * - Anti-entropy: a route deleted or changed behind tern's back is found by the periodic re-read and
  *   installed again.
+ *
+ * Per route the FIB keeps no object: a route is a slot (route-slots.ts) and its state is a column entry
+ * (what is wanted, what is installed, flags), the forwardings being the shared objects KernelSync hands in.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -18,7 +21,7 @@ import { NetlinkBatch } from './netlink-batch.js';
 import { errnoName, type BatchResult, type RtnlSocket } from './netlink-socket.js';
 import { parseRouteBody, routeDumpRequest, RouteEncoder, type ObservedRoute, type RouteOp } from './route-message.js';
 import { routeKey, routeKeyDestination, routeKeyText, type RouteKey } from './route-key.js';
-import { RouteKeyMap } from './route-key-map.js';
+import { RouteSlots } from './route-slots.js';
 import type { FibTarget, Forwarding, KernelNextHop, KernelRoute } from './types.js';
 
 export interface FibOptions {
@@ -50,36 +53,20 @@ export interface FibStats {
   readonly adopted: number;
 }
 
-/**
- * One prefix in the FIB, as a handle for the code that decides what the prefix wants (KernelSync): it finds
- * the entry once per change and keeps its own note on it, so a route costs one Map lookup per change for the
- * whole kernel side.
- */
-export interface FibEntry<T> {
-  readonly key: RouteKey;
-  /** The owner's note (KernelSync: the resolution the route was given). The entry is kept while it is set. */
-  note: T | undefined;
-}
-
-/**
- * What the FIB knows of one prefix: what is wanted, what the kernel holds of tern's, and where the prefix is in
- * the work. One record per route, shared by every step (want, plan, settle).
- */
-interface FibRoute<T> extends FibEntry<T> {
-  desired: Forwarding | undefined;
-  /** What the kernel holds of tern's, as far as tern knows. */
-  installed: Forwarding | undefined;
-  /** Found at start and not yet confirmed as wanted. */
-  adopted: boolean;
-  /** Queued for the next plan. */
-  dirty: boolean;
-  /** In a batch the kernel has not answered yet. */
-  flying: boolean;
-}
+/** Per-slot flags. */
+const LIVE = 1;
+/** Queued for the next plan. */
+const DIRTY = 2;
+/** In a batch the kernel has not answered yet. */
+const FLYING = 4;
+/** Found at start and not yet confirmed as wanted. */
+const ADOPTED = 8;
 
 /** One batch on its way to the kernel: parallel arrays, one entry per request. */
-interface Flight<T> {
-  readonly routes: FibRoute<T>[];
+interface Flight {
+  readonly slots: Int32Array;
+  /** How many of `slots` (and the arrays beside it) are used. */
+  count: number;
   /** Index into OPS. */
   readonly ops: Uint8Array;
   /** What each request asked for (the route's wish may change while the kernel works). */
@@ -113,20 +100,30 @@ export function routeSatisfies(have: Forwarding, want: Forwarding): boolean {
   });
 }
 
+/**
+ * `T` is the note the owner (KernelSync) keeps per route: `entry(key)` gives the route's slot, `note` and
+ * `setNote` its note; a route with a note stays known to the FIB even while it wants nothing.
+ */
 export class FibSync<T = never> {
-  private readonly routes = new RouteKeyMap<FibRoute<T>>();
+  private readonly slots = new RouteSlots();
+  // Columns, by slot.
+  private flags = new Uint8Array(1024);
+  private readonly desired: (Forwarding | undefined)[] = [];
+  /** What the kernel holds of tern's, as far as tern knows. */
+  private readonly installed: (Forwarding | undefined)[] = [];
+  private readonly notes: (T | undefined)[] = [];
   private wantedCount = 0;
   private installedCount = 0;
   private adoptedCount = 0;
   private readonly failures = new Map<RouteKey, Failure>();
   private readonly retryTimers = new Set<TimerHandle>();
-  private dirty: FibRoute<T>[] = [];
+  private dirty: number[] = [];
   private resyncWanted = false;
   private readonly encoder: RouteEncoder;
   private startupDone = false;
   /** Batches with the kernel, and routes that waited for theirs to land before their next request. */
   private flights = 0;
-  private readonly deferred: FibRoute<T>[] = [];
+  private readonly deferred: number[] = [];
   private rereading = false;
   private scheduled = false;
   private antiEntropy: TimerHandle | undefined;
@@ -149,9 +146,9 @@ export class FibSync<T = never> {
   /** Reads the kernel's routes of tern's protocol and adopts them. Call once, before the first `set`. */
   async start(): Promise<number> {
     for (const [key, route] of await this.readOurs()) {
-      const r = this.record(key);
-      this.setInstalled(r, route);
-      r.adopted = true;
+      const slot = this.entry(key);
+      this.setInstalled(slot, route);
+      this.flags[slot]! |= ADOPTED;
       this.adoptedCount++;
     }
     if (this.adoptedCount) this.deps.logger.log('info', 'kernel.fib.adopted', { routes: this.adoptedCount });
@@ -170,79 +167,98 @@ export class FibSync<T = never> {
     return out;
   }
 
-  private record(key: RouteKey): FibRoute<T> {
-    let r = this.routes.get(key);
-    if (!r) {
-      r = { key, note: undefined, desired: undefined, installed: undefined, adopted: false, dirty: false, flying: false };
-      this.routes.set(key, r);
+  /** The slot of `key`, made if there is none. */
+  entry(key: RouteKey): number {
+    const found = this.slots.find(key);
+    if (found >= 0) return found;
+    const slot = this.slots.add(key);
+    if (slot >= this.flags.length) {
+      const bigger = new Uint8Array(this.flags.length * 2);
+      bigger.set(this.flags);
+      this.flags = bigger;
     }
-    return r;
+    this.flags[slot] = LIVE;
+    this.desired[slot] = undefined;
+    this.installed[slot] = undefined;
+    this.notes[slot] = undefined;
+    return slot;
   }
 
-  /** The entry of `key`, made if there is none. */
-  entry(key: RouteKey): FibEntry<T> {
-    return this.record(key);
+  /** The slot of `key`, or -1. */
+  find(key: RouteKey): number {
+    return this.slots.find(key);
   }
 
-  /** Every entry (live: do not add entries while iterating). */
-  entries(): IterableIterator<FibEntry<T>> {
-    return this.routes.values();
+  keyOf(slot: number): RouteKey {
+    return this.slots.keyAt(slot);
   }
 
-  /** The entry of `key` if the FIB has one. */
-  find(key: RouteKey): FibEntry<T> | undefined {
-    return this.routes.get(key);
+  note(slot: number): T | undefined {
+    return this.notes[slot];
+  }
+
+  /** Sets the owner's note; clearing it does not forget the route (`want` does, once it wants nothing). */
+  setNote(slot: number, note: T | undefined): void {
+    this.notes[slot] = note;
+  }
+
+  /** Every slot with a note (live: add no routes while iterating). */
+  *noted(): Generator<number> {
+    for (let slot = 0; slot < this.slots.limit; slot++) if (this.notes[slot] !== undefined && this.flags[slot]! & LIVE) yield slot;
   }
 
   /**
-   * What `entry`'s prefix should forward as, or undefined for nothing. Pass the same object for every route
+   * What the route in `slot` should forward as, or undefined for nothing. Pass the same object for every route
    * through the same next hops (KernelSync does): an unchanged route then costs nothing.
    */
-  want(entry: FibEntry<T>, forwarding: Forwarding | undefined): void {
-    const r = entry as FibRoute<T>; // entries come from this FIB only
-    if (r.desired === forwarding) {
-      if (!forwarding) this.forgetIfEmpty(r);
+  want(slot: number, forwarding: Forwarding | undefined): void {
+    const before = this.desired[slot];
+    if (before === forwarding) {
+      if (!forwarding) this.forgetIfEmpty(slot);
       return;
     }
-    if (!r.desired !== !forwarding) this.wantedCount += forwarding ? 1 : -1;
-    r.desired = forwarding;
+    if (!before !== !forwarding) this.wantedCount += forwarding ? 1 : -1;
+    this.desired[slot] = forwarding;
     // A route whose add is still with the kernel may be there when it answers: it needs a look then.
-    if (forwarding || r.installed || r.flying) this.touch(r);
-    else this.forgetIfEmpty(r);
+    if (forwarding || this.installed[slot] || this.flags[slot]! & FLYING) this.touch(slot);
+    else this.forgetIfEmpty(slot);
   }
 
-  private setInstalled(r: FibRoute<T>, forwarding: Forwarding | undefined): void {
-    if (!r.installed !== !forwarding) this.installedCount += forwarding ? 1 : -1;
-    r.installed = forwarding;
+  private setInstalled(slot: number, forwarding: Forwarding | undefined): void {
+    if (!this.installed[slot] !== !forwarding) this.installedCount += forwarding ? 1 : -1;
+    this.installed[slot] = forwarding;
   }
 
-  private unadopt(r: FibRoute<T>): void {
-    if (!r.adopted) return;
-    r.adopted = false;
+  private unadopt(slot: number): void {
+    if (!(this.flags[slot]! & ADOPTED)) return;
+    this.flags[slot]! &= ~ADOPTED;
     this.adoptedCount--;
   }
 
-  /** A record that wants nothing, holds nothing, waits for nothing and has no note goes. */
-  private forgetIfEmpty(r: FibRoute<T>): void {
-    if (!r.desired && !r.installed && !r.adopted && !r.dirty && !r.flying && r.note === undefined) this.routes.delete(r.key);
+  /** A route that wants nothing, holds nothing, waits for nothing and has no note gives its slot back. */
+  private forgetIfEmpty(slot: number): void {
+    if (this.desired[slot] || this.installed[slot] || this.flags[slot] !== LIVE || this.notes[slot] !== undefined) return;
+    this.flags[slot] = 0;
+    this.slots.remove(slot);
   }
 
   /** The route `key` should forward as `forwarding` (`want` by key). */
   set(key: RouteKey, forwarding: Forwarding): void {
-    this.want(this.record(key), forwarding);
+    this.want(this.entry(key), forwarding);
   }
 
   remove(key: RouteKey): void {
-    const r = this.routes.get(key);
-    if (r) this.want(r, undefined);
+    const slot = this.slots.find(key);
+    if (slot >= 0) this.want(slot, undefined);
   }
 
   wanted(key: RouteKey): Forwarding | undefined {
-    return this.routes.get(key)?.desired;
+    const slot = this.slots.find(key);
+    return slot < 0 ? undefined : this.desired[slot];
   }
 
   *wantedKeys(): Generator<RouteKey> {
-    for (const r of this.routes.values()) if (r.desired) yield r.key;
+    for (let slot = 0; slot < this.slots.limit; slot++) if (this.desired[slot] && this.flags[slot]! & LIVE) yield this.slots.keyAt(slot);
   }
 
   /** The RIB has converged after a start: adopted routes nobody wants any more go now. */
@@ -250,22 +266,23 @@ export class FibSync<T = never> {
     if (this.startupDone) return;
     this.startupDone = true;
     let stale = 0;
-    for (const r of this.routes.values()) {
-      if (!r.adopted) continue;
-      if (!r.desired) stale++;
-      this.touch(r);
+    for (let slot = 0; slot < this.slots.limit; slot++) {
+      if (!(this.flags[slot]! & ADOPTED)) continue;
+      if (!this.desired[slot]) stale++;
+      this.touch(slot);
     }
     if (stale) this.deps.logger.log('info', 'kernel.fib.sweep', { routes: stale });
   }
 
   status(key: RouteKey): FibRouteState | undefined {
-    const r = this.routes.get(key);
-    const want = r?.desired;
-    if (!r || !want) return undefined;
+    const slot = this.slots.find(key);
+    const want = slot < 0 ? undefined : this.desired[slot];
+    if (!want) return undefined;
     const route: KernelRoute = { ...routeKeyDestination(key), type: want.type, nexthops: want.nexthops };
     const f = this.failures.get(key);
     if (f) return { state: 'failed', route, error: f.error, attempts: f.attempts };
-    return r.installed && routeSatisfies(r.installed, want) && !r.dirty ? { state: 'installed', route } : { state: 'pending', route };
+    const have = this.installed[slot];
+    return have && routeSatisfies(have, want) && !(this.flags[slot]! & DIRTY) ? { state: 'installed', route } : { state: 'pending', route };
   }
 
   /** Every wanted route the kernel refused, with its error (for `bgpctl show kernel`). */
@@ -313,22 +330,23 @@ export class FibSync<T = never> {
       this.deps.logger.log('warn', 'kernel.fib.resync-failed', { error: String(e) });
       return;
     }
-    for (const r of this.routes.values()) {
-      const have = r.installed;
-      if (!have) continue;
-      const now = seen.get(r.key);
+    for (let slot = 0; slot < this.slots.limit; slot++) {
+      const have = this.installed[slot];
+      if (!have || !(this.flags[slot]! & LIVE)) continue;
+      const key = this.slots.keyAt(slot);
+      const now = seen.get(key);
       if (now && routeSatisfies(now, have)) continue;
-      this.setInstalled(r, now);
-      if (r.desired) this.deps.logger.log('warn', 'kernel.fib.repair', { route: routeKeyText(r.key), found: now ? 'changed' : 'missing' });
-      this.touch(r);
+      this.setInstalled(slot, now);
+      if (this.desired[slot]) this.deps.logger.log('warn', 'kernel.fib.repair', { route: routeKeyText(key), found: now ? 'changed' : 'missing' });
+      this.touch(slot);
     }
     for (const [key, now] of seen) {
-      const r = this.record(key);
-      if (r.installed) continue;
-      this.setInstalled(r, now);
-      if (this.startupDone || r.desired) this.touch(r);
-      else if (!r.adopted) {
-        r.adopted = true;
+      const slot = this.entry(key);
+      if (this.installed[slot]) continue;
+      this.setInstalled(slot, now);
+      if (this.startupDone || this.desired[slot]) this.touch(slot);
+      else if (!(this.flags[slot]! & ADOPTED)) {
+        this.flags[slot]! |= ADOPTED;
         this.adoptedCount++;
       }
     }
@@ -339,10 +357,10 @@ export class FibSync<T = never> {
     this.antiEntropy = this.deps.clock.setTimeout(() => void this.resync().finally(() => this.armAntiEntropy()), this.options.antiEntropyMs);
   }
 
-  private touch(r: FibRoute<T>): void {
-    if (!r.dirty) {
-      r.dirty = true;
-      this.dirty.push(r);
+  private touch(slot: number): void {
+    if (!(this.flags[slot]! & DIRTY)) {
+      this.flags[slot]! |= DIRTY;
+      this.dirty.push(slot);
     }
     if (!this.scheduled) this.schedule();
   }
@@ -377,11 +395,11 @@ export class FibSync<T = never> {
       }
       if (!this.dirty.length || this.flights >= MAX_FLIGHTS) break;
       const flight = this.plan();
-      if (!flight.routes.length) continue;
+      if (!flight.count) continue;
       this.flights++;
       void this.fly(flight).finally(() => {
         this.flights--;
-        for (const r of this.deferred.splice(0)) this.dirty.push(r);
+        for (const slot of this.deferred.splice(0)) this.dirty.push(slot);
         this.pump();
       });
     }
@@ -394,17 +412,17 @@ export class FibSync<T = never> {
     }
   }
 
-  private async fly(flight: Flight<T>): Promise<void> {
+  private async fly(flight: Flight): Promise<void> {
     this.deps.logger.log('debug', 'kernel.fib.batch', {
       add: flight.counts[ADD], replace: flight.counts[REPLACE], delete: flight.counts[DELETE],
-      ...(flight.routes.length <= 8 ? { routes: flight.routes.map((r, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(r.key)}`) } : {}),
+      ...(flight.count <= 8 ? { routes: [...flight.slots.subarray(0, flight.count)].map((slot, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(this.slots.keyAt(slot))}`) } : {}),
     });
     let result: BatchResult;
     try {
       result = await this.deps.socket.batch(flight.batch);
     } catch (e) {
-      result = { failures: new Map(flight.routes.map((_, i) => [i, 0])), uncertain: true };
-      this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: flight.routes.length });
+      result = { failures: new Map(Array.from({ length: flight.count }, (_, i) => [i, 0])), uncertain: true };
+      this.deps.logger.log('error', 'kernel.fib.send-failed', { error: String(e), routes: flight.count });
     }
     this.settle(flight, result);
     if (result.uncertain) {
@@ -414,78 +432,83 @@ export class FibSync<T = never> {
   }
 
   /** The requests that bring the kernel to what is wanted for every dirty route, written into one batch. */
-  private plan(): Flight<T> {
+  private plan(): Flight {
     const dirty = this.dirty;
     this.dirty = [];
-    const flight: Flight<T> = {
-      routes: [], ops: new Uint8Array(dirty.length), forwardings: [], batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), counts: [0, 0, 0],
+    const flight: Flight = {
+      slots: new Int32Array(dirty.length), count: 0, ops: new Uint8Array(dirty.length), forwardings: [],
+      batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), counts: [0, 0, 0],
     };
-    const { routes, ops, forwardings, batch, counts } = flight;
-    for (const r of dirty) {
-      if (r.flying) {
-        this.deferred.push(r); // stays dirty
+    const { slots, ops, forwardings, batch, counts } = flight;
+    const { flags, desired, installed } = this;
+    for (const slot of dirty) {
+      const f = flags[slot]!;
+      if (f & FLYING) {
+        this.deferred.push(slot); // stays dirty
         continue;
       }
-      r.dirty = false;
-      const want = r.desired;
-      const have = r.installed;
+      flags[slot] = f & ~DIRTY;
+      const want = desired[slot];
+      const have = installed[slot];
       let op: number;
       let forwarding: Forwarding;
       if (want) {
         if (!have) op = ADD;
         else if (have === want || routeSatisfies(have, want)) {
-          this.unadopt(r);
-          if (this.failures.size) this.failures.delete(r.key);
+          this.unadopt(slot);
+          if (this.failures.size) this.failures.delete(this.slots.keyAt(slot));
           continue;
         } else {
           // The forwarding state from before the restart stays until the RIB has converged (RFC 4724 §4.1):
           // a half-learned table (one ECMP member back, the other not yet) must not replace a complete route.
-          if (r.adopted && !this.startupDone) continue;
+          if (f & ADOPTED && !this.startupDone) continue;
           op = REPLACE;
         }
         forwarding = want;
       } else {
-        if (this.failures.size) this.failures.delete(r.key);
-        if (!have || (r.adopted && !this.startupDone)) { // nothing there, or kept through the restart window
-          this.forgetIfEmpty(r);
+        if (this.failures.size) this.failures.delete(this.slots.keyAt(slot));
+        if (!have || (f & ADOPTED && !this.startupDone)) { // nothing there, or kept through the restart window
+          this.forgetIfEmpty(slot);
           continue;
         }
         op = DELETE;
         forwarding = have;
       }
-      ops[routes.length] = op;
-      r.flying = true;
-      routes.push(r);
+      const i = flight.count++;
+      slots[i] = slot;
+      ops[i] = op;
       forwardings.push(forwarding);
+      flags[slot]! |= FLYING;
       counts[op as 0 | 1 | 2]++;
-      this.encoder.write(batch, r.key, OPS[op]!, forwarding);
+      this.encoder.write(batch, this.slots.keyAt(slot), OPS[op]!, forwarding);
     }
     return flight;
   }
 
   /** Books the kernel's answers: what it did becomes `installed`; what it refused is reported and retried. */
-  private settle(flight: Flight<T>, result: BatchResult): void {
-    const { routes, ops, forwardings } = flight;
+  private settle(flight: Flight, result: BatchResult): void {
+    const { slots, ops, forwardings } = flight;
     const failed: { key: RouteKey; failure: Failure }[] = [];
-    for (let i = 0; i < routes.length; i++) {
-      const r = routes[i]!;
+    for (let i = 0; i < flight.count; i++) {
+      const slot = slots[i]!;
       const op = ops[i]!;
-      r.flying = false;
+      this.flags[slot]! &= ~FLYING;
       const errno = result.failures.size ? result.failures.get(i) : undefined;
       // A route already gone is what a delete wanted (ESRCH for IPv4, ENOENT for IPv6).
       if (errno === undefined || (op === DELETE && (errno === 3 || errno === 2))) {
-        this.setInstalled(r, op === DELETE ? undefined : forwardings[i]!);
-        this.unadopt(r);
-        if (op !== DELETE && this.failures.size) this.failures.delete(r.key);
-        if (op === DELETE) this.forgetIfEmpty(r);
+        this.setInstalled(slot, op === DELETE ? undefined : forwardings[i]!);
+        this.unadopt(slot);
+        if (op !== DELETE && this.failures.size) this.failures.delete(this.slots.keyAt(slot));
+        if (op === DELETE) this.forgetIfEmpty(slot);
         continue;
       }
+      const key = this.slots.keyAt(slot);
       const error = errno === 17 && op === ADD ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
         : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
           : errno === 0 ? 'netlink send failed' : errnoName(errno);
-      const failure: Failure = { error, attempts: (this.failures.get(r.key)?.attempts ?? 0) + 1 };
-      this.failures.set(r.key, failure);
-      failed.push({ key: r.key, failure });
+      const failure: Failure = { error, attempts: (this.failures.get(key)?.attempts ?? 0) + 1 };
+      this.failures.set(key, failure);
+      failed.push({ key, failure });
     }
     this.afterBatch(failed);
   }
@@ -518,8 +541,8 @@ export class FibSync<T = never> {
       const timer = this.deps.clock.setTimeout(() => {
         this.retryTimers.delete(timer);
         for (const { key, failure } of group) {
-          const r = this.routes.get(key);
-          if (r && this.failures.get(key) === failure) this.touch(r);
+          const slot = this.slots.find(key);
+          if (slot >= 0 && this.failures.get(key) === failure) this.touch(slot);
         }
       }, delay);
       this.retryTimers.add(timer);

@@ -6,13 +6,13 @@
  *
  * Cost per route: the routes of a node go through a handful of gateway sets. Each set is interned and
  * resolved once per state of the interface table, and its resolution (next hops, VXLAN peers, error) is one
- * object shared by every route through it, kept as the note on the route's FIB entry (one Map lookup per
- * change for the whole kernel side); the FIB gets the resolution's one Forwarding object. Nothing is
- * formatted or parsed per route.
+ * object shared by every route through it, kept as the note on the route's FIB slot (one lookup per change
+ * for the whole kernel side); the FIB gets the resolution's one Forwarding object. Nothing is formatted or
+ * parsed per route, and no object is kept per route.
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { FibSync, type FibEntry, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
+import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
 import { InterfaceTable, type InterfaceChange } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
 import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
@@ -131,28 +131,29 @@ export class KernelSync {
 
   /** Every route the RIB wants in the kernel, resolved or not. */
   *wantedKeys(): Generator<RouteKey> {
-    for (const e of this.fib.entries()) if (e.note) yield e.key;
+    for (const slot of this.fib.noted()) yield this.fib.keyOf(slot);
   }
 
   remove(key: RouteKey): void {
-    const e = this.fib.find(key);
-    if (e) this.bind(e, undefined);
+    const slot = this.fib.find(key);
+    if (slot >= 0) this.bind(slot, undefined);
   }
 
   /**
    * Gives a route its resolution (undefined: the RIB wants it no more): VXLAN peers and the unresolved set
    * follow, the FIB gets its forwarding.
    */
-  private bind(e: FibEntry<Resolution>, res: Resolution | undefined): void {
-    const old = e.note;
+  private bind(slot: number, res: Resolution | undefined): void {
+    const fib = this.fib;
+    const old = fib.note(slot);
     if (old !== res) {
-      e.note = res;
+      fib.setNote(slot, res);
       if (!old !== !res) this.wantedCount += res ? 1 : -1;
       if (res?.peers.length || old?.peers.length) this.useVxlan(old?.peers ?? [], res?.peers ?? []);
-      if (res && !res.forwarding) this.unresolved.add(e.key);
-      else if (old && !old.forwarding) this.unresolved.delete(e.key);
+      if (res && !res.forwarding) this.unresolved.add(fib.keyOf(slot));
+      else if (old && !old.forwarding) this.unresolved.delete(fib.keyOf(slot));
     }
-    this.fib.want(e, res?.forwarding);
+    fib.want(slot, res?.forwarding);
   }
 
   private gatewaySet(gateways: readonly string[]): GatewaySet {
@@ -242,7 +243,7 @@ export class KernelSync {
       }
       if (moved) {
         this.setsDropped = false;
-        for (const e of this.fib.entries()) if (e.note) this.bind(e, this.resolution(e.note.gateways));
+        for (const slot of this.fib.noted()) this.bind(slot, this.resolution(this.fib.note(slot)!.gateways));
       }
       if (this.rereadWanted) {
         this.rereadWanted = false;
@@ -257,7 +258,8 @@ export class KernelSync {
   }
 
   status(key: RouteKey): KernelRouteStatus | undefined {
-    const res = this.fib.find(key)?.note;
+    const slot = this.fib.find(key);
+    const res = slot < 0 ? undefined : this.fib.note(slot);
     if (res && !res.forwarding) return { state: 'unresolved', error: res.error };
     return this.fib.status(key);
   }
@@ -266,7 +268,7 @@ export class KernelSync {
   problems(): { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[] {
     return [
       ...this.fib.failedRoutes().map((f) => ({ prefix: routeKeyText(f.key), state: 'failed' as const, error: f.error, attempts: f.attempts })),
-      ...[...this.unresolved].map((key) => ({ prefix: routeKeyText(key), state: 'unresolved' as const, error: this.fib.find(key)?.note?.error ?? '' })),
+      ...[...this.unresolved].map((key) => ({ prefix: routeKeyText(key), state: 'unresolved' as const, error: this.fib.note(this.fib.find(key))?.error ?? '' })),
     ].sort((a, b) => a.prefix.localeCompare(b.prefix));
   }
 

@@ -299,3 +299,31 @@ describe('FibSync batches in flight', () => {
     expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
   });
 });
+
+describe('FibSync at scale', () => {
+  it('keeps the kernel equal to what is wanted through waves of adds, changes and removes (slots freed and reused)', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    const prefix = (i: number): string => `10.${(i >> 8) & 255}.${i & 255}.0/24`;
+    const gw = ['10.0.0.2', '10.0.0.3'].map((g) => via('0.0.0.0/0', g)); // shared forwardings, as KernelSync hands them in
+    const wanted = new Map<string, number>();
+    for (let wave = 0; wave < 4; wave++) {
+      for (let i = 0; i < 3000; i++) {
+        const p = prefix(i + wave * 700);
+        if ((i + wave) % 3 === 0) {
+          fib.remove(k(p));
+          wanted.delete(p);
+        } else {
+          const g = (i + wave) % 2;
+          fib.set(k(p), gw[g]!);
+          wanted.set(p, g);
+        }
+      }
+      await fib.whenIdle();
+      expect(new Set(kernel.table.keys())).toEqual(new Set(wanted.keys()));
+      for (const [p, g] of wanted) expect(kernel.table.get(p)!.route.nexthops[0]!.gateway).toBe(g ? '10.0.0.3' : '10.0.0.2');
+      expect(fib.stats()).toMatchObject({ wanted: wanted.size, installed: wanted.size, failed: 0 });
+    }
+    expect([...fib.wantedKeys()]).toHaveLength(wanted.size);
+  });
+});
