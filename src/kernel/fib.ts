@@ -77,8 +77,13 @@ interface Flight {
 }
 
 const OPS: readonly RouteOp[] = ['add', 'replace', 'delete'];
-/** Batches out at once: one with the kernel, the next ready behind it. */
-const MAX_FLIGHTS = 2;
+/**
+ * A batch holds at most FLIGHT_ROUTES requests, and up to MAX_FLIGHTS are out at once: the netlink thread
+ * starts on the first 16k routes of a 100k hand-over after ~5 ms of encoding instead of ~40, and always has
+ * the next batch queued while the main thread is busy with the RIB.
+ */
+const FLIGHT_ROUTES = 16_384;
+const MAX_FLIGHTS = 8;
 const ADD = 0;
 const REPLACE = 1;
 const DELETE = 2;
@@ -435,13 +440,18 @@ export class FibSync<T = never> {
   private plan(): Flight {
     const dirty = this.dirty;
     this.dirty = [];
+    const size = Math.min(dirty.length, FLIGHT_ROUTES);
     const flight: Flight = {
-      slots: new Int32Array(dirty.length), count: 0, ops: new Uint8Array(dirty.length), forwardings: [],
-      batch: new NetlinkBatch(Math.min(dirty.length, 100_000) * 80), counts: [0, 0, 0],
+      slots: new Int32Array(size), count: 0, ops: new Uint8Array(size), forwardings: [], batch: new NetlinkBatch(size * 80), counts: [0, 0, 0],
     };
     const { slots, ops, forwardings, batch, counts } = flight;
     const { flags, desired, installed } = this;
-    for (const slot of dirty) {
+    for (let d = 0; d < dirty.length; d++) {
+      if (flight.count === FLIGHT_ROUTES) {
+        for (; d < dirty.length; d++) this.dirty.push(dirty[d]!); // for the next batch
+        break;
+      }
+      const slot = dirty[d]!;
       const f = flags[slot]!;
       if (f & FLYING) {
         this.deferred.push(slot); // stays dirty

@@ -326,4 +326,17 @@ describe('FibSync at scale', () => {
     }
     expect([...fib.wantedKeys()]).toHaveLength(wanted.size);
   });
+
+  it('sends a hand-over larger than one batch in several, in order, and all of it', async () => {
+    const { kernel, fib } = await setup();
+    await fib.start();
+    const hop = via('0.0.0.0/0', '10.0.0.2');
+    for (let i = 0; i < 40_000; i++) fib.set(k(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`), hop);
+    fib.flush();
+    await fib.whenIdle();
+    expect(kernel.handedOver).toBe(3); // 16,384 + 16,384 + 7,232
+    expect(kernel.table.size).toBe(40_000);
+    expect(kernel.log.slice(0, 2)).toEqual(['add 10.0.0.0/32', 'add 10.0.0.1/32']);
+    expect(fib.stats()).toMatchObject({ wanted: 40_000, installed: 40_000 });
+  });
 });
