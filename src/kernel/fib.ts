@@ -18,7 +18,8 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { NetlinkBatch } from './netlink-batch.js';
-import { errnoName, type BatchResult, type RtnlSocket } from './netlink-socket.js';
+import { FibRetries, refusal, type Failure } from './fib-retries.js';
+import type { BatchResult, RtnlSocket } from './netlink-socket.js';
 import { parseRouteBody, routeDumpRequest, RouteEncoder, type ObservedRoute, type RouteOp } from './route-message.js';
 import { routeKey, routeKeyDestination, routeKeyText, type RouteKey } from './route-key.js';
 import { RouteSlots } from './route-slots.js';
@@ -40,11 +41,6 @@ export type FibRouteState =
   | { readonly state: 'pending'; readonly route: KernelRoute }
   | { readonly state: 'failed'; readonly route: KernelRoute; readonly error: string; readonly attempts: number };
 
-/** One refusal of one route; a retry timer acts only while this object is still the route's failure. */
-interface Failure {
-  readonly error: string;
-  readonly attempts: number;
-}
 
 export interface FibStats {
   readonly wanted: number;
@@ -121,7 +117,7 @@ export class FibSync<T = never> {
   private installedCount = 0;
   private adoptedCount = 0;
   private readonly failures = new Map<RouteKey, Failure>();
-  private readonly retryTimers = new Set<TimerHandle>();
+  private readonly retries: FibRetries;
   private dirty: number[] = [];
   private resyncWanted = false;
   private readonly encoder: RouteEncoder;
@@ -137,6 +133,10 @@ export class FibSync<T = never> {
 
   constructor(private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {
     this.encoder = new RouteEncoder(options.target);
+    this.retries = new FibRetries(options, deps, (key, failure) => {
+      const slot = this.slots.find(key);
+      if (slot >= 0 && this.failures.get(key) === failure) this.touch(slot);
+    });
   }
 
   get target(): FibTarget {
@@ -255,11 +255,6 @@ export class FibSync<T = never> {
   remove(key: RouteKey): void {
     const slot = this.slots.find(key);
     if (slot >= 0) this.want(slot, undefined);
-  }
-
-  wanted(key: RouteKey): Forwarding | undefined {
-    const slot = this.slots.find(key);
-    return slot < 0 ? undefined : this.desired[slot];
   }
 
   *wantedKeys(): Generator<RouteKey> {
@@ -513,58 +508,18 @@ export class FibSync<T = never> {
         continue;
       }
       const key = this.slots.keyAt(slot);
-      const error = errno === 17 && op === ADD ? 'EEXIST: a route of another protocol with the same prefix, table and metric is in the way'
-        : errno === 1 ? 'EPERM: ternd needs CAP_NET_ADMIN to change routes'
-          : errno === 0 ? 'netlink send failed' : errnoName(errno);
-      const failure: Failure = { error, attempts: (this.failures.get(key)?.attempts ?? 0) + 1 };
+      const failure: Failure = { error: refusal(errno, OPS[op]!), attempts: (this.failures.get(key)?.attempts ?? 0) + 1 };
       this.failures.set(key, failure);
       failed.push({ key, failure });
     }
-    this.afterBatch(failed);
-  }
-
-  /**
-   * Report a batch's failures once per error (not once per route: a missing permission fails them all) and
-   * retry each with exponential backoff, one timer per delay rather than per route.
-   */
-  private afterBatch(failed: readonly { key: RouteKey; failure: Failure }[]): void {
-    if (!failed.length) return;
-    const byError = new Map<string, RouteKey[]>();
-    const byDelay = new Map<number, { key: RouteKey; failure: Failure }[]>();
-    for (const f of failed) {
-      if (f.failure.attempts === 1 || !byError.has(f.failure.error)) {
-        const keys = byError.get(f.failure.error) ?? [];
-        keys.push(f.key);
-        byError.set(f.failure.error, keys);
-      }
-      const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** (f.failure.attempts - 1));
-      const group = byDelay.get(delay) ?? [];
-      group.push(f);
-      byDelay.set(delay, group);
-    }
-    for (const [error, keys] of byError) {
-      const firsts = failed.filter((f) => f.failure.error === error && f.failure.attempts === 1).length;
-      if (firsts === 0) continue; // already reported; the retries fail the same way
-      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5).map(routeKeyText), retryInMs: this.options.retryInitialMs });
-    }
-    for (const [delay, group] of byDelay) {
-      const timer = this.deps.clock.setTimeout(() => {
-        this.retryTimers.delete(timer);
-        for (const { key, failure } of group) {
-          const slot = this.slots.find(key);
-          if (slot >= 0 && this.failures.get(key) === failure) this.touch(slot);
-        }
-      }, delay);
-      this.retryTimers.add(timer);
-    }
+    this.retries.report(failed);
   }
 
   /** Stop timers; the kernel routes stay (a restart must not lose traffic). */
   close(): void {
     this.closed = true;
     if (this.antiEntropy) this.deps.clock.clearTimeout(this.antiEntropy);
-    for (const t of this.retryTimers) this.deps.clock.clearTimeout(t);
-    this.retryTimers.clear();
+    this.retries.close();
     this.checkIdle();
   }
 }
