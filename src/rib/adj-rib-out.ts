@@ -47,6 +47,14 @@ function announceIn(b: Batch, attrs: PathAttributes, slot: number): void {
   list.push(slot);
 }
 
+/** `a`, or a copy at least `high` long (doubling) when it is shorter. */
+function grownTo<T extends Uint16Array | Uint32Array>(a: T, high: number, make: (n: number) => T): T {
+  if (a.length >= high) return a;
+  const bigger = make(Math.max(high, a.length * 2, 1024));
+  bigger.set(a);
+  return bigger;
+}
+
 export function emptyOutput<M>(): GroupOutput<M> {
   return { shared: new Map(), single: new Map() };
 }
@@ -240,24 +248,12 @@ export class UpdateGroup<M> {
 
   /** The sent array of a family, grown to cover `high` slots. */
   private sentUpTo(family: Family, high: number): Uint32Array {
-    let a = this.sent[family];
-    if (a.length < high) {
-      const bigger = new Uint32Array(Math.max(high, a.length * 2, 1024));
-      bigger.set(a);
-      this.sent[family] = a = bigger;
-    }
-    return a;
+    return (this.sent[family] = grownTo(this.sent[family], high, (n) => new Uint32Array(n)));
   }
 
   /** The withheld array of a family, grown to cover `high` slots. */
   private withheldUpTo(family: Family, high: number): Uint16Array {
-    let w = this.withheld[family];
-    if (w.length < high) {
-      const bigger = new Uint16Array(Math.max(high, w.length * 2, 1024));
-      bigger.set(w);
-      this.withheld[family] = w = bigger;
-    }
-    return w;
+    return (this.withheld[family] = grownTo(this.withheld[family], high, (n) => new Uint16Array(n)));
   }
 
   /** What one member has been told of a family: for a new member, or a route refresh request. */

@@ -135,6 +135,7 @@ export class LocRib {
   private readonly sources: PeerRef[] = [];
   private readonly sourceIndex = new Map<string, number>();
   private readonly ineligible = new WeakMap<Path, string>();
+  private lastEligible: { attrs?: PathAttributes; peer?: PeerRef; ok: boolean } = { ok: false };
 
   constructor(private readonly options: LocRibOptions) {}
 
@@ -282,7 +283,7 @@ export class LocRib {
   private setInline(t: FamilyTable, slot: number, peer: PeerRef, pathId: number, attrs: PathAttributes, stale: boolean, time: number): void {
     const src = this.sourceOf(peer, true);
     const cur = t.attrOf(slot);
-    const eligible = isEligibleRoute(attrs, peer, this.options).ok;
+    const eligible = this.eligible(attrs, peer);
     // The best path before and after: the inline path when it is eligible.
     const before = cur !== undefined && (t.flags[slot]! & INELIGIBLE) === 0;
     const changed = before !== eligible || (eligible && (cur !== attrs || t.source[slot] !== src || t.pathId[slot] !== pathId));
@@ -293,6 +294,17 @@ export class LocRib {
     t.time[slot] = time;
     t.flags[slot] = (t.flags[slot]! & QUEUED) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
     if (changed) this.queue(t, slot);
+  }
+
+  /**
+   * Eligibility of a compact path. It depends on the set and the peer only, and a full table from one peer
+   * repeats both: the last answer is kept instead of walking the AS path again for every prefix.
+   */
+  private eligible(attrs: PathAttributes, peer: PeerRef): boolean {
+    if (attrs !== this.lastEligible.attrs || peer !== this.lastEligible.peer) {
+      this.lastEligible = { attrs, peer, ok: isEligibleRoute(attrs, peer, this.options).ok };
+    }
+    return this.lastEligible.ok;
   }
 
   /** The source index of a peer; `adopt`: this is the peer's current session, whose view its paths take. */
@@ -424,27 +436,14 @@ export class LocRib {
    */
   dropPeer(peerKey: string, families: readonly Family[], keepAsStale = false): Path[] {
     const gone: Path[] = [];
-    const src = this.sourceIndex.get(peerKey);
     for (const family of families) {
       const t = this.tables[family];
-      const n = t.prefixes.highWater;
-      for (let s = 0; s < n; s++) {
-        const e = t.entry(s);
-        if (e) {
-          for (const p of [...e.paths]) {
-            if (p.peer?.key !== peerKey) continue;
-            if (keepAsStale) {
-              if (!p.stale) this.announceEntry(t, s, { ...p, stale: true });
-            } else {
-              this.removeAt(t, s, peerKey, p.pathId, p.source);
-            }
-            gone.push(p);
-          }
-        } else if (src !== undefined && t.attrId[s] !== 0 && t.source[s] === src) {
-          gone.push(this.inlinePath(t, s));
-          if (keepAsStale) t.flags[s]! |= STALE;
-          else this.withdrawAt(family, s, peerKey, t.pathId[s]!);
-        }
+      for (const { slot, path } of this.pathsOf(t, peerKey, false)) {
+        if (!keepAsStale) this.removeAt(t, slot, peerKey, path.pathId, path.source);
+        else if (t.entry(slot)) {
+          if (!path.stale) this.announceEntry(t, slot, { ...path, stale: true });
+        } else t.flags[slot]! |= STALE;
+        gone.push(path);
       }
     }
     return gone;
@@ -452,25 +451,26 @@ export class LocRib {
 
   /** Remove a peer's paths that are still stale (End-of-RIB or restart timer, RFC 4724 §4.2). */
   sweepStale(peerKey: string, family: Family): Path[] {
-    const swept: Path[] = [];
-    const src = this.sourceIndex.get(peerKey);
     const t = this.tables[family];
+    const swept = this.pathsOf(t, peerKey, true);
+    for (const { slot, path } of swept) this.removeAt(t, slot, peerKey, path.pathId, path.source);
+    return swept.map((x) => x.path);
+  }
+
+  /** Every path of a peer in a family (only the stale ones with `staleOnly`), collected before any change. */
+  private pathsOf(t: FamilyTable, peerKey: string, staleOnly: boolean): { readonly slot: number; readonly path: Path }[] {
+    const out: { slot: number; path: Path }[] = [];
+    const src = this.sourceIndex.get(peerKey);
     const n = t.prefixes.highWater;
     for (let s = 0; s < n; s++) {
       const e = t.entry(s);
       if (e) {
-        for (const p of [...e.paths]) {
-          if (p.peer?.key === peerKey && p.stale) {
-            this.removeAt(t, s, peerKey, p.pathId, p.source);
-            swept.push(p);
-          }
-        }
-      } else if (src !== undefined && t.attrId[s] !== 0 && t.source[s] === src && t.flags[s]! & STALE) {
-        swept.push(this.inlinePath(t, s));
-        this.withdrawAt(family, s, peerKey, t.pathId[s]!);
+        for (const p of e.paths) if (p.peer?.key === peerKey && (!staleOnly || p.stale)) out.push({ slot: s, path: p });
+      } else if (src !== undefined && t.attrId[s] !== 0 && t.source[s] === src && (!staleOnly || t.flags[s]! & STALE)) {
+        out.push({ slot: s, path: this.inlinePath(t, s) });
       }
     }
-    return swept;
+    return out;
   }
 
   private decide(t: FamilyTable, slot: number, entry: RibEntry): void {
