@@ -20,7 +20,11 @@
  * explanations can trace it. Peers without it pay nothing for it.
  *
  * Flushing is deferred to the end of the current I/O turn (setImmediate) so a burst of UPDATEs produces one
- * export pass, and a full table from one peer never blocks keepalives to others for long.
+ * export pass, and a full table from one peer never blocks keepalives to others for long. A turn is bounded
+ * all the same: libuv hands over up to 32 socket reads (2 MiB, half a million IPv4 prefixes) before the
+ * turn ends, so once FLUSH_AT changes wait they are exported at once. That keeps the per-turn lists small
+ * (they are large objects the garbage collector keeps until a full collection) and starts the receivers
+ * (and the kernel) sooner instead of after the whole burst.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -52,6 +56,9 @@ function ribFamilies(names: readonly string[]): Family[] {
   return names.filter((f): f is Family => (FAMILIES as readonly string[]).includes(f));
 }
 
+
+/** Changes waiting in the Loc-RIB that make an UPDATE's end flush at once rather than at the end of the turn. */
+const FLUSH_AT = 16_384;
 export interface RouteExchangeOptions {
   readonly rib: LocRib;
   readonly localAs: number;
@@ -258,7 +265,8 @@ export class RouteExchange implements PeerListener {
       for (const p of swept) this.store.release(p.attrs);
       if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
     }
-    this.scheduleFlush();
+    if (rib.pendingChanges >= FLUSH_AT) this.flush();
+    else this.scheduleFlush();
   }
 
   /** Announcements through the session's import policy: a rejected route withdraws an earlier one. */

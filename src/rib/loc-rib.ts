@@ -147,6 +147,11 @@ export class LocRib {
     return this.tables[family].routes;
   }
 
+  /** Prefixes whose change waits to be taken (`takeChangedSlots`), both families. */
+  get pendingChanges(): number {
+    return this.tables['ipv4-unicast'].queue.length + this.tables['ipv6-unicast'].queue.length;
+  }
+
   // ---- lookups -----------------------------------------------------------------------------------------
 
   /** The slot of an IPv4 prefix (host bits zero), created when `create`; -1 when missing. */
