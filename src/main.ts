@@ -9,6 +9,7 @@ import { jsonLogger, type LogLevel } from './common/logger.js';
 import { formatConfigError, loadConfigFile } from './config/load.js';
 import { startDaemon } from './daemon/daemon.js';
 import { takeRestartMarker } from './daemon/restart-marker.js';
+import { warmUp } from './daemon/warm-up.js';
 import { DEFAULT_CONTROL_SOCKET } from './control/protocol.js';
 import { TERN_VERSION } from './version.js';
 
@@ -19,6 +20,7 @@ interface Options {
   restarting?: boolean;
   stateDir: string;
   controlSocket: string;
+  warmUp: boolean;
 }
 
 async function run(options: Options): Promise<number> {
@@ -36,6 +38,12 @@ async function run(options: Options): Promise<number> {
   const grEnabled = loaded.config.gracefulRestart.enabled;
   const restarting = grEnabled && (Boolean(options.restarting) || marker.restarting);
   logger.log('info', 'ternd.start', { version: TERN_VERSION, config: options.config, pid: process.pid, restarting, ...(marker.previous ? { previousPid: marker.previous.pid } : {}) });
+  if (options.warmUp) {
+    // Before any session: the first table then runs on compiled code (src/daemon/warm-up.ts).
+    const t0 = performance.now();
+    const { sent } = warmUp(systemClock);
+    logger.log('info', 'daemon.warm-up', { ms: Math.round(performance.now() - t0), sent });
+  }
   const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting, controlSocket: options.controlSocket });
   await new Promise<void>((resolve) => {
     // SIGTERM with graceful restart: drop TCP without NOTIFICATION so peers keep our routes (RFC 4724 §4),
@@ -63,6 +71,7 @@ const program = new Command('ternd')
   .option('--restarting', 'advertise the graceful-restart R bit even without a restart marker')
   .option('--state-dir <dir>', 'where ternd keeps its restart marker', '/var/lib/tern')
   .option('--control-socket <path>', 'Unix socket for bgpctl', DEFAULT_CONTROL_SOCKET)
+  .option('--no-warm-up', 'skip priming the UPDATE path with a synthetic table at start')
   .action(async (options: Options) => {
     process.exitCode = await run(options);
   });

@@ -1,0 +1,133 @@
+/**
+ * Primes the hot paths before the first session comes up. V8 runs new code in its interpreter and compiles
+ * it to machine code only once it has run for a while, so the first table a freshly started ternd receives
+ * paid for the compilation: measured in-process, the Loc-RIB and an update group took 130 ms of CPU for the
+ * first 100,000 prefixes and 25 ms for the next 100,000. Here the daemon's own pipeline — framing, UPDATE
+ * decoding, RouteExchange into a scratch Loc-RIB, the update groups, UPDATE packing — runs over a
+ * synthetic table between two scratch sessions, announced and withdrawn, IPv4 and IPv6, before any real
+ * session starts. Nothing of it reaches a socket, the kernel or the real RIB; it is garbage afterwards.
+ *
+ * Costs about 100–300 ms of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
+ */
+import type { Clock } from '../common/clock.js';
+import { silentLogger } from '../common/logger.js';
+import {
+  attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
+  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type PrefixBatch,
+} from '../bgp/wire/index.js';
+import { buildLocalOpen, negotiate, type Negotiated } from '../bgp/negotiate.js';
+import type { Peer, PeerSettings } from '../bgp/peer.js';
+import { parseConfig } from '../config/load.js';
+import { LocRib } from '../rib/loc-rib.js';
+import { DEFAULT_DECISION } from '../rib/types.js';
+import { peerSettings } from './peer-settings.js';
+import { RouteExchange } from './route-exchange.js';
+
+const CONFIG = `
+routerId: 192.0.2.1
+localAs: 64500
+families: [ipv4-unicast, ipv6-unicast]
+ebgpRequiresPolicy: false
+peers:
+  - { address: 192.0.2.2, remoteAs: 64501, passive: true }
+  - { address: 192.0.2.3, remoteAs: 64502, passive: true }
+`;
+
+/** A scratch session: what RouteExchange uses of a Peer; whatever it is sent is counted and dropped. */
+class Sink {
+  localAddress = '192.0.2.1';
+  bytes = 0;
+  constructor(readonly settings: PeerSettings, readonly negotiated: Negotiated) {}
+  send(message: BgpMessage): boolean {
+    this.bytes += encodeMessage(message, this.negotiated.send).length;
+    return true;
+  }
+  sendRaw(bytes: Uint8Array): boolean {
+    this.bytes += bytes.length;
+    return true;
+  }
+  automaticStop(): void {}
+  stop(): void {}
+  start(): void {}
+}
+
+/** `count` distinct prefixes spread over the space (i × an odd constant is a bijection), as a full table is. */
+function batch(family: 'ipv4' | 'ipv6', count: number): PrefixBatch {
+  const width = family === 'ipv4' ? 1 : 4;
+  const words = new Uint32Array(count * width);
+  for (let i = 0; i < count; i++) {
+    const x = Math.imul(i, 0x9e3779b1) >>> 0;
+    if (family === 'ipv4') words[i] = ((x & 0xffffff) << 8) >>> 0;
+    else {
+      words[i * 4] = (0x2a000000 | (x >>> 16)) >>> 0;
+      words[i * 4 + 1] = ((x & 0xffff) << 16) >>> 0;
+    }
+  }
+  const lengths = new Uint8Array(count).fill(family === 'ipv4' ? 24 : 48);
+  return { family: family === 'ipv4' ? IPV4_UNICAST : IPV6_UNICAST, count, words, lengths };
+}
+
+export interface WarmUpResult {
+  /** Octets the scratch receiving session was sent (announcements, withdrawals, End-of-RIB). */
+  readonly sent: number;
+  /** Routes the scratch Loc-RIB held after the first announcements, per family. */
+  readonly routes: { readonly ipv4: number; readonly ipv6: number };
+}
+
+/** Run the pipeline over `prefixes` IPv4 and a quarter as many IPv6 prefixes, `rounds` times. */
+export function warmUp(clock: Clock, prefixes = 32_768, rounds = 2): WarmUpResult {
+  const parsed = parseConfig(CONFIG, 'warm-up');
+  if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
+  const config = parsed.config;
+  const rib = new LocRib({ decision: DEFAULT_DECISION, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
+  const exchange = new RouteExchange({
+    rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId, isRrClient: () => false, clock,
+    logger: silentLogger, nextHopSelf: () => ({ 'ipv4-unicast': '192.0.2.1', 'ipv6-unicast': '2001:db8::1' }),
+  });
+  const sinks = config.peers.map((p, i) => {
+    const settings = peerSettings(config, p, { dynamic: false, restarting: false });
+    const open = buildLocalOpen({
+      asn: p.remoteAs, routerId: `192.0.2.${i + 2}`, holdTime: 90, families: ['ipv4-unicast', 'ipv6-unicast'], addPath: {},
+      extendedNextHop: false, extendedMessage: false,
+    });
+    const wire = makeContext({});
+    const decoded = decodeMessage(encodeMessage(open, wire), wire);
+    if (decoded.message?.type !== 'OPEN') throw new Error('warm-up: OPEN does not decode');
+    const n = negotiate(settings.fsm.offer, decoded.message, settings.fsm.expect);
+    if ('action' in n) throw new Error(`warm-up: OPEN refused: ${n.reason}`);
+    return { sink: new Sink(settings, n), n };
+  });
+  // RouteExchange touches only the Sink's slice of a Peer.
+  const peers = sinks.map((s) => s.sink as unknown as Peer);
+  sinks.forEach((s, i) => exchange.established(peers[i]!, s.n));
+  const from = peers[0]!;
+  const ctx = sinks[0]!.n.receive;
+  const deliver = (bytes: Uint8Array): void => {
+    const framer = new Framer(4096);
+    for (const m of framer.push(bytes).messages) {
+      const r = decodeMessage(m, ctx);
+      if (r.message?.type === 'UPDATE' && r.action !== 'session-reset') exchange.update(from, r.message, { action: r.action, errors: r.errors });
+    }
+    exchange.flush();
+  };
+  const v4 = batch('ipv4', prefixes);
+  const v6 = batch('ipv6', Math.max(1, prefixes >>> 2));
+  const common = [
+    attribute({ type: 'origin', origin: 'igp' }),
+    attribute({ type: 'as-path', segments: [{ type: 'sequence', asns: [64501, 64510] }] }),
+    attribute({ type: 'med', med: 10 }),
+  ];
+  const v4Attrs = encodeAttributesForPacking([...common, attribute({ type: 'next-hop', nextHop: '192.0.2.2' })], ctx);
+  const v6Attrs = encodeAttributesForPacking(common, ctx);
+  const v6NextHop = { nextHop: Uint8Array.from(parseAddress('2001:db8::2')) };
+  let routes = { ipv4: 0, ipv6: 0 };
+  for (let r = 0; r < rounds; r++) {
+    deliver(packAnnouncements(v4, v4Attrs, ctx).bytes);
+    deliver(packAnnouncements(v6, v6Attrs, ctx, v6NextHop).bytes);
+    if (r === 0) routes = { ipv4: rib.size('ipv4-unicast'), ipv6: rib.size('ipv6-unicast') };
+    deliver(packWithdrawals(v4, ctx).bytes);
+    deliver(packWithdrawals(v6, ctx).bytes);
+  }
+  sinks.forEach((s, i) => exchange.down(peers[i]!, { code: 'admin-down', detail: 'warm-up over' }, s.n));
+  return { sent: sinks[1]!.sink.bytes, routes };
+}
