@@ -59,6 +59,10 @@ function ribFamilies(names: readonly string[]): Family[] {
 
 /** Changes waiting in the Loc-RIB that make an UPDATE's end flush at once rather than at the end of the turn. */
 const FLUSH_AT = 16_384;
+/** Retired Loc-RIB slots are pruned once no flush happened for this many ms, this many per timer tick. */
+const PRUNE_QUIET = 50;
+const PRUNE_CHUNK = 65_536;
+const PRUNE_ANYWAY = 1 << 20;
 export interface RouteExchangeOptions {
   readonly rib: LocRib;
   readonly localAs: number;
@@ -104,6 +108,9 @@ export class RouteExchange implements PeerListener {
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
   private flushScheduled = false;
+  /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
+  private pruneTimer: TimerHandle | undefined;
+  private lastFlush = 0;
   /** While set, we are a restarting speaker waiting for our peers' End-of-RIB before we advertise. */
   private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
 
@@ -462,6 +469,23 @@ export class RouteExchange implements PeerListener {
       this.groups.update(family, slots);
       rib.collect(family, slots);
     }
+    this.lastFlush = this.o.clock.now();
+    this.schedulePrune();
+  }
+
+  /**
+   * Slots of withdrawn prefixes are freed after a burst, not during it (LocRib.maybeFree says why): PRUNE_QUIET
+   * ms after the last flush, PRUNE_CHUNK at a time. A table that is never quiet is pruned all the same once
+   * the retired slots outnumber PRUNE_ANYWAY, so they cannot pile up.
+   */
+  private schedulePrune(): void {
+    if (this.pruneTimer || this.o.rib.retired === 0) return;
+    this.pruneTimer = this.o.clock.setTimeout(() => {
+      this.pruneTimer = undefined;
+      const rib = this.o.rib;
+      if (this.o.clock.now() - this.lastFlush >= PRUNE_QUIET || rib.retired > PRUNE_ANYWAY) rib.prune(PRUNE_CHUNK);
+      this.schedulePrune();
+    }, PRUNE_QUIET);
   }
 
   /** Update groups (for displays and tests). */

@@ -14,7 +14,7 @@
  * changes) are made from the arrays on demand: compare them by content, not identity.
  *
  * A slot whose prefix lost its last path stays until its change was taken and no Adj-RIB-Out still holds it
- * (`hold`/`unhold`), then it is freed (`collect`).
+ * (`hold`/`unhold`), then it is retired (`collect`) and freed by the next `prune`.
  */
 import { isEligibleRoute, selectBest } from './decision.js';
 import { AttributeIds } from './attribute-ids.js';
@@ -49,6 +49,10 @@ const INELIGIBLE = 2;
 const QUEUED = 4;
 /** The slot's paths are in `entries`. */
 const ENTRY = 8;
+/** The slot is on the retired list (see maybeFree). */
+const RETIRED = 16;
+/** Flags that describe the slot's bookkeeping, not its path: kept when the path changes. */
+const KEPT = QUEUED | RETIRED;
 
 /** The per-slot state of one family. */
 class FamilyTable {
@@ -64,6 +68,8 @@ class FamilyTable {
   /** Slots with several or local paths (flag ENTRY). */
   private readonly entries = new Map<number, RibEntry>();
   queue: number[] = [];
+  /** Slots left without paths, not yet removed from the prefix table (LocRib.prune). */
+  retired: number[] = [];
   /** Prefixes with at least one path. */
   routes = 0;
 
@@ -297,7 +303,7 @@ export class LocRib {
     t.source[slot] = src;
     t.pathId[slot] = pathId;
     t.time[slot] = time;
-    t.flags[slot] = (t.flags[slot]! & QUEUED) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
+    t.flags[slot] = (t.flags[slot]! & KEPT) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
     if (changed) this.queue(t, slot);
   }
 
@@ -348,7 +354,7 @@ export class LocRib {
         e.multipath = [p];
       }
       t.setAttr(slot, undefined);
-      t.flags[slot]! &= QUEUED;
+      t.flags[slot]! &= KEPT;
     } else {
       t.routes++;
     }
@@ -397,7 +403,7 @@ export class LocRib {
     t.setAttr(slot, undefined);
     t.routes--;
     if ((t.flags[slot]! & INELIGIBLE) === 0) this.queue(t, slot);
-    t.flags[slot]! &= QUEUED;
+    t.flags[slot]! &= KEPT;
     this.maybeFree(t, slot);
     return cur;
   }
@@ -429,7 +435,7 @@ export class LocRib {
         t.source[slot] = this.sourceOf(only.peer!, false);
         t.pathId[slot] = only.pathId;
         t.time[slot] = only.receivedAt;
-        t.flags[slot] = (t.flags[slot]! & QUEUED) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
+        t.flags[slot] = (t.flags[slot]! & KEPT) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
       }
     }
     return old;
@@ -522,10 +528,48 @@ export class LocRib {
     this.maybeFree(t, slot);
   }
 
+  /**
+   * A slot left without paths, holds or a queued change is retired, not freed: its prefix stays in the table
+   * until `prune`, which the daemon runs when the burst is over (as BIRD prunes its tables in an event of
+   * their own). Removal from the hash table is a cache miss or two per prefix, a fifth of a full-table
+   * withdrawal's work, and would otherwise delay every withdrawal behind it; a prefix announced again
+   * before the prune simply keeps its slot.
+   */
   private maybeFree(t: FamilyTable, slot: number): void {
-    if (t.holds[slot] !== 0 || t.flags[slot]! & QUEUED || t.hasRoute(slot) || !t.prefixes.has(slot)) return;
-    t.flags[slot] = 0;
-    t.prefixes.remove(slot);
+    if (t.flags[slot]! & RETIRED || !this.freeable(t, slot)) return;
+    t.flags[slot]! |= RETIRED;
+    t.retired.push(slot);
+  }
+
+  private freeable(t: FamilyTable, slot: number): boolean {
+    return t.holds[slot] === 0 && (t.flags[slot]! & QUEUED) === 0 && !t.hasRoute(slot) && t.prefixes.has(slot);
+  }
+
+  /** Retired slots waiting for `prune`, both families. */
+  get retired(): number {
+    return this.tables['ipv4-unicast'].retired.length + this.tables['ipv6-unicast'].retired.length;
+  }
+
+  /**
+   * Free up to `limit` retired slots whose prefixes are still without paths (those announced again since
+   * are skipped); returns how many retired slots are left to look at.
+   */
+  prune(limit = Infinity): number {
+    let budget = limit;
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      const t = this.tables[family];
+      const list = t.retired;
+      while (list.length > 0 && budget > 0) {
+        const slot = list.pop()!;
+        budget--;
+        t.flags[slot]! &= ~RETIRED;
+        // Announced again since it was retired: it keeps its slot.
+        if (!this.freeable(t, slot)) continue;
+        t.flags[slot] = 0;
+        t.prefixes.remove(slot);
+      }
+    }
+    return this.retired;
   }
 
   /** The state of a changed slot as a RibChange (for listeners that want paths). */

@@ -128,6 +128,9 @@ describe('UpdateGroup (Adj-RIB-Out shared by a group)', () => {
     // Not yet taken by the group: the prefix still has its slot.
     expect(rib.slotV4((10 << 24 | 1 << 8) >>> 0, 24, false)).toBe(s);
     step();
+    // Taken and withdrawn by the group: retired, removed from the table by the next prune.
+    expect(rib.retired).toBe(1);
+    expect(rib.prune()).toBe(0);
     expect(rib.slotV4((10 << 24 | 1 << 8) >>> 0, 24, false)).toBe(-1);
     expect(rib.prefixes(V4).size).toBe(0);
   });
@@ -143,6 +146,7 @@ describe('UpdateGroup (Adj-RIB-Out shared by a group)', () => {
     rib.takeChangedSlots(V4); // not given to the group: it still holds the slot
     expect(rib.prefixes(V4).size).toBe(1);
     group.close();
+    rib.prune();
     expect(rib.prefixes(V4).size).toBe(0);
     expect(store.size).toBe(before);
   });

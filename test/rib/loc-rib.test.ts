@@ -253,6 +253,41 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     expect(r.dropPeer(b.key, ['ipv4-unicast'])).toHaveLength(1);
     expect(r.size('ipv4-unicast')).toBe(0);
     r.discardChanges();
+    expect(r.retired).toBe(2);
+    expect(r.prune()).toBe(0);
     expect(r.prefixes('ipv4-unicast').size).toBe(0); // every slot freed
+  });
+
+  it('retires a slot left without paths and frees it at the prune, unless the prefix came back', () => {
+    const r = rib();
+    const Q = ipv4Key((10 << 24) >>> 0, 16);
+    const sP = slotP(r);
+    const sQ = r.slotOf('ipv4-unicast', Q, true);
+    r.announceAt('ipv4-unicast', sP, a, 0, attrs(), 0);
+    r.announceAt('ipv4-unicast', sQ, a, 0, attrs(), 0);
+    r.discardChanges();
+    r.withdrawAt('ipv4-unicast', sP, a.key, 0);
+    r.withdrawAt('ipv4-unicast', sQ, a.key, 0);
+    r.discardChanges();
+    expect(r.retired).toBe(2);
+    // Retired, not removed: the prefixes keep their slots until the prune.
+    expect(r.slotOf('ipv4-unicast', P)).toBe(sP);
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', P, true), a, 0, attrs(), 0);
+    r.discardChanges();
+    expect(r.prune(1)).toBe(1); // a budget: one looked at, one left
+    expect(r.prune()).toBe(0);
+    expect(r.slotOf('ipv4-unicast', P)).toBe(sP); // announced again before the prune: kept
+    expect(r.slotOf('ipv4-unicast', Q)).toBe(-1);
+    expect(r.prefixes('ipv4-unicast').size).toBe(1);
+    // Retired twice before a prune (withdrawn, announced, withdrawn): listed once, freed.
+    r.withdrawAt('ipv4-unicast', sP, a.key, 0);
+    r.discardChanges();
+    r.announceAt('ipv4-unicast', sP, a, 0, attrs(), 0);
+    r.discardChanges();
+    r.withdrawAt('ipv4-unicast', sP, a.key, 0);
+    r.discardChanges();
+    expect(r.retired).toBe(1);
+    expect(r.prune()).toBe(0);
+    expect(r.prefixes('ipv4-unicast').size).toBe(0);
   });
 });
