@@ -14,7 +14,7 @@ import type {
 } from '../control/protocol.js';
 import { explainPrefix, summarizeTable, type SessionPolicy } from '../rib/explain.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import { prefixKeyFromText } from '../rib/prefix.js';
+import { prefixKeyFromText } from '../common/prefix-key.js';
 import { kernelKey } from './kernel-routes.js';
 import type { KernelParts } from './kernel-wiring.js';
 import type { RouteExchange } from './route-exchange.js';

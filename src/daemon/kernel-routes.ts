@@ -15,7 +15,8 @@ import type { KernelConfig } from '../config/schema.js';
 import type { KernelSync, WantedRoute } from '../kernel/kernel-sync.js';
 import type { RouteKey } from '../kernel/route-key.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
-import type { Family, Path, PrefixKey } from '../rib/types.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
+import type { Path } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
 

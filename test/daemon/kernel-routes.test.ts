@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { kernelKey, pathGateway, wantedRoute } from '../../src/daemon/kernel-routes.js';
 import { routeKey, routeKeyText } from '../../src/kernel/route-key.js';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/rib/prefix.js';
+import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/common/prefix-key.js';
 import type { Path, PathAttributes, PeerRef } from '../../src/rib/types.js';
 
 const store = new AttributeStore();

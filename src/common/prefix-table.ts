@@ -2,13 +2,13 @@
  * The prefixes of one family, each given a small integer slot: an open-addressing hash table (linear probing,
  * backward-shift deletion) over typed arrays, so a lookup allocates nothing and a million prefixes cost
  * about 13 (IPv4) or 25 (IPv6) bytes each here instead of a Map entry with a boxed number or a 35-character
- * string key. The RIB keeps its per-prefix state in arrays indexed by slot (loc-rib.ts, adj-rib-out.ts).
+ * string key. Its owners keep their per-prefix state in arrays indexed by slot: the RIB (rib/loc-rib.ts,
+ * rib/adj-rib-out.ts) and the kernel's FIB (kernel/fib.ts).
  *
  * Addresses are stored as 32-bit words, network order (IPv4: one word; IPv6: four), with host bits zero.
  * A freed slot is reused by the next new prefix.
  */
-import { ipv4Key, ipv6Key } from './prefix.js';
-import type { PrefixKey } from './types.js';
+import { ipv4Key, ipv6Key, type PrefixKey } from './prefix-key.js';
 
 const EMPTY = -1;
 
@@ -160,7 +160,7 @@ export class PrefixTable {
 
   // ---- common ------------------------------------------------------------------------------------------
 
-  /** The slot of a prefix key (types.ts), or -1. */
+  /** The slot of a prefix key (prefix-key.ts), or -1. */
   findKey(key: PrefixKey): number {
     if (typeof key === 'number') return this.width === 1 ? this.findV4(Math.floor(key / 64), key % 64) : -1;
     if (this.width !== 4) return -1;
@@ -177,7 +177,7 @@ export class PrefixTable {
     return this.addV6(bytes, 0, Number(key.slice(33)));
   }
 
-  /** The prefix key (types.ts) of a slot. */
+  /** The prefix key (prefix-key.ts) of a slot. */
   keyOf(slot: number): PrefixKey {
     if (this.width === 1) return ipv4Key(this.words[slot]!, this.lengths[slot]!);
     const bytes = new Uint8Array(16);

@@ -1,10 +1,18 @@
 /**
- * Prefix keys (see types.ts): IPv4 as address * 64 + length (a number, so Maps hash it without allocating a
- * string), IPv6 as "<32 hex digits>/<length>". Conversions to text are for display only; parsing text is
- * for configuration and the few addresses policy matches on (cached by the caller).
+ * Prefix keys, the one encoding of a destination prefix that the RIB and the kernel side share: IPv4 as
+ * address * 64 + length (a number, so Maps hash it without allocating a string), IPv6 as "<32 hex digits>/
+ * <length>". Host bits are always zero. Conversions to text are for display only; parsing text is for
+ * configuration, kernel dumps and the few addresses policy matches on (cached by the caller).
  */
 import ipaddr from 'ipaddr.js';
-import type { Family, PrefixKey } from './types.js';
+
+export type Family = 'ipv4-unicast' | 'ipv6-unicast';
+
+/**
+ * A prefix key: IPv4 as a number (address * 64 + length, exact below 2^53); IPv6 as a string of 32 hex
+ * digits, "/" and the length. Both are cheap Map keys.
+ */
+export type PrefixKey = number | string;
 
 export function ipv4Key(address: number, length: number): number {
   return address * 64 + length;

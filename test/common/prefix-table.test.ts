@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
-import { PrefixTable } from '../../src/rib/prefix-table.js';
+import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/common/prefix-key.js';
+import { PrefixTable } from '../../src/common/prefix-table.js';
 
 /** A small deterministic PRNG (mulberry32) so failures replay. */
 function rng(seed: number): () => number {
