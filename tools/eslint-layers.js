@@ -9,7 +9,8 @@ import path from 'node:path';
 /** Most specific folder first: a file belongs to the first match. */
 export const LAYERS = [
   { name: 'version', dir: 'src/version', allow: [], types: [] },
-  // Ports every layer receives from the composition root: the one clock and the one logger.
+  // Ports every layer receives from the composition root (the one clock and the one logger), and value types
+  // shared by rib and kernel: the prefix key (prefix-key.ts) and the prefix → slot table (prefix-table.ts).
   { name: 'common', dir: 'src/common', allow: [], types: [] },
   { name: 'bgp/wire', dir: 'src/bgp/wire', allow: [], types: [] },
   { name: 'bgp', dir: 'src/bgp', allow: ['bgp/wire', 'common'], types: ['rib'] },

@@ -5,7 +5,7 @@
  * interface table when the session comes up; the kernel issue replaces this with the live netlink view.
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import type { Family } from '../rib/types.js';
+import type { Family } from '../common/prefix-key.js';
 
 function unmapped(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;

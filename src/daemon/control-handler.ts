@@ -14,8 +14,7 @@ import type {
 } from '../control/protocol.js';
 import { explainPrefix, summarizeTable, type SessionPolicy } from '../rib/explain.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import { prefixKeyFromText } from '../rib/prefix.js';
-import { kernelKey } from './kernel-routes.js';
+import { prefixKeyFromText } from '../common/prefix-key.js';
 import type { KernelParts } from './kernel-wiring.js';
 import type { RouteExchange } from './route-exchange.js';
 
@@ -69,7 +68,7 @@ export function kernelView(kernel: KernelParts | undefined): KernelView {
   const connected = kernel?.connected?.prefixes();
   if (!sync) return { enabled: false, ...(connected ? { connected } : {}) };
   const stats = sync.stats();
-  const target = sync.fib.target;
+  const target = sync.target;
   return {
     enabled: true,
     table: target.table, protocol: target.protocol, metric: target.metric,
@@ -109,7 +108,7 @@ export function explainView(rib: LocRib, text: string, kernel: KernelParts | und
   if (!found) return `not a prefix: ${text}`;
   const explanation = explainPrefix(rib, found.family, found.key, rib.decision, sessions);
   const prefix = explanation?.prefix ?? text;
-  const k = kernel?.sync?.status(kernelKey(found.key));
+  const k = kernel?.sync?.status(found.key);
   return {
     prefix,
     ...(explanation ? { explanation } : {}),

@@ -4,8 +4,8 @@
  * of its own over the list, so the import hot path stays as it is and peers that keep nothing pay nothing.
  */
 import type { AdjRibIn } from '../rib/adj-rib-in.js';
-import { ipv4Key, ipv6Key } from '../rib/prefix.js';
-import type { Family, PathAttributes } from '../rib/types.js';
+import { ipv4Key, ipv6Key, type Family } from '../common/prefix-key.js';
+import type { PathAttributes } from '../rib/types.js';
 import { forEachIPv4, forEachPrefix, type NlriList } from '../bgp/wire/index.js';
 
 /** Record the list's prefixes as announced with `attrs` (interned; the table takes its own references), or withdrawn. */

@@ -13,9 +13,9 @@ import type { Logger } from '../common/logger.js';
 import type { Peer } from '../bgp/peer.js';
 import type { KernelConfig } from '../config/schema.js';
 import type { KernelSync, WantedRoute } from '../kernel/kernel-sync.js';
-import type { RouteKey } from '../kernel/route-key.js';
 import type { LocRib, RibChange } from '../rib/loc-rib.js';
-import type { Family, Path, PrefixKey } from '../rib/types.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
+import type { Path } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
 
@@ -39,14 +39,6 @@ export function pathGateway(p: Path, zoneOf: (peerAddress: string) => string | u
   return zone ? `${ll}%${zone}` : undefined;
 }
 
-/**
- * The kernel's route key of a RIB prefix. The kernel side keys routes exactly as the RIB keys prefixes
- * (src/kernel/route-key.ts), so this is the identity; it names the one place where the two meet.
- */
-export function kernelKey(prefix: PrefixKey): RouteKey {
-  return prefix;
-}
-
 const NO_GATEWAYS: readonly string[] = [];
 
 export function wantedRoute(
@@ -54,7 +46,7 @@ export function wantedRoute(
   zoneOf: (peerAddress: string) => string | undefined = () => undefined,
 ): WantedRoute | undefined {
   if (!best || best.source === 'connected') return undefined;
-  const key = kernelKey(prefix);
+  const key = prefix;
   if (best.source !== 'bgp' && OWNED_NEXT_HOPS.has(best.attrs.nextHop)) {
     return config.blackholeOwned ? { key, kind: 'blackhole', gateways: NO_GATEWAYS } : undefined;
   }
@@ -100,14 +92,14 @@ export class KernelRoutes {
     for (const c of changes) {
       const w = wantedRoute(c.prefix, c.best, c.multipath, config, zoneOf);
       if (w) kernel.set(w);
-      else kernel.remove(kernelKey(c.prefix));
+      else kernel.remove(c.prefix);
     }
     kernel.flush();
   }
 
   /** Make the kernel want exactly what the Loc-RIB holds (after selection deferral). */
   reset(): void {
-    const keep = new Set<RouteKey>();
+    const keep = new Set<PrefixKey>();
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
       for (const e of this.o.rib.entries(family)) {
         const w = wantedRoute(e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);

@@ -8,7 +8,7 @@ import type { PeerConfig, TernConfig } from '../config/schema.js';
 import type { MatchConfig, PolicyTermConfig, PrefixEntryConfig, PrefixItemConfig, SetConfig } from '../config/policy-schema.js';
 import { compileChain, type PolicyChain } from '../rib/policy/compile.js';
 import type { IpRange, Policy, PolicyMatch, PolicySet, PolicyTerm, PrefixRange } from '../rib/policy/types.js';
-import { prefixKeyFromText } from '../rib/prefix.js';
+import { prefixKeyFromText } from '../common/prefix-key.js';
 
 /** A session's chains. */
 export interface PeerPolicies {

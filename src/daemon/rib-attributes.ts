@@ -5,7 +5,8 @@
  * bit, RFC 4271 §5).
  */
 import type { AttributeStore } from '../rib/attribute-store.js';
-import type { Family, Origin, PathAttributes } from '../rib/types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { Origin, PathAttributes } from '../rib/types.js';
 import {
   AS_TRANS, attribute, findAttribute, formatNextHops, mergeAs4Path, parseAddress, type CodecContext,
   type PathAttribute, type UpdateMessage,

@@ -6,7 +6,7 @@
 import type { StaticRouteConfig } from '../config/schema.js';
 import type { AttributeStore } from '../rib/attribute-store.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import { prefixKeyFromText } from '../rib/prefix.js';
+import { prefixKeyFromText } from '../common/prefix-key.js';
 import type { Path } from '../rib/types.js';
 
 export function staticPath(route: StaticRouteConfig, store: AttributeStore, now: number): Path {

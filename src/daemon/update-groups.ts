@@ -17,7 +17,8 @@ import type { LocRib } from '../rib/loc-rib.js';
 import type { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { PolicyChain } from '../rib/policy/compile.js';
 import type { PrivateAsRemoval } from '../rib/private-as.js';
-import type { Family, PathAttributes, PeerRef } from '../rib/types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { PathAttributes, PeerRef } from '../rib/types.js';
 import type { Peer } from '../bgp/peer.js';
 import { mpNextHop, wireAttributes } from './rib-attributes.js';
 import {

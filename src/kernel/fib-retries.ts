@@ -5,9 +5,9 @@
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
+import { formatPrefixKey, type PrefixKey } from '../common/prefix-key.js';
 import { errnoName } from './netlink-socket.js';
 import type { RouteOp } from './route-message.js';
-import { routeKeyText, type RouteKey } from './route-key.js';
 
 /** One refusal of one route; a retry timer acts only while this object is still the route's failure. */
 export interface Failure {
@@ -29,14 +29,14 @@ export class FibRetries {
     private readonly options: { readonly retryInitialMs: number; readonly retryMaxMs: number },
     private readonly deps: { clock: Clock; logger: Logger },
     /** Called when a route's retry is due, with the failure it was scheduled for. */
-    private readonly due: (key: RouteKey, failure: Failure) => void,
+    private readonly due: (key: PrefixKey, failure: Failure) => void,
   ) {}
 
   /** Reports a batch's new failures and schedules every failed route's retry. */
-  report(failed: readonly { key: RouteKey; failure: Failure }[]): void {
+  report(failed: readonly { key: PrefixKey; failure: Failure }[]): void {
     if (!failed.length) return;
-    const byError = new Map<string, RouteKey[]>();
-    const byDelay = new Map<number, { key: RouteKey; failure: Failure }[]>();
+    const byError = new Map<string, PrefixKey[]>();
+    const byDelay = new Map<number, { key: PrefixKey; failure: Failure }[]>();
     for (const f of failed) {
       if (f.failure.attempts === 1 || !byError.has(f.failure.error)) {
         const keys = byError.get(f.failure.error) ?? [];
@@ -51,7 +51,7 @@ export class FibRetries {
     for (const [error, keys] of byError) {
       const firsts = failed.filter((f) => f.failure.error === error && f.failure.attempts === 1).length;
       if (firsts === 0) continue; // already reported; the retries fail the same way
-      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5).map(routeKeyText), retryInMs: this.options.retryInitialMs });
+      this.deps.logger.log('warn', 'kernel.fib.failed', { error, routes: firsts, sample: keys.slice(0, 5).map(formatPrefixKey), retryInMs: this.options.retryInitialMs });
     }
     for (const [delay, group] of byDelay) {
       const timer = this.deps.clock.setTimeout(() => {

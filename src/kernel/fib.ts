@@ -1,5 +1,5 @@
 /**
- * FIB sync: keeps the kernel's routes of tern's protocol equal to what the RIB wants.
+ * FIB sync: keeps the kernel's routes of tern's protocol in one address family equal to what the RIB wants.
  *
  * - `set`/`remove` record the wanted state per prefix; a flush turns the differences into one batch of
  *   netlink requests (never one round trip per route). A request the kernel refuses marks its route failed
@@ -12,8 +12,9 @@
  * - Anti-entropy: a route deleted or changed behind tern's back is found by the periodic re-read and
  *   installed again.
  *
- * Per route the FIB keeps no object: a route is a slot (route-slots.ts) and its state is a column entry
- * (what is wanted, what is installed, flags), the forwardings being the shared objects KernelSync hands in.
+ * Per route the FIB keeps no object: a route is a slot in a prefix table (common/prefix-table.ts, the RIB's
+ * kind) and its state is a column entry (what is wanted, what is installed, flags), the forwardings being the
+ * shared objects KernelSync hands in.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -21,9 +22,9 @@ import { NetlinkBatch } from './netlink-batch.js';
 import { FibRetries, refusal, type Failure } from './fib-retries.js';
 import type { BatchResult, RtnlSocket } from './netlink-socket.js';
 import { parseRouteBody, routeDumpRequest, RouteEncoder, type ObservedRoute, type RouteOp } from './route-message.js';
-import { routeKey, routeKeyDestination, routeKeyText, type RouteKey } from './route-key.js';
-import { RouteSlots } from './route-slots.js';
-import type { FibTarget, Forwarding, KernelNextHop, KernelRoute } from './types.js';
+import { formatPrefixKey, prefixAddressText, prefixLength, type Family, type PrefixKey } from '../common/prefix-key.js';
+import { PrefixTable } from '../common/prefix-table.js';
+import type { FibTarget, Forwarding, IpVersion, KernelNextHop, KernelRoute } from './types.js';
 
 export interface FibOptions {
   readonly target: FibTarget;
@@ -106,9 +107,11 @@ export function routeSatisfies(have: Forwarding, want: Forwarding): boolean {
  * `setNote` its note; a route with a note stays known to the FIB even while it wants nothing.
  */
 export class FibSync<T = never> {
-  private readonly slots = new RouteSlots();
+  /** The routes' destinations: a route is its slot here. */
+  readonly prefixes: PrefixTable;
+  private readonly version: IpVersion;
   // Columns, by slot.
-  private flags = new Uint8Array(1024);
+  private flags: Uint8Array;
   private readonly desired: (Forwarding | undefined)[] = [];
   /** What the kernel holds of tern's, as far as tern knows. */
   private readonly installed: (Forwarding | undefined)[] = [];
@@ -116,7 +119,7 @@ export class FibSync<T = never> {
   private wantedCount = 0;
   private installedCount = 0;
   private adoptedCount = 0;
-  private readonly failures = new Map<RouteKey, Failure>();
+  private readonly failures = new Map<PrefixKey, Failure>();
   private readonly retries: FibRetries;
   private dirty: number[] = [];
   private resyncWanted = false;
@@ -131,10 +134,18 @@ export class FibSync<T = never> {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {
+  constructor(readonly family: Family, private readonly options: FibOptions, private readonly deps: { socket: RtnlSocket; clock: Clock; logger: Logger }) {
+    this.version = family === 'ipv4-unicast' ? 4 : 6;
+    this.prefixes = new PrefixTable(this.version === 4 ? 1 : 4);
+    this.flags = new Uint8Array(this.prefixes.capacity);
+    this.prefixes.onGrow = (capacity) => {
+      const bigger = new Uint8Array(capacity);
+      bigger.set(this.flags);
+      this.flags = bigger;
+    };
     this.encoder = new RouteEncoder(options.target);
     this.retries = new FibRetries(options, deps, (key, failure) => {
-      const slot = this.slots.find(key);
+      const slot = this.prefixes.findKey(key);
       if (slot >= 0 && this.failures.get(key) === failure) this.touch(slot);
     });
   }
@@ -148,7 +159,7 @@ export class FibSync<T = never> {
     return o.protocol === t.protocol && o.table === t.table && o.metric === t.metric;
   }
 
-  /** Reads the kernel's routes of tern's protocol and adopts them. Call once, before the first `set`. */
+  /** Reads the kernel's routes of tern's protocol in this family and adopts them; returns their number. Call once, before the first `set`. */
   async start(): Promise<number> {
     for (const [key, route] of await this.readOurs()) {
       const slot = this.entry(key);
@@ -156,32 +167,32 @@ export class FibSync<T = never> {
       this.flags[slot]! |= ADOPTED;
       this.adoptedCount++;
     }
-    if (this.adoptedCount) this.deps.logger.log('info', 'kernel.fib.adopted', { routes: this.adoptedCount });
     this.armAntiEntropy();
     return this.adoptedCount;
   }
 
-  private async readOurs(): Promise<Map<RouteKey, KernelRoute>> {
-    const out = new Map<RouteKey, KernelRoute>();
-    for (const version of [4, 6] as const) {
-      for (const m of await this.deps.socket.dump(routeDumpRequest(version))) {
-        const o = parseRouteBody(m.body);
-        if (o && this.ours(o)) out.set(routeKey(o.route.version, o.route.dst, o.route.dstLen), o.route);
-      }
+  private async readOurs(): Promise<Map<PrefixKey, KernelRoute>> {
+    const out = new Map<PrefixKey, KernelRoute>();
+    for (const m of await this.deps.socket.dump(routeDumpRequest(this.version))) {
+      const o = parseRouteBody(m.body);
+      if (o && o.route.version === this.version && this.ours(o)) out.set(o.key, o.route);
     }
     return out;
   }
 
-  /** The slot of `key`, made if there is none. */
-  entry(key: RouteKey): number {
-    const found = this.slots.find(key);
-    if (found >= 0) return found;
-    const slot = this.slots.add(key);
-    if (slot >= this.flags.length) {
-      const bigger = new Uint8Array(this.flags.length * 2);
-      bigger.set(this.flags);
-      this.flags = bigger;
-    }
+  /** The slot of `key` (a key of this family), made if there is none. */
+  entry(key: PrefixKey): number {
+    return this.live(this.prefixes.addKey(key));
+  }
+
+  /** The slot of the prefix at `slot` of `table` (the RIB's table of this family), made if there is none. */
+  entryFrom(table: PrefixTable, slot: number): number {
+    return this.live(this.prefixes.addFrom(table, slot));
+  }
+
+  /** A slot just handed out by the prefix table starts empty. */
+  private live(slot: number): number {
+    if (this.flags[slot]! & LIVE) return slot;
     this.flags[slot] = LIVE;
     this.desired[slot] = undefined;
     this.installed[slot] = undefined;
@@ -190,12 +201,17 @@ export class FibSync<T = never> {
   }
 
   /** The slot of `key`, or -1. */
-  find(key: RouteKey): number {
-    return this.slots.find(key);
+  find(key: PrefixKey): number {
+    return this.prefixes.findKey(key);
   }
 
-  keyOf(slot: number): RouteKey {
-    return this.slots.keyAt(slot);
+  /** The slot of the prefix at `slot` of `table`, or -1. */
+  findFrom(table: PrefixTable, slot: number): number {
+    return this.prefixes.findFrom(table, slot);
+  }
+
+  keyOf(slot: number): PrefixKey {
+    return this.prefixes.keyOf(slot);
   }
 
   note(slot: number): T | undefined {
@@ -209,7 +225,7 @@ export class FibSync<T = never> {
 
   /** Every slot with a note (live: add no routes while iterating). */
   *noted(): Generator<number> {
-    for (let slot = 0; slot < this.slots.limit; slot++) if (this.notes[slot] !== undefined && this.flags[slot]! & LIVE) yield slot;
+    for (let slot = 0; slot < this.prefixes.highWater; slot++) if (this.notes[slot] !== undefined && this.flags[slot]! & LIVE) yield slot;
   }
 
   /**
@@ -244,21 +260,21 @@ export class FibSync<T = never> {
   private forgetIfEmpty(slot: number): void {
     if (this.desired[slot] || this.installed[slot] || this.flags[slot] !== LIVE || this.notes[slot] !== undefined) return;
     this.flags[slot] = 0;
-    this.slots.remove(slot);
+    this.prefixes.remove(slot);
   }
 
   /** The route `key` should forward as `forwarding` (`want` by key). */
-  set(key: RouteKey, forwarding: Forwarding): void {
+  set(key: PrefixKey, forwarding: Forwarding): void {
     this.want(this.entry(key), forwarding);
   }
 
-  remove(key: RouteKey): void {
-    const slot = this.slots.find(key);
+  remove(key: PrefixKey): void {
+    const slot = this.prefixes.findKey(key);
     if (slot >= 0) this.want(slot, undefined);
   }
 
-  *wantedKeys(): Generator<RouteKey> {
-    for (let slot = 0; slot < this.slots.limit; slot++) if (this.desired[slot] && this.flags[slot]! & LIVE) yield this.slots.keyAt(slot);
+  *wantedKeys(): Generator<PrefixKey> {
+    for (let slot = 0; slot < this.prefixes.highWater; slot++) if (this.desired[slot] && this.flags[slot]! & LIVE) yield this.prefixes.keyOf(slot);
   }
 
   /** The RIB has converged after a start: adopted routes nobody wants any more go now. */
@@ -266,19 +282,19 @@ export class FibSync<T = never> {
     if (this.startupDone) return;
     this.startupDone = true;
     let stale = 0;
-    for (let slot = 0; slot < this.slots.limit; slot++) {
+    for (let slot = 0; slot < this.prefixes.highWater; slot++) {
       if (!(this.flags[slot]! & ADOPTED)) continue;
       if (!this.desired[slot]) stale++;
       this.touch(slot);
     }
-    if (stale) this.deps.logger.log('info', 'kernel.fib.sweep', { routes: stale });
+    if (stale) this.deps.logger.log('info', 'kernel.fib.sweep', { family: this.family, routes: stale });
   }
 
-  status(key: RouteKey): FibRouteState | undefined {
-    const slot = this.slots.find(key);
+  status(key: PrefixKey): FibRouteState | undefined {
+    const slot = this.prefixes.findKey(key);
     const want = slot < 0 ? undefined : this.desired[slot];
     if (!want) return undefined;
-    const route: KernelRoute = { ...routeKeyDestination(key), type: want.type, nexthops: want.nexthops };
+    const route: KernelRoute = { version: this.version, dst: prefixAddressText(key), dstLen: prefixLength(key), type: want.type, nexthops: want.nexthops };
     const f = this.failures.get(key);
     if (f) return { state: 'failed', route, error: f.error, attempts: f.attempts };
     const have = this.installed[slot];
@@ -286,7 +302,7 @@ export class FibSync<T = never> {
   }
 
   /** Every wanted route the kernel refused, with its error (for `bgpctl show kernel`). */
-  failedRoutes(): { readonly key: RouteKey; readonly error: string; readonly attempts: number }[] {
+  failedRoutes(): { readonly key: PrefixKey; readonly error: string; readonly attempts: number }[] {
     return [...this.failures].map(([key, f]) => ({ key, error: f.error, attempts: f.attempts }));
   }
 
@@ -323,21 +339,21 @@ export class FibSync<T = never> {
   }
 
   private async reread(): Promise<void> {
-    let seen: Map<RouteKey, KernelRoute>;
+    let seen: Map<PrefixKey, KernelRoute>;
     try {
       seen = await this.readOurs();
     } catch (e) {
       this.deps.logger.log('warn', 'kernel.fib.resync-failed', { error: String(e) });
       return;
     }
-    for (let slot = 0; slot < this.slots.limit; slot++) {
+    for (let slot = 0; slot < this.prefixes.highWater; slot++) {
       const have = this.installed[slot];
       if (!have || !(this.flags[slot]! & LIVE)) continue;
-      const key = this.slots.keyAt(slot);
+      const key = this.prefixes.keyOf(slot);
       const now = seen.get(key);
       if (now && routeSatisfies(now, have)) continue;
       this.setInstalled(slot, now);
-      if (this.desired[slot]) this.deps.logger.log('warn', 'kernel.fib.repair', { route: routeKeyText(key), found: now ? 'changed' : 'missing' });
+      if (this.desired[slot]) this.deps.logger.log('warn', 'kernel.fib.repair', { route: formatPrefixKey(key), found: now ? 'changed' : 'missing' });
       this.touch(slot);
     }
     for (const [key, now] of seen) {
@@ -415,7 +431,7 @@ export class FibSync<T = never> {
   private async fly(flight: Flight): Promise<void> {
     this.deps.logger.log('debug', 'kernel.fib.batch', {
       add: flight.counts[ADD], replace: flight.counts[REPLACE], delete: flight.counts[DELETE],
-      ...(flight.count <= 8 ? { routes: [...flight.slots.subarray(0, flight.count)].map((slot, i) => `${OPS[flight.ops[i]!]!} ${routeKeyText(this.slots.keyAt(slot))}`) } : {}),
+      ...(flight.count <= 8 ? { routes: [...flight.slots.subarray(0, flight.count)].map((slot, i) => `${OPS[flight.ops[i]!]!} ${formatPrefixKey(this.prefixes.keyOf(slot))}`) } : {}),
     });
     let result: BatchResult;
     try {
@@ -461,7 +477,7 @@ export class FibSync<T = never> {
         if (!have) op = ADD;
         else if (have === want || routeSatisfies(have, want)) {
           this.unadopt(slot);
-          if (this.failures.size) this.failures.delete(this.slots.keyAt(slot));
+          if (this.failures.size) this.failures.delete(this.prefixes.keyOf(slot));
           continue;
         } else {
           // The forwarding state from before the restart stays until the RIB has converged (RFC 4724 §4.1):
@@ -471,7 +487,7 @@ export class FibSync<T = never> {
         }
         forwarding = want;
       } else {
-        if (this.failures.size) this.failures.delete(this.slots.keyAt(slot));
+        if (this.failures.size) this.failures.delete(this.prefixes.keyOf(slot));
         if (!have || (f & ADOPTED && !this.startupDone)) { // nothing there, or kept through the restart window
           this.forgetIfEmpty(slot);
           continue;
@@ -485,7 +501,7 @@ export class FibSync<T = never> {
       forwardings.push(forwarding);
       flags[slot]! |= FLYING;
       counts[op as 0 | 1 | 2]++;
-      this.encoder.write(batch, this.slots.keyAt(slot), OPS[op]!, forwarding);
+      this.encoder.write(batch, this.prefixes, slot, OPS[op]!, forwarding);
     }
     return flight;
   }
@@ -493,7 +509,7 @@ export class FibSync<T = never> {
   /** Books the kernel's answers: what it did becomes `installed`; what it refused is reported and retried. */
   private settle(flight: Flight, result: BatchResult): void {
     const { slots, ops, forwardings } = flight;
-    const failed: { key: RouteKey; failure: Failure }[] = [];
+    const failed: { key: PrefixKey; failure: Failure }[] = [];
     for (let i = 0; i < flight.count; i++) {
       const slot = slots[i]!;
       const op = ops[i]!;
@@ -503,11 +519,11 @@ export class FibSync<T = never> {
       if (errno === undefined || (op === DELETE && (errno === 3 || errno === 2))) {
         this.setInstalled(slot, op === DELETE ? undefined : forwardings[i]!);
         this.unadopt(slot);
-        if (op !== DELETE && this.failures.size) this.failures.delete(this.slots.keyAt(slot));
+        if (op !== DELETE && this.failures.size) this.failures.delete(this.prefixes.keyOf(slot));
         if (op === DELETE) this.forgetIfEmpty(slot);
         continue;
       }
-      const key = this.slots.keyAt(slot);
+      const key = this.prefixes.keyOf(slot);
       const failure: Failure = { error: refusal(errno, OPS[op]!), attempts: (this.failures.get(key)?.attempts ?? 0) + 1 };
       this.failures.set(key, failure);
       failed.push({ key, failure });

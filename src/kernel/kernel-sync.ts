@@ -12,17 +12,17 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
+import { familyOfKey, formatPrefixKey, type Family, type PrefixKey } from '../common/prefix-key.js';
 import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
 import { InterfaceTable, type InterfaceChange } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
 import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
 import { Overlay, type NextHopResolution, type OverlayConfig } from './overlay.js';
-import { routeKeyText, type RouteKey } from './route-key.js';
-import { BLACKHOLE, type Forwarding, type KernelNextHop } from './types.js';
+import { BLACKHOLE, type FibTarget, type Forwarding, type KernelNextHop } from './types.js';
 
 /** What the RIB wants in the kernel for one prefix. */
 export interface WantedRoute {
-  readonly key: RouteKey;
+  readonly key: PrefixKey;
   /**
    * A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several);
    * a link-local gateway carries its interface: `fe80::1%eth0`.
@@ -79,12 +79,12 @@ function sameResolution(a: Resolution, b: Omit<Resolution, 'gateways'>): boolean
 
 export class KernelSync {
   readonly interfaces = new InterfaceTable();
-  /** The FIB's entries carry each wanted route's resolution as their note. */
-  readonly fib: FibSync<Resolution>;
+  /** The FIB of each family; its entries carry each wanted route's resolution as their note. */
+  readonly fibs: Readonly<Record<Family, FibSync<Resolution>>>;
   readonly overlay: Overlay;
   /** Routes the RIB wants: their number (the FIB's entries with a note). */
   private wantedCount = 0;
-  private readonly unresolved = new Set<RouteKey>();
+  private readonly unresolved = new Set<PrefixKey>();
   private readonly sets = new Map<string, GatewaySet>();
   private lastSetId: string | undefined;
   private lastSet: GatewaySet | undefined;
@@ -99,7 +99,10 @@ export class KernelSync {
   private rereadWanted = false;
 
   constructor(fibOptions: FibOptions, overlay: OverlayConfig, private readonly deps: KernelSyncDeps) {
-    this.fib = new FibSync(fibOptions, deps);
+    this.fibs = {
+      'ipv4-unicast': new FibSync('ipv4-unicast', fibOptions, deps),
+      'ipv6-unicast': new FibSync('ipv6-unicast', fibOptions, deps),
+    };
     this.overlay = new Overlay(overlay, { socket: deps.socket, interfaces: this.interfaces, logger: deps.logger, changed: () => this.invalidate() });
     this.interfaces.onChange((change) => {
       this.overlay.refresh();
@@ -122,29 +125,45 @@ export class KernelSync {
     });
     await this.interfaces.load(this.deps.socket);
     await this.overlay.setup();
-    await this.fib.start();
+    let adopted = 0;
+    for (const fib of this.allFibs()) adopted += await fib.start();
+    if (adopted) this.deps.logger.log('info', 'kernel.fib.adopted', { routes: adopted });
+  }
+
+  /** Where tern's routes go (the same for both families). */
+  get target(): FibTarget {
+    return this.fibs['ipv4-unicast'].target;
+  }
+
+  private allFibs(): readonly FibSync<Resolution>[] {
+    return [this.fibs['ipv4-unicast'], this.fibs['ipv6-unicast']];
+  }
+
+  private fibOf(key: PrefixKey): FibSync<Resolution> {
+    return this.fibs[familyOfKey(key)];
   }
 
   set(route: WantedRoute): void {
-    this.bind(this.fib.entry(route.key), this.resolution(route.kind === 'blackhole' ? this.blackhole : this.gatewaySet(route.gateways)));
+    const fib = this.fibOf(route.key);
+    this.bind(fib, fib.entry(route.key), this.resolution(route.kind === 'blackhole' ? this.blackhole : this.gatewaySet(route.gateways)));
   }
 
   /** Every route the RIB wants in the kernel, resolved or not. */
-  *wantedKeys(): Generator<RouteKey> {
-    for (const slot of this.fib.noted()) yield this.fib.keyOf(slot);
+  *wantedKeys(): Generator<PrefixKey> {
+    for (const fib of this.allFibs()) for (const slot of fib.noted()) yield fib.keyOf(slot);
   }
 
-  remove(key: RouteKey): void {
-    const slot = this.fib.find(key);
-    if (slot >= 0) this.bind(slot, undefined);
+  remove(key: PrefixKey): void {
+    const fib = this.fibOf(key);
+    const slot = fib.find(key);
+    if (slot >= 0) this.bind(fib, slot, undefined);
   }
 
   /**
    * Gives a route its resolution (undefined: the RIB wants it no more): VXLAN peers and the unresolved set
    * follow, the FIB gets its forwarding.
    */
-  private bind(slot: number, res: Resolution | undefined): void {
-    const fib = this.fib;
+  private bind(fib: FibSync<Resolution>, slot: number, res: Resolution | undefined): void {
     const old = fib.note(slot);
     if (old !== res) {
       fib.setNote(slot, res);
@@ -243,52 +262,62 @@ export class KernelSync {
       }
       if (moved) {
         this.setsDropped = false;
-        for (const slot of this.fib.noted()) this.bind(slot, this.resolution(this.fib.note(slot)!.gateways));
+        for (const fib of this.allFibs()) for (const slot of fib.noted()) this.bind(fib, slot, this.resolution(fib.note(slot)!.gateways));
       }
       if (this.rereadWanted) {
         this.rereadWanted = false;
-        void this.fib.resync();
+        for (const fib of this.allFibs()) void fib.resync();
       }
     });
   }
 
   /** The RIB has converged after start: tern's routes from before that nobody wants now are removed. */
   finishStartup(): void {
-    this.fib.finishStartup();
+    for (const fib of this.allFibs()) fib.finishStartup();
   }
 
-  status(key: RouteKey): KernelRouteStatus | undefined {
-    const slot = this.fib.find(key);
-    const res = slot < 0 ? undefined : this.fib.note(slot);
+  status(key: PrefixKey): KernelRouteStatus | undefined {
+    const fib = this.fibOf(key);
+    const slot = fib.find(key);
+    const res = slot < 0 ? undefined : fib.note(slot);
     if (res && !res.forwarding) return { state: 'unresolved', error: res.error };
-    return this.fib.status(key);
+    return fib.status(key);
   }
 
   /** Routes not in the kernel as wanted: refused by the kernel, or with no usable next hop. */
   problems(): { readonly prefix: string; readonly state: 'failed' | 'unresolved'; readonly error: string; readonly attempts?: number }[] {
+    const unresolvedError = (key: PrefixKey): string => {
+      const fib = this.fibOf(key);
+      return fib.note(fib.find(key))?.error ?? '';
+    };
     return [
-      ...this.fib.failedRoutes().map((f) => ({ prefix: routeKeyText(f.key), state: 'failed' as const, error: f.error, attempts: f.attempts })),
-      ...[...this.unresolved].map((key) => ({ prefix: routeKeyText(key), state: 'unresolved' as const, error: this.fib.note(this.fib.find(key))?.error ?? '' })),
+      ...this.allFibs().flatMap((fib) => fib.failedRoutes())
+        .map((f) => ({ prefix: formatPrefixKey(f.key), state: 'failed' as const, error: f.error, attempts: f.attempts })),
+      ...[...this.unresolved].map((key) => ({ prefix: formatPrefixKey(key), state: 'unresolved' as const, error: unresolvedError(key) })),
     ].sort((a, b) => a.prefix.localeCompare(b.prefix));
   }
 
   stats(): FibStats & { readonly unresolved: number; readonly vxlanPeers: number } {
-    return { ...this.fib.stats(), unresolved: this.unresolved.size, vxlanPeers: this.overlay.vxlanPeers().size };
+    const [v4, v6] = this.allFibs().map((fib) => fib.stats()) as [FibStats, FibStats];
+    return {
+      wanted: v4.wanted + v6.wanted, installed: v4.installed + v6.installed, failed: v4.failed + v6.failed, adopted: v4.adopted + v6.adopted,
+      unresolved: this.unresolved.size, vxlanPeers: this.overlay.vxlanPeers().size,
+    };
   }
 
   /** Send what the last changes asked for now (FibSync.flush). */
   flush(): void {
-    this.fib.flush();
+    for (const fib of this.allFibs()) fib.flush();
   }
 
   async whenIdle(): Promise<void> {
-    await this.fib.whenIdle();
+    for (const fib of this.allFibs()) await fib.whenIdle();
     await this.overlay.whenIdle();
   }
 
   /** Stop listening; the routes stay in the kernel (restarts must not lose traffic). */
   close(): void {
     this.monitor?.close();
-    this.fib.close();
+    for (const fib of this.allFibs()) fib.close();
   }
 }

@@ -131,6 +131,7 @@ export class NetlinkRtnlSocket implements RtnlSocket {
   private readonly sock: RawNetlinkSocket;
   private readonly chunkBytes: number;
   private sending: Promise<void> = Promise.resolve();
+  private dumping: Promise<void> = Promise.resolve();
   private seq = 1;
   private readonly batches = new Set<Pending>();
   private closed = false;
@@ -232,6 +233,13 @@ export class NetlinkRtnlSocket implements RtnlSocket {
   }
 
   dump(req: NetlinkRequest): Promise<KernelMessage[]> {
+    // The kernel runs one dump per socket at a time and refuses a second with EBUSY: they wait their turn.
+    const result = this.dumping.then(() => this.dumpNow(req));
+    this.dumping = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  private dumpNow(req: NetlinkRequest): Promise<KernelMessage[]> {
     const seq = this.next();
     return new Promise<KernelMessage[]>((resolve, reject) => {
       this.dumps.set(seq, { messages: [], resolve, reject });

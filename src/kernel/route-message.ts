@@ -12,8 +12,9 @@
  */
 import ipaddr from 'ipaddr.js';
 import { AttrStream, FlagsNew, formatAttribute, rt } from 'netlink';
+import { prefixKeyOfBytes, type PrefixKey } from '../common/prefix-key.js';
+import type { PrefixTable } from '../common/prefix-table.js';
 import { frame, NLMSG_HDRLEN, type NetlinkBatch, type NetlinkRequest } from './netlink-batch.js';
-import { routeKeyLength, routeKeyVersion, writeRouteKeyAddress, type RouteKey } from './route-key.js';
 import type { FibTarget, Forwarding, IpVersion, KernelNextHop, KernelRoute } from './types.js';
 
 export const AF_INET = 2;
@@ -205,15 +206,14 @@ export class RouteEncoder {
 
   constructor(private readonly target: FibTarget) {}
 
-  write(batch: NetlinkBatch, key: RouteKey, op: RouteOp, forwarding: Forwarding): void {
-    const t = this.template(key, op, forwarding);
+  /** Writes the request for the route at `slot` of `prefixes` (the FIB's table of one family). */
+  write(batch: NetlinkBatch, prefixes: PrefixTable, slot: number, op: RouteOp, forwarding: Forwarding): void {
+    const t = this.template(prefixes.width === 1 ? 4 : 6, prefixes.lengths[slot]!, op, forwarding);
     const at = batch.appendWords(t.words);
-    if (t.dstAt >= 0) writeRouteKeyAddress(key, batch.buffer, at + t.dstAt);
+    if (t.dstAt >= 0) prefixes.writeAddress(slot, batch.buffer, at + t.dstAt);
   }
 
-  private template(key: RouteKey, op: RouteOp, forwarding: Forwarding): Template {
-    const version = routeKeyVersion(key);
-    const dstLen = routeKeyLength(key);
+  private template(version: IpVersion, dstLen: number, op: RouteOp, forwarding: Forwarding): Template {
     let shapes: (Template | undefined)[];
     let index: number;
     if (op === 'delete') {
@@ -227,7 +227,8 @@ export class RouteEncoder {
         this.lastShapes = s;
       }
       shapes = this.lastShapes;
-      index = (op === 'add' ? 0 : 129) + dstLen;
+      // One forwarding may serve both families (a blackhole; an IPv6 next hop of IPv4 routes, RFC 8950).
+      index = ((op === 'add' ? 0 : 2) + (version === 6 ? 1 : 0)) * 129 + dstLen;
     }
     let t = shapes[index];
     if (!t) {
@@ -253,6 +254,8 @@ export function routeDumpRequest(version: IpVersion): NetlinkRequest {
 /** A route read from the kernel (dump or notification), with the fields that say whose it is. */
 export interface ObservedRoute {
   readonly route: KernelRoute;
+  /** The route's destination as a prefix key. */
+  readonly key: PrefixKey;
   readonly table: number;
   readonly protocol: number;
   readonly metric: number;
@@ -297,7 +300,9 @@ export function parseRouteBody(body: Buffer): ObservedRoute | undefined {
   } catch {
     return undefined; // a route with attributes tern never writes; not ours
   }
-  const dst = attrs.dst ? ipaddr.fromByteArray([...attrs.dst]).toString() : version === 4 ? '0.0.0.0' : '::';
+  const dstBytes = attrs.dst ?? new Uint8Array(version === 4 ? 4 : 16);
+  if (dstBytes.length !== (version === 4 ? 4 : 16)) return undefined;
+  const dst = ipaddr.fromByteArray([...dstBytes]).toString();
   const nexthops: KernelNextHop[] = attrs.multipath
     ? decodeMultipath(attrs.multipath)
     : type === RTN_BLACKHOLE ? [] : [{
@@ -307,6 +312,7 @@ export function parseRouteBody(body: Buffer): ObservedRoute | undefined {
     }];
   return {
     route: { version, dst, dstLen, type: type === RTN_BLACKHOLE ? 'blackhole' : 'unicast', nexthops },
+    key: prefixKeyOfBytes(version === 4 ? 'ipv4-unicast' : 'ipv6-unicast', dstBytes, 0, dstLen),
     table: attrs.table ?? rtmTable,
     protocol,
     metric: attrs.priority ?? 0,

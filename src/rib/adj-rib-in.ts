@@ -15,7 +15,8 @@
  * `sweepStale` drops what was not re-announced.
  */
 import type { AttributeStore } from './attribute-store.js';
-import type { Family, PathAttributes, PrefixKey } from './types.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
+import type { PathAttributes } from './types.js';
 
 const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
 

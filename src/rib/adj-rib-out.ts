@@ -16,7 +16,8 @@
 import type { AttributeStore } from './attribute-store.js';
 import { exportRoute, releaseExportMemos, type ExportTarget } from './export.js';
 import type { LocRib } from './loc-rib.js';
-import type { Family, Path, PathAttributes, PeerRef } from './types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { Path, PathAttributes, PeerRef } from './types.js';
 
 /** What to send: exported set → slots to announce with it, and slots to withdraw. */
 export interface Batch {

@@ -17,7 +17,8 @@ import { compileChain, type PolicyChain } from './policy/compile.js';
 import { PolicyEvaluator } from './policy/evaluate.js';
 import { explainPolicy, type PolicyDecision, type PolicyExplanation, type TermStep } from './policy/explain.js';
 import type { PolicyContext } from './policy/types.js';
-import type { Family, Path, PeerRef, PrefixKey } from './types.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
+import type { Path, PeerRef } from './types.js';
 
 /** What explanations need of one Established session. Read only: nothing reachable from here is changed. */
 export interface SessionPolicy {

@@ -12,8 +12,8 @@ import { selectBest, stepNumber, type LostAt } from './decision.js';
 import { exportView, importView, rejectedOnImport, type ExportView, type ImportView, type SessionPolicy } from './explain-verdicts.js';
 import type { LocRib } from './loc-rib.js';
 import { pathView, type PathView } from './path-view.js';
-import { formatPrefixKey } from './prefix.js';
-import type { DecisionOptions, DecisionStep, Family, Path, PrefixKey } from './types.js';
+import { formatPrefixKey, type Family, type PrefixKey } from '../common/prefix-key.js';
+import type { DecisionOptions, DecisionStep, Path } from './types.js';
 
 export { formatAsPath, pathView, type AttributesView, type PathView } from './path-view.js';
 export type { ExportView, ImportView, PolicyTrace, SessionPolicy } from './explain-verdicts.js';

@@ -23,7 +23,8 @@ import type { AttributeStore } from './attribute-store.js';
 import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
 import { removePrivateAs, type PrivateAsRemoval } from './private-as.js';
-import type { Family, Path, PathAttributes, PeerRef } from './types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { Path, PathAttributes, PeerRef } from './types.js';
 
 const NO_EXPORT = 0xffffff01;
 const NO_ADVERTISE = 0xffffff02;

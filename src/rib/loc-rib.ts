@@ -18,8 +18,9 @@
  */
 import { isEligibleRoute, selectBest } from './decision.js';
 import { AttributeIds } from './attribute-ids.js';
-import { PrefixTable } from './prefix-table.js';
-import type { DecisionOptions, Family, Path, PathAttributes, PeerRef, PrefixKey } from './types.js';
+import { PrefixTable } from '../common/prefix-table.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
+import type { DecisionOptions, Path, PathAttributes, PeerRef } from './types.js';
 
 export interface RibEntry {
   readonly prefix: PrefixKey;

@@ -9,7 +9,8 @@ import type { AdjRibIn } from './adj-rib-in.js';
 import type { AttributeStore } from './attribute-store.js';
 import type { LocRib } from './loc-rib.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
-import type { Family, Path, PeerRef } from './types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { Path, PeerRef } from './types.js';
 
 export interface SoftInResult {
   /** Kept routes looked at. */

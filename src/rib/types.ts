@@ -1,18 +1,12 @@
 /**
- * The RIB's own vocabulary: prefixes, interned attribute sets, paths and the peers they come from. The RIB
- * imports nothing else of the project; src/bgp converts wire messages into these types.
+ * The RIB's own vocabulary: interned attribute sets, paths and the peers they come from (prefixes and
+ * families are src/common/prefix-key.ts, shared with the kernel side). The RIB imports nothing else of the
+ * project; src/bgp converts wire messages into these types.
  *
  * Invariants: a `PathAttributes` object is immutable and interned (identical sets are one object, so
  * comparing or grouping by identity is exact); a `Path` is immutable (policy returns a new path).
  */
-
-export type Family = 'ipv4-unicast' | 'ipv6-unicast';
-
-/**
- * A prefix key: IPv4 as a number (address * 64 + length, exact below 2^53); IPv6 as a string of 32 hex
- * digits, "/" and the length. Both are cheap Map keys.
- */
-export type PrefixKey = number | string;
+import type { Family, PrefixKey } from '../common/prefix-key.js';
 
 export type Origin = 0 | 1 | 2; // igp, egp, incomplete (RFC 4271 §5.1.1)
 

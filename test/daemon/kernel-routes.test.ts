@@ -1,10 +1,9 @@
 /** Which Loc-RIB paths become which kernel routes (src/daemon/kernel-routes.ts). */
 import { describe, expect, it } from 'vitest';
+import { ipv4Key, ipv6Key } from '../../src/common/prefix-key.js';
 import { parseConfig } from '../../src/config/load.js';
-import { kernelKey, pathGateway, wantedRoute } from '../../src/daemon/kernel-routes.js';
-import { routeKey, routeKeyText } from '../../src/kernel/route-key.js';
+import { pathGateway, wantedRoute } from '../../src/daemon/kernel-routes.js';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/rib/prefix.js';
 import type { Path, PathAttributes, PeerRef } from '../../src/rib/types.js';
 
 const store = new AttributeStore();
@@ -59,22 +58,5 @@ describe('kernel routes from the Loc-RIB', () => {
     expect(pathGateway(path('fe80::2', 'fd77:9::9'), zoneOf)).toBeUndefined();
     const p = { ...path('fe80::2', 'fe80::2%eth0'), family: 'ipv6-unicast' as const, prefix: v6prefix };
     expect(wantedRoute(v6prefix, p, [p], KERNEL, zoneOf)).toEqual({ key: v6prefix, kind: 'unicast', gateways: ['fe80::2%eth0'] });
-  });
-});
-
-describe('kernel route keys', () => {
-  // The kernel side takes the RIB's prefix keys as its route keys unchanged (kernelKey is the identity): the
-  // two encodings must agree, host bits and odd lengths included.
-  it.each(['10.77.100.0/24', '0.0.0.0/0', '255.255.255.255/32', '10.77.128.0/17', 'fd77:200::/48', '::/0', 'fd77:1:2:3:4:5:6:7/128', 'fd77:1:fe00::/39'])('agree with the RIB for %s', (text) => {
-    const rib = prefixKeyFromText(text)!;
-    const [address, len] = text.split('/') as [string, string];
-    const key = routeKey(rib.family === 'ipv4-unicast' ? 4 : 6, address, Number(len));
-    expect(kernelKey(rib.key)).toBe(key);
-    expect(routeKeyText(key)).toBe(formatPrefixKey(rib.key));
-  });
-
-  it('clears host bits as the RIB does', () => {
-    expect(routeKey(4, '10.77.100.9', 24)).toBe(prefixKeyFromText('10.77.100.0/24')!.key);
-    expect(routeKey(6, 'fd77:1:ff01::1', 39)).toBe(prefixKeyFromText('fd77:1:fe00::/39')!.key);
   });
 });

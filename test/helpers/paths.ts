@@ -1,7 +1,7 @@
 /** Paths, attribute sets and peers for RIB unit tests, interned in one store per test file. */
 import { AttributeStore } from '../../src/rib/attribute-store.js';
-import { addressKeyOf, prefixKeyFromText } from '../../src/rib/prefix.js';
-import type { Path, PathAttributes, PeerRef, PrefixKey } from '../../src/rib/types.js';
+import { addressKeyOf, prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
+import type { Path, PathAttributes, PeerRef } from '../../src/rib/types.js';
 
 export function pathFixtures(store = new AttributeStore()) {
   function attrs(over: Partial<PathAttributes> = {}): PathAttributes {

@@ -11,8 +11,8 @@
 import { decodeMessage, formatCommunity, formatLargeCommunity, type CodecContext } from '../../src/bgp/wire/index.js';
 import { renderDecoded, hex, type Json } from '../../src/cli/render-message.js';
 import type { RibChange } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey, prefixKeyFromText } from '../../src/rib/prefix.js';
-import type { Path, PathAttributes, PrefixKey } from '../../src/rib/types.js';
+import { formatPrefixKey, prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
+import type { Path, PathAttributes } from '../../src/rib/types.js';
 
 type JsonObject = { [key: string]: Json };
 

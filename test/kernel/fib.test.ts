@@ -4,12 +4,12 @@
  * what tern asks for, not just that it asked.
  */
 import { describe, expect, it } from 'vitest';
+import { formatPrefixKey, prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { FibSync, routeSatisfies } from '../../src/kernel/fib.js';
 import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import type { BatchResult, KernelMessage, RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import { parseRouteBody, routeBody, RTM_DELROUTE, RTM_NEWROUTE } from '../../src/kernel/route-message.js';
-import { parseRouteKey, routeKey, type RouteKey } from '../../src/kernel/route-key.js';
 import type { FibTarget, KernelRoute } from '../../src/kernel/types.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
@@ -85,19 +85,19 @@ function via(dst: string, ...gateways: string[]): KernelRoute {
 }
 
 /** The FIB's key of a prefix written as text. */
-function k(prefix: string): RouteKey {
-  return parseRouteKey(prefix)!;
+function k(prefix: string): PrefixKey {
+  return prefixKeyFromText(prefix)!.key;
 }
 
 /** Wants `route` in the FIB (a KernelRoute is its own forwarding). */
 function want(fib: FibSync, route: KernelRoute): void {
-  fib.set(routeKey(route.version, route.dst, route.dstLen), route);
+  fib.set(k(`${route.dst}/${route.dstLen}`), route);
 }
 
 async function setup(opts: { antiEntropyMs?: number } = {}) {
   const kernel = new ModelKernel();
   const clock = manualClock();
-  const fib = new FibSync({ target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: opts.antiEntropyMs ?? 0 }, { socket: kernel, clock, logger: silentLogger });
+  const fib = new FibSync('ipv4-unicast', { target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: opts.antiEntropyMs ?? 0 }, { socket: kernel, clock, logger: silentLogger });
   return { kernel, clock, fib };
 }
 
@@ -210,13 +210,36 @@ describe('FibSync', () => {
   });
 });
 
+describe('FibSync of IPv6', () => {
+  it('installs and deletes its family\'s routes and adopts only those of its family', async () => {
+    const kernel = new ModelKernel();
+    const hop = { gateway: 'fd77:2::2', ifindex: 4, onlink: false };
+    const route6 = (dst: string, dstLen: number): KernelRoute => ({ version: 6, dst, dstLen, type: 'unicast', nexthops: [hop] });
+    kernel.table.set('fd77:900::/48', { route: route6('fd77:900::', 48), protocol: 186 });
+    kernel.table.set('10.1.0.0/24', { route: via('10.1.0.0/24', '10.0.0.2'), protocol: 186 });
+    const fib = new FibSync('ipv6-unicast', { target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, { socket: kernel, clock: manualClock(), logger: silentLogger });
+    expect(await fib.start()).toBe(1);
+    want(fib, route6('fd77:200::', 48));
+    want(fib, route6('fd77:1:fe00::', 39));
+    want(fib, route6('fd77::1', 128));
+    fib.finishStartup();
+    await fib.whenIdle();
+    expect(kernel.log.sort()).toEqual(['add fd77:1:fe00::/39', 'add fd77:200::/48', 'add fd77::1/128', 'delete fd77:900::/48']);
+    expect(fib.status(k('fd77:200::/48'))).toEqual({ state: 'installed', route: route6('fd77:200::', 48) });
+    fib.remove(k('fd77::1/128'));
+    await fib.whenIdle();
+    expect([...kernel.table.keys()].sort()).toEqual(['10.1.0.0/24', 'fd77:1:fe00::/39', 'fd77:200::/48']);
+    expect([...fib.wantedKeys()].map(formatPrefixKey).sort()).toEqual(['fd77:1:fe00::/39', 'fd77:200::/48']);
+  });
+});
+
 describe('FibSync error reports', () => {
   it('reports a refusal that hits every route once, with a count and a sample, not once per route', async () => {
     const kernel = new ModelKernel();
     const lines: { event: string; fields: Record<string, unknown> }[] = [];
     const logger = { log: (_l: string, event: string, fields: Record<string, unknown> = {}) => lines.push({ event, fields }), child: () => logger };
     const clock = manualClock();
-    const fib = new FibSync({ target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, { socket: kernel, clock, logger });
+    const fib = new FibSync('ipv4-unicast', { target: TARGET, retryInitialMs: 1000, retryMaxMs: 8000, antiEntropyMs: 0 }, { socket: kernel, clock, logger });
     await fib.start();
     for (let i = 0; i < 300; i++) {
       const key = `10.${i >> 8}.${i & 255}.0/24`;
@@ -293,8 +316,8 @@ describe('FibSync batches in flight', () => {
     expect(dumps).toEqual([]);
     kernel.release();
     await resynced;
-    // Both dumps (IPv4, IPv6) came after the add; nothing was repaired or sent twice.
-    expect(dumps).toEqual([1, 1]);
+    // The dump (of this FIB's family) came after the add; nothing was repaired or sent twice.
+    expect(dumps).toEqual([1]);
     expect(kernel.log).toEqual(['add 10.1.0.0/24']);
     expect(fib.status(k('10.1.0.0/24'))).toMatchObject({ state: 'installed' });
   });

@@ -7,13 +7,13 @@
  */
 import { AttrStream, rt } from 'netlink';
 import { describe, expect, it, vi } from 'vitest';
+import { prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
 import { KernelSync } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
 import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import { addressBytes, parseRouteBody, routeBody, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
 import type { KernelRoute } from '../../src/kernel/types.js';
-import { parseRouteKey, type RouteKey } from '../../src/kernel/route-key.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../src/kernel/neighbor-message.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
@@ -113,8 +113,8 @@ async function settled(sync: KernelSync): Promise<void> {
 }
 
 /** The kernel side's key of a prefix written as text. */
-function k(prefix: string): RouteKey {
-  return parseRouteKey(prefix)!;
+function k(prefix: string): PrefixKey {
+  return prefixKeyFromText(prefix)!.key;
 }
 
 const VXLAN: OverlayConfig = { encapsulation: 'vxlan', crossSubnet: true, tunnelSource: '10.77.210.22', ipip: { device: 'tunl0' }, vxlan: { device: 'vxlan.tern', vni: 4096, port: 4789 } };
@@ -303,7 +303,7 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
     for (let i = 0; i < 50; i++) sync.set({ key: k(`10.78.${i}.0/24`), kind: 'unicast', gateways: ['10.77.210.21'] });
     sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await settled(sync);
-    const want = vi.spyOn(sync.fib, 'want');
+    const want = vi.spyOn(sync.fibs['ipv4-unicast'], 'want');
     sync.interfaces.apply(kernel.link(linkMessage(7, 'veth-pod7', true)));
     sync.interfaces.apply(addressMessage(7, 'fe80::1/64'));
     await settled(sync);

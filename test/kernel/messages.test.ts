@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { prefixKeyFromText } from '../../src/common/prefix-key.js';
+import { PrefixTable } from '../../src/common/prefix-table.js';
 import { ipipCreateRequest, vxlanCreateRequest } from '../../src/kernel/link-message.js';
 import { fdbRequest, neighborRequest } from '../../src/kernel/neighbor-message.js';
 import { frame, NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import { numberMessages } from '../../src/kernel/netlink-socket.js';
 import { decodeMultipath, encodeMultipath, parseRouteBody, routeBody, RouteEncoder, routeRequest, type RouteOp } from '../../src/kernel/route-message.js';
-import { routeKey } from '../../src/kernel/route-key.js';
 import type { KernelRoute } from '../../src/kernel/types.js';
 import { vtepMac } from '../../src/kernel/vtep-mac.js';
 
@@ -106,7 +107,7 @@ describe('route messages', () => {
 
   it.each(cases.map((r) => [`${r.dst}/${r.dstLen} ${r.type} ×${r.nexthops.length}`, r] as const))('round-trips %s', (_name, route) => {
     const parsed = parseRouteBody(routeBody(route, target, 'replace'))!;
-    expect(parsed).toEqual({ route, table: 254, protocol: 186, metric: 20 });
+    expect(parsed).toEqual({ route, key: prefixKeyFromText(`${route.dst}/${route.dstLen}`)!.key, table: 254, protocol: 186, metric: 20 });
   });
 
   it('writes an IPv6 gateway of an IPv4 route as RTA_VIA { AF_INET6, address } (18 + 4 octets), not RTA_GATEWAY', () => {
@@ -163,7 +164,10 @@ describe('route batches', () => {
     const encoder = new RouteEncoder(target);
     const batch = new NetlinkBatch(16); // small: the batch must grow while it is written
     // Twice over: the second pass copies the shapes the first pass made.
-    for (const _pass of [1, 2]) for (const r of routes) encoder.write(batch, routeKey(r.version, r.dst, r.dstLen), op, r);
+    // The FIB's prefix tables, one per family; a route is written from its slot.
+    const tables = { 4: new PrefixTable(1), 6: new PrefixTable(4) };
+    const slots = routes.map((r) => tables[r.version].addKey(prefixKeyFromText(`${r.dst}/${r.dstLen}`)!.key));
+    for (const _pass of [1, 2]) routes.forEach((r, i) => encoder.write(batch, tables[r.version], slots[i]!, op, r));
     expect(batch.count).toBe(routes.length * 2);
     const want = [...routes, ...routes].map((r) => frame(routeRequest(r, target, op)).toString('hex'));
     const got = [...batch.messages()].map((m) => frame(m).toString('hex'));

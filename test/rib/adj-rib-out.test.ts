@@ -3,8 +3,8 @@ import { AttributeStore } from '../../src/rib/attribute-store.js';
 import { emptyOutput, UpdateGroup, type GroupOutput } from '../../src/rib/adj-rib-out.js';
 import type { ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey } from '../../src/rib/prefix.js';
-import { DEFAULT_DECISION, type Family, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
+import { formatPrefixKey, type Family } from '../../src/common/prefix-key.js';
+import { DEFAULT_DECISION, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const V4: Family = 'ipv4-unicast';
 

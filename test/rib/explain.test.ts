@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
 import { explainPrefix, formatAsPath, summarizeTable } from '../../src/rib/explain.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { ipv4Key, prefixKeyFromText } from '../../src/rib/prefix.js';
+import { ipv4Key, prefixKeyFromText } from '../../src/common/prefix-key.js';
 import { DEFAULT_DECISION, type DecisionOptions, type Path, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const store = new AttributeStore();

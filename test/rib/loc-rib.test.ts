@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
 import { exportPath, releaseExportMemos, type ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
+import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/common/prefix-key.js';
 import { DEFAULT_DECISION, type Path, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const store = new AttributeStore();

@@ -11,7 +11,8 @@
  *   which belonged to the previous next hop (RFC 2545 §3).
  */
 import { prependAs } from '../as-path.js';
-import type { Family, LargeCommunity, PathAttributes } from '../types.js';
+import type { Family } from '../../common/prefix-key.js';
+import type { LargeCommunity, PathAttributes } from '../types.js';
 import { communityMatches, largeMatches } from './match.js';
 import type { PolicyContext, PolicySet } from './types.js';
 

@@ -16,7 +16,8 @@
  * back (session down, or the memo grew past its bound: sets are held by paths, not by the memo).
  */
 import type { AttributeStore } from '../attribute-store.js';
-import type { Family, Path, PathAttributes } from '../types.js';
+import type { Family } from '../../common/prefix-key.js';
+import type { Path, PathAttributes } from '../types.js';
 import { applySet } from './actions.js';
 import type { PolicyChain } from './compile.js';
 import { matches } from './match.js';

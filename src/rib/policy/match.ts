@@ -8,7 +8,7 @@
  * is parsed once.
  */
 import { asPathLength } from '../as-path.js';
-import { addressKeyOf } from '../prefix.js';
+import { addressKeyOf } from '../../common/prefix-key.js';
 import type { AsPathSegment, LargeCommunity, Path, PathAttributes, PeerRef } from '../types.js';
 import { covers, rangeMatcher, routeInRanges, type RangeMatcher } from './prefix-match.js';
 import type { CommunityPattern, IpRange, LargeCommunityPattern, PolicyMatch, SetMatch } from './types.js';

@@ -11,7 +11,7 @@
  * only, and passing it to a function it did not inline allocates a HeapNumber per call (measured: 32 bytes
  * per route through a two-term prefix chain, in some runs, when `matches` was compiled on its own).
  */
-import type { PrefixKey } from '../types.js';
+import type { PrefixKey } from '../../common/prefix-key.js';
 import type { IpRange, PrefixRange } from './types.js';
 
 /** A range prepared for matching. */

@@ -22,7 +22,8 @@
  *   BIRD's export filters and FRR's outbound route-maps: our own AS is prepended after the policy's
  *   prepends; a MED or next hop the policy sets survives the eBGP rewrite.
  */
-import type { Family, LargeCommunity, PrefixKey, RouteSource } from '../types.js';
+import type { Family, PrefixKey } from '../../common/prefix-key.js';
+import type { LargeCommunity, RouteSource } from '../types.js';
 
 /** An address block (a prefix key: its address bits and length). */
 export interface IpRange {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { covers, inPrefixRange, rangeMatcher } from '../../../src/rib/policy/prefix-match.js';
 import type { PrefixRange } from '../../../src/rib/policy/types.js';
-import { addressKeyOf, prefixKeyFromText } from '../../../src/rib/prefix.js';
+import { addressKeyOf, prefixKeyFromText } from '../../../src/common/prefix-key.js';
 import { key } from '../../helpers/paths.js';
 
 function range(prefix: string, ge?: number, le?: number): PrefixRange {

@@ -2,13 +2,13 @@
  * The prefixes of one family, each given a small integer slot: an open-addressing hash table (linear probing,
  * backward-shift deletion) over typed arrays, so a lookup allocates nothing and a million prefixes cost
  * about 13 (IPv4) or 25 (IPv6) bytes each here instead of a Map entry with a boxed number or a 35-character
- * string key. The RIB keeps its per-prefix state in arrays indexed by slot (loc-rib.ts, adj-rib-out.ts).
+ * string key. Its owners keep their per-prefix state in arrays indexed by slot: the RIB (rib/loc-rib.ts,
+ * rib/adj-rib-out.ts) and the kernel's FIB (kernel/fib.ts).
  *
  * Addresses are stored as 32-bit words, network order (IPv4: one word; IPv6: four), with host bits zero.
  * A freed slot is reused by the next new prefix.
  */
-import { ipv4Key, ipv6Key } from './prefix.js';
-import type { PrefixKey } from './types.js';
+import { ipv4Key, ipv6Key, type PrefixKey } from './prefix-key.js';
 
 const EMPTY = -1;
 
@@ -127,16 +127,17 @@ export class PrefixTable {
     return w;
   }
 
-  private findWords(w: Uint32Array, length: number): { index: number; slot: number } {
+  /** The bucket of the IPv6 prefix in `w[o..o+3]`: the one holding it, or the empty one where it would go. */
+  private probeV6(w: Uint32Array, o: number, length: number): number {
     const b = this.buckets;
-    let i = mix(w[0]! ^ mix(w[1]! ^ mix(w[2]! ^ mix(w[3]! ^ Math.imul(length, 0x9e3779b1))))) & this.mask;
+    let i = mix(w[o]! ^ mix(w[o + 1]! ^ mix(w[o + 2]! ^ mix(w[o + 3]! ^ Math.imul(length, 0x9e3779b1))))) & this.mask;
     const ws = this.words;
     for (;;) {
       const s = b[i]!;
-      if (s === EMPTY) return { index: i, slot: -1 };
-      const o = s * 4;
-      if (this.lengths[s] === length && ws[o] === w[0] && ws[o + 1] === w[1] && ws[o + 2] === w[2] && ws[o + 3] === w[3]) {
-        return { index: i, slot: s };
+      if (s === EMPTY) return i;
+      const so = s * 4;
+      if (this.lengths[s] === length && ws[so] === w[o] && ws[so + 1] === w[o + 1] && ws[so + 2] === w[o + 2] && ws[so + 3] === w[o + 3]) {
+        return i;
       }
       i = (i + 1) & this.mask;
     }
@@ -144,23 +145,38 @@ export class PrefixTable {
 
   /** The slot of an IPv6 prefix as on the wire (`length` bits from `bytes[offset]`), or -1. */
   findV6(bytes: Uint8Array, offset: number, length: number): number {
-    return this.findWords(this.load(bytes, offset, length), length).slot;
+    return this.buckets[this.probeV6(this.load(bytes, offset, length), 0, length)]!;
   }
 
   /** The slot of an IPv6 prefix as on the wire, added when missing. */
   addV6(bytes: Uint8Array, offset: number, length: number): number {
-    const w = this.load(bytes, offset, length);
-    const found = this.findWords(w, length);
-    if (found.slot >= 0) return found.slot;
+    return this.addV6Words(this.load(bytes, offset, length), 0, length);
+  }
+
+  /** The slot of an IPv6 prefix given as four words (network order, host bits zero) from `words[at]`, or -1. */
+  findV6Words(words: Uint32Array, at: number, length: number): number {
+    return this.buckets[this.probeV6(words, at, length)]!;
+  }
+
+  /** The slot of an IPv6 prefix given as four words, added when missing. */
+  addV6Words(words: Uint32Array, at: number, length: number): number {
+    const i = this.probeV6(words, at, length);
+    const found = this.buckets[i]!;
+    if (found !== EMPTY) return found;
     const slot = this.allocate();
-    this.words.set(this.scratch, slot * 4);
+    const o = slot * 4;
+    const ws = this.words;
+    ws[o] = words[at]!;
+    ws[o + 1] = words[at + 1]!;
+    ws[o + 2] = words[at + 2]!;
+    ws[o + 3] = words[at + 3]!;
     this.lengths[slot] = length;
-    return this.place(slot, found.index);
+    return this.place(slot, i);
   }
 
   // ---- common ------------------------------------------------------------------------------------------
 
-  /** The slot of a prefix key (types.ts), or -1. */
+  /** The slot of a prefix key (prefix-key.ts), or -1. */
   findKey(key: PrefixKey): number {
     if (typeof key === 'number') return this.width === 1 ? this.findV4(Math.floor(key / 64), key % 64) : -1;
     if (this.width !== 4) return -1;
@@ -177,13 +193,37 @@ export class PrefixTable {
     return this.addV6(bytes, 0, Number(key.slice(33)));
   }
 
-  /** The prefix key (types.ts) of a slot. */
+  /** The prefix key (prefix-key.ts) of a slot. */
   keyOf(slot: number): PrefixKey {
     if (this.width === 1) return ipv4Key(this.words[slot]!, this.lengths[slot]!);
     const bytes = new Uint8Array(16);
     const dv = new DataView(bytes.buffer);
     for (let k = 0; k < 4; k++) dv.setUint32(k * 4, this.words[slot * 4 + k]!);
     return ipv6Key(bytes, 0, this.lengths[slot]!);
+  }
+
+  /** The slot of the prefix at `slot` of `other` (a table of the same family), or -1. */
+  findFrom(other: PrefixTable, slot: number): number {
+    if (this.width === 1) return this.findV4(other.words[slot]!, other.lengths[slot]!);
+    return this.findV6Words(other.words, slot * 4, other.lengths[slot]!);
+  }
+
+  /** The slot of the prefix at `slot` of `other` (a table of the same family), added when missing. */
+  addFrom(other: PrefixTable, slot: number): number {
+    if (this.width === 1) return this.addV4(other.words[slot]!, other.lengths[slot]!);
+    return this.addV6Words(other.words, slot * 4, other.lengths[slot]!);
+  }
+
+  /** Writes the address of a slot (4 or 16 octets, network order) at `out[offset]`. */
+  writeAddress(slot: number, out: Uint8Array, offset: number): void {
+    const w = this.words;
+    for (let k = 0, o = slot * this.width; k < this.width; k++, offset += 4) {
+      const v = w[o + k]!;
+      out[offset] = v >>> 24;
+      out[offset + 1] = (v >>> 16) & 255;
+      out[offset + 2] = (v >>> 8) & 255;
+      out[offset + 3] = v & 255;
+    }
   }
 
   /** Whether a slot holds a prefix (and was not removed since). */

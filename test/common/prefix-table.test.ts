@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrefixKey, ipv4Key, ipv6Key } from '../../src/rib/prefix.js';
-import { PrefixTable } from '../../src/rib/prefix-table.js';
+import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/common/prefix-key.js';
+import { PrefixTable } from '../../src/common/prefix-table.js';
 
 /** A small deterministic PRNG (mulberry32) so failures replay. */
 function rng(seed: number): () => number {
@@ -103,5 +103,76 @@ describe('PrefixTable (IPv6)', () => {
     }
     expect(t.size).toBe(model.size);
     for (const [key, slot] of model) expect(t.keyOf(slot)).toBe(key);
+  });
+});
+
+describe('PrefixTable by key (the FIB: src/kernel/fib.ts)', () => {
+  it('gives each live key one slot and hands freed slots out again before making new ones', () => {
+    const next = rng(20261121);
+    for (const width of [1, 4] as const) {
+      const t = new PrefixTable(width, 4);
+      const model = new Map<number | string, number>();
+      // Keys crowd a few /16s (what a FIB holds), plus host routes and the default route; IPv6 alike.
+      const key = (): number | string => {
+        const r = next();
+        const n = Math.floor(next() * 64).toString(16);
+        if (width === 4) return prefixKeyFromText(r < 0.5 ? `fd77:${n}::/48` : `fd77::${n}/128`)!.key;
+        if (r < 0.01) return 0;
+        return (((10 << 24) | (Math.floor(next() * 4) << 16) | (Math.floor(next() * 256) << 8)) >>> 0) * 64 + (r < 0.2 ? 32 : 24);
+      };
+      let most = 0;
+      for (let step = 0; step < 30_000; step++) {
+        const k = key();
+        const have = model.get(k);
+        expect(t.findKey(k)).toBe(have ?? -1);
+        if (next() < 0.55) {
+          const slot = t.addKey(k);
+          if (have !== undefined) expect(slot).toBe(have);
+          expect(slot).toBeLessThan(t.highWater);
+          model.set(k, slot);
+        } else if (have !== undefined) {
+          t.remove(have);
+          model.delete(k);
+        }
+        most = Math.max(most, model.size);
+      }
+      expect(t.size).toBe(model.size);
+      for (const [k, slot] of model) {
+        expect(t.has(slot)).toBe(true);
+        expect(t.keyOf(slot)).toBe(k);
+      }
+      expect(new Set(model.values()).size).toBe(model.size);
+      expect(t.highWater).toBe(most); // freed slots are reused before new ones are made
+    }
+  });
+
+  it('finds and adds the prefix of another table\'s slot, and writes its address octets', () => {
+    const rib4 = new PrefixTable(1);
+    const fib4 = new PrefixTable(1);
+    rib4.addV4(0x0a000000, 8); // so that the RIB's and the FIB's slots differ
+    const r = rib4.addV4(0x0a4d6400, 24);
+    expect(fib4.findFrom(rib4, r)).toBe(-1);
+    const f = fib4.addFrom(rib4, r);
+    expect(fib4.findFrom(rib4, r)).toBe(f);
+    expect(fib4.addFrom(rib4, r)).toBe(f);
+    expect(fib4.keyOf(f)).toBe(rib4.keyOf(r));
+    const out = new Uint8Array(6).fill(0xee);
+    fib4.writeAddress(f, out, 1);
+    expect([...out]).toEqual([0xee, 10, 77, 100, 0, 0xee]);
+
+    const rib6 = new PrefixTable(4);
+    const fib6 = new PrefixTable(4);
+    rib6.addV6(Uint8Array.from([0xfd, 0x77]), 0, 16);
+    const wire = Uint8Array.from([0xfd, 0x77, 0x02, 0x00, 0x00, 0x01, 0xff]);
+    const r6 = rib6.addV6(wire, 0, 48);
+    const f6 = fib6.addFrom(rib6, r6);
+    expect(f6).not.toBe(r6);
+    expect(fib6.findFrom(rib6, r6)).toBe(f6);
+    expect(fib6.findKey(ipv6Key(wire, 0, 48))).toBe(f6);
+    expect(fib6.findV6Words(rib6.words, r6 * 4, 48)).toBe(f6);
+    expect(fib6.findV6Words(rib6.words, r6 * 4, 47)).toBe(-1);
+    const out6 = new Uint8Array(16);
+    fib6.writeAddress(f6, out6, 0);
+    expect(formatPrefixKey(ipv6Key(out6, 0, 48))).toBe('fd77:200:1::/48');
   });
 });

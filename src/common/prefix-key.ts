@@ -1,10 +1,18 @@
 /**
- * Prefix keys (see types.ts): IPv4 as address * 64 + length (a number, so Maps hash it without allocating a
- * string), IPv6 as "<32 hex digits>/<length>". Conversions to text are for display only; parsing text is
- * for configuration and the few addresses policy matches on (cached by the caller).
+ * Prefix keys, the one encoding of a destination prefix that the RIB and the kernel side share: IPv4 as
+ * address * 64 + length (a number, so Maps hash it without allocating a string), IPv6 as "<32 hex digits>/
+ * <length>". Host bits are always zero. Conversions to text are for display only; parsing text is for
+ * configuration, kernel dumps and the few addresses policy matches on (cached by the caller).
  */
 import ipaddr from 'ipaddr.js';
-import type { Family, PrefixKey } from './types.js';
+
+export type Family = 'ipv4-unicast' | 'ipv6-unicast';
+
+/**
+ * A prefix key: IPv4 as a number (address * 64 + length, exact below 2^53); IPv6 as a string of 32 hex
+ * digits, "/" and the length. Both are cheap Map keys.
+ */
+export type PrefixKey = number | string;
 
 export function ipv4Key(address: number, length: number): number {
   return address * 64 + length;
@@ -55,6 +63,17 @@ function ipv6Text(bytes: Uint8Array): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/**
+ * The key of the prefix of `length` bits whose address starts at `bytes[offset]` (4 octets for IPv4, 16 for
+ * IPv6, as in a kernel route); host bits are cleared.
+ */
+export function prefixKeyOfBytes(family: Family, bytes: Uint8Array, offset: number, length: number): PrefixKey {
+  if (family === 'ipv6-unicast') return ipv6Key(bytes, offset, length);
+  const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+  const a = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) & mask;
+  return ipv4Key(a >>> 0, length);
+}
+
 /** `10.0.0.0/24` or `fd00::/48` as a prefix key and its family; undefined when it is no prefix. */
 export function prefixKeyFromText(text: string): { readonly family: Family; readonly key: PrefixKey } | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
@@ -64,21 +83,21 @@ export function prefixKeyFromText(text: string): { readonly family: Family; read
   } catch {
     return undefined;
   }
-  const bytes = Uint8Array.from(addr.toByteArray());
-  if (addr.kind() === 'ipv4') {
-    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-    const a = (((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0) & mask;
-    return { family: 'ipv4-unicast', key: ipv4Key(a >>> 0, length) };
+  const family: Family = addr.kind() === 'ipv4' ? 'ipv4-unicast' : 'ipv6-unicast';
+  return { family, key: prefixKeyOfBytes(family, Uint8Array.from(addr.toByteArray()), 0, length) };
+}
+
+/** The network address of a key as text (`10.0.0.0`, `fd00::`), for display. */
+export function prefixAddressText(key: PrefixKey): string {
+  if (typeof key === 'number') {
+    const a = ipv4Address(key);
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
   }
-  return { family: 'ipv6-unicast', key: ipv6Key(bytes, 0, length) };
+  return ipv6Text(ipv6Bytes(key));
 }
 
 export function formatPrefixKey(key: PrefixKey): string {
-  if (typeof key === 'number') {
-    const a = ipv4Address(key);
-    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${key % 64}`;
-  }
-  return `${ipv6Text(ipv6Bytes(key))}/${prefixLength(key)}`;
+  return `${prefixAddressText(key)}/${prefixLength(key)}`;
 }
 
 export function familyOfKey(key: PrefixKey): Family {
