@@ -63,14 +63,17 @@ class FamilyTable {
   source: Uint32Array;
   pathId: Uint32Array;
   flags: Uint8Array;
-  time: Float64Array;
+  /** When the inline path arrived, in whole seconds since the epoch (it is shown, never compared). */
+  time: Uint32Array;
   /** Adj-RIB-Out references (adj-rib-out.ts): the slot lives on while any group has advertised it. */
   holds: Uint16Array;
   /** Slots with several or local paths (flag ENTRY). */
   private readonly entries = new Map<number, RibEntry>();
   queue: number[] = [];
-  /** Slots left without paths, not yet removed from the prefix table (LocRib.prune). */
-  retired: number[] = [];
+  /** Slots flagged RETIRED: left without paths, not yet removed from the prefix table (LocRib.prune). */
+  retired = 0;
+  /** Where the next prune goes on looking for RETIRED flags. */
+  pruneCursor = 0;
   /** Prefixes with at least one path. */
   routes = 0;
 
@@ -81,13 +84,13 @@ class FamilyTable {
     this.source = new Uint32Array(n);
     this.pathId = new Uint32Array(n);
     this.flags = new Uint8Array(n);
-    this.time = new Float64Array(n);
+    this.time = new Uint32Array(n);
     this.holds = new Uint16Array(n);
     this.prefixes.onGrow = (capacity) => this.grow(capacity);
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const copy = <T extends Uint8Array | Uint16Array | Uint32Array>(a: T, make: (n: number) => T): T => {
       const b = make(capacity);
       b.set(a);
       return b;
@@ -95,7 +98,7 @@ class FamilyTable {
     this.source = copy(this.source, (n) => new Uint32Array(n));
     this.pathId = copy(this.pathId, (n) => new Uint32Array(n));
     this.flags = copy(this.flags, (n) => new Uint8Array(n));
-    this.time = copy(this.time, (n) => new Float64Array(n));
+    this.time = copy(this.time, (n) => new Uint32Array(n));
     this.holds = copy(this.holds, (n) => new Uint16Array(n));
     this.attrId = copy(this.attrId, (n) => new Uint32Array(n));
   }
@@ -303,7 +306,7 @@ export class LocRib {
     t.setAttr(slot, attrs);
     t.source[slot] = src;
     t.pathId[slot] = pathId;
-    t.time[slot] = time;
+    t.time[slot] = time / 1000;
     t.flags[slot] = (t.flags[slot]! & KEPT) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
     if (changed) this.queue(t, slot);
   }
@@ -335,7 +338,7 @@ export class LocRib {
   private inlinePath(t: FamilyTable, slot: number): Path {
     return {
       family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathId[slot]!, attrs: t.attrOf(slot)!, source: 'bgp',
-      peer: this.sources[t.source[slot]!], stale: (t.flags[slot]! & STALE) !== 0, receivedAt: t.time[slot]!,
+      peer: this.sources[t.source[slot]!], stale: (t.flags[slot]! & STALE) !== 0, receivedAt: t.time[slot]! * 1000,
     };
   }
 
@@ -435,7 +438,7 @@ export class LocRib {
         t.setAttr(slot, only.attrs);
         t.source[slot] = this.sourceOf(only.peer!, false);
         t.pathId[slot] = only.pathId;
-        t.time[slot] = only.receivedAt;
+        t.time[slot] = only.receivedAt / 1000;
         t.flags[slot] = (t.flags[slot]! & KEPT) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
       }
     }
@@ -539,7 +542,7 @@ export class LocRib {
   private maybeFree(t: FamilyTable, slot: number): void {
     if (t.flags[slot]! & RETIRED || !this.freeable(t, slot)) return;
     t.flags[slot]! |= RETIRED;
-    t.retired.push(slot);
+    t.retired++;
   }
 
   private freeable(t: FamilyTable, slot: number): boolean {
@@ -548,27 +551,40 @@ export class LocRib {
 
   /** Retired slots waiting for `prune`, both families. */
   get retired(): number {
-    return this.tables['ipv4-unicast'].retired.length + this.tables['ipv6-unicast'].retired.length;
+    return this.tables['ipv4-unicast'].retired + this.tables['ipv6-unicast'].retired;
   }
 
   /**
    * Free up to `limit` retired slots whose prefixes are still without paths (those announced again since
-   * are skipped); returns how many retired slots are left to look at.
+   * keep theirs); returns how many retired slots are left. The retired slots are found by their flag, a
+   * scan of one octet per slot from where the last prune stopped: no list to grow during a withdrawal.
    */
   prune(limit = Infinity): number {
     let budget = limit;
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
       const t = this.tables[family];
-      const list = t.retired;
-      while (list.length > 0 && budget > 0) {
-        const slot = list.pop()!;
-        budget--;
-        t.flags[slot]! &= ~RETIRED;
-        // Announced again since it was retired: it keeps its slot.
-        if (!this.freeable(t, slot)) continue;
-        t.flags[slot] = 0;
-        t.prefixes.remove(slot);
+      const flags = t.flags;
+      let s = t.pruneCursor;
+      let wrapped = false;
+      while (t.retired > 0 && budget > 0) {
+        if (s >= t.prefixes.highWater) {
+          if (wrapped) break;
+          wrapped = true;
+          s = 0;
+          continue;
+        }
+        if (flags[s]! & RETIRED) {
+          flags[s]! &= ~RETIRED;
+          t.retired--;
+          budget--;
+          if (this.freeable(t, s)) {
+            flags[s] = 0;
+            t.prefixes.remove(s);
+          }
+        }
+        s++;
       }
+      t.pruneCursor = s;
     }
     return this.retired;
   }

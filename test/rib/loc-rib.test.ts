@@ -205,11 +205,13 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     const r = rib();
     const s = slotP(r);
     const longer = attrs({ asPath: [{ type: 'sequence', asns: [65002, 65010] }] });
-    expect(r.announceAt('ipv4-unicast', s, a, 0, longer, 5)).toBeUndefined();
-    expect(r.get('ipv4-unicast', P)).toEqual({ prefix: P, paths: [path(a, longer, { receivedAt: 5 })], best: path(a, longer, { receivedAt: 5 }), multipath: [path(a, longer, { receivedAt: 5 })] });
+    // The compact form keeps the arrival time in whole seconds.
+    expect(r.announceAt('ipv4-unicast', s, a, 0, longer, 5_000)).toBeUndefined();
+    const at5 = { receivedAt: 5_000 };
+    expect(r.get('ipv4-unicast', P)).toEqual({ prefix: P, paths: [path(a, longer, at5)], best: path(a, longer, at5), multipath: [path(a, longer, at5)] });
     // A second peer: an entry with both, the shorter path best.
     const shorter = attrs({ asPath: [{ type: 'sequence', asns: [65003] }], nextHop: '192.0.2.3' });
-    r.announceAt('ipv4-unicast', s, b, 0, shorter, 6);
+    r.announceAt('ipv4-unicast', s, b, 0, shorter, 6_000);
     expect(r.bestPeer('ipv4-unicast', s)?.key).toBe(b.key);
     expect(r.get('ipv4-unicast', P)!.paths.map((p) => p.peer?.key)).toEqual([a.key, b.key]);
     // Back to one path: compact again, and the withdrawn set is handed back.
@@ -218,7 +220,7 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     expect(r.size('ipv4-unicast')).toBe(1);
     expect(r.takeChanges().map((c) => c.best?.peer?.key)).toEqual([a.key]);
     // A path of another peer id of the same peer (add-path) is a second path too.
-    r.announceAt('ipv4-unicast', s, a, 7, shorter, 8);
+    r.announceAt('ipv4-unicast', s, a, 7, shorter, 8_000);
     expect(r.get('ipv4-unicast', P)!.paths).toHaveLength(2);
   });
 
