@@ -327,15 +327,25 @@ export class RouteExchange implements PeerListener {
     const kept = this.prePolicy.get(ref.key);
     if (kept) keepReceived(kept, family, list);
     const rib = this.o.rib;
+    // The withdrawn paths' references go back to the store per run of equal sets, not per prefix (a full
+    // table withdrawn is a million lookups of the same set otherwise).
+    let run: PathAttributes | undefined;
+    let runLength = 0;
     const gone = (slot: number, pathId: number) => {
       if (slot < 0) return;
       const old = rib.withdrawAt(family, slot, ref.key, pathId);
       if (old === undefined) return;
-      this.store.release(old);
+      if (old !== run) {
+        if (run !== undefined) this.store.release(run, runLength);
+        run = old;
+        runLength = 0;
+      }
+      runLength++;
       if (count) count[family]--;
     };
     if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => gone(rib.slotV4(addr, len, false), pathId));
     else forEachPrefix(list, (bytes, off, len, pathId) => gone(rib.slotV6(bytes, off, len, false), pathId));
+    if (run !== undefined) this.store.release(run, runLength);
   }
 
   private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number> | undefined): void {

@@ -48,13 +48,15 @@ export class AttributeStore {
     if (slot) slot.refs += count;
   }
 
-  /** One reference fewer; the set is forgotten when none remain. */
-  release(attrs: PathAttributes): void {
+  /** `count` references fewer; the set is forgotten when none remain. */
+  release(attrs: PathAttributes, count = 1): void {
+    if (count === 0) return;
     const key = this.keyOf.get(attrs);
     if (key === undefined) return;
     const slot = this.byKey.get(key);
     if (!slot) return;
-    if (--slot.refs <= 0) this.byKey.delete(key);
+    slot.refs -= count;
+    if (slot.refs <= 0) this.byKey.delete(key);
   }
 }
 
