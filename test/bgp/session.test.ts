@@ -14,6 +14,7 @@ import {
   buildOpen, buildUpdate, decodeMessage, encodeMessage, Framer, KEEPALIVE, makeContext, shutdownCommunication,
   type BgpMessage, type NotificationMessage,
 } from '../../src/bgp/wire/index.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -63,13 +64,6 @@ async function speaker(address: string, port: number, listener: PeerListener): P
   return s;
 }
 
-async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!fn()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('two tern speakers on loopback', { timeout: 20_000 }, () => {
   it('establish a session with negotiated capabilities, and an admin shutdown reaches the other side with its message', async () => {

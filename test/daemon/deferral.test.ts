@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildUpdate, encodeMessage, endOfRibMessage, findAttribute, makeContext, prefixStrings, type Capability, type UpdateMessage } from '../../src/bgp/wire/index.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer } from '../helpers/scripted-peer.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -14,13 +15,6 @@ afterEach(async () => {
 
 const GR: Capability = { code: 64, name: 'graceful-restart', restartState: false, notification: false, flags: 0, restartTime: 120, families: [{ afi: 1, safi: 1, flags: 0x80, forwarding: true }] };
 
-async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
-  const t = Date.now();
-  while (!fn()) {
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('selection deferral after a restart', { timeout: 30_000 }, () => {
   it('sends nothing until every helper sent End-of-RIB, then the full table and End-of-RIB', async () => {

@@ -9,19 +9,13 @@ import {
 } from '../../src/bgp/wire/index.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer } from '../helpers/scripted-peer.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!ok()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('retired prefix slots', { timeout: 60_000 }, () => {
   it('are pruned once a full withdrawal is over, and the prefixes can come back', async () => {

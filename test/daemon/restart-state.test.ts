@@ -10,6 +10,7 @@ import {
 } from '../../src/bgp/wire/index.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer, type Scripted } from '../helpers/scripted-peer.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -18,15 +19,6 @@ afterEach(async () => {
 
 const GR: Capability = { code: 64, name: 'graceful-restart', restartState: false, notification: false, flags: 0, restartTime: 120, families: [{ afi: 1, safi: 1, flags: 0x80, forwarding: true }] };
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const t = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** R and the F bits of the graceful-restart capability in the OPEN ternd sent to this scripted peer. */
 async function restartBits(p: Scripted): Promise<{ r: boolean; f: boolean[] }> {

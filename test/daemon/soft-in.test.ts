@@ -14,6 +14,7 @@ import { buildUpdate, encodeMessage, makeContext, prefixStrings, type UpdateMess
 import { NOT_KEPT } from '../../src/rib/explain-verdicts.js';
 import { inProcessDaemon } from '../helpers/daemon.js';
 import { scriptedPeer, type Scripted } from '../helpers/scripted-peer.js';
+import { until } from '../helpers/until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tern-soft-in-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,15 +23,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const t = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const ctx = makeContext({});
 function announce(peer: Scripted, asn: number, nextHop: string, prefixes: string[]): void {
