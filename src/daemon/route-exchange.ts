@@ -233,7 +233,7 @@ export class RouteExchange implements PeerListener {
         this.withdrawList(ref, list, counts);
         continue;
       }
-      const attrs = ribAttributes(u, family, ctx, this.store);
+      const attrs = ribAttributes(u, family, list === reach?.nlri ? reach : undefined, ctx, this.store);
       const kept = this.prePolicy.get(ref.key);
       if (kept) keepReceived(kept, family, list, attrs);
       const imp = this.imports.get(peer);

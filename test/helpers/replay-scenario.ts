@@ -108,8 +108,12 @@ export type Scenario = z.output<typeof scenarioSchema> & { readonly name: string
 
 /** Read and check a scenario file; throws with the zod issues when it does not say what the harness knows. */
 export function loadScenario(file: string): Scenario {
-  const raw: unknown = parse(readFileSync(file, 'utf8'));
-  const r = scenarioSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: ${z.prettifyError(r.error)}`);
-  return { ...r.data, name: basename(file).replace(/\.ya?ml$/, '') };
+  return parseScenario(readFileSync(file, 'utf8'), basename(file).replace(/\.ya?ml$/, ''));
+}
+
+/** A scenario written inline (unit tests that assert on single steps rather than a golden file). */
+export function parseScenario(text: string, name: string): Scenario {
+  const r = scenarioSchema.safeParse(parse(text));
+  if (!r.success) throw new Error(`${name}: ${z.prettifyError(r.error)}`);
+  return { ...r.data, name };
 }
