@@ -7,8 +7,8 @@
  * restart).
  *
  * Graceful restart helper (RFC 4724 §4.2): when a peer that advertised graceful restart loses its session
- * without a NOTIFICATION, its paths stay (marked stale) for its restart time; a new session's End-of-RIB per
- * family, or the timer, sweeps what was not re-announced.
+ * without a NOTIFICATION, its paths stay (marked stale); graceful-restart-helper.ts decides when they go (the
+ * restart time, the new session's capability, End-of-RIB per family).
  *
  * Policy (src/rib/policy): each session gets an evaluator for its import chain, run on every announced
  * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix); each
@@ -42,6 +42,7 @@ import type { DownReason } from '../bgp/down-reason.js';
 import type { Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
 import type { PeerPolicies } from './policy-config.js';
+import { GracefulRestartHelper } from './graceful-restart-helper.js';
 import { keepReceived } from './keep-received.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
@@ -102,7 +103,7 @@ export class RouteExchange implements PeerListener {
   private readonly refs = new Map<Peer, PeerRef>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
-  private readonly staleTimers = new Map<Peer, TimerHandle>();
+  private readonly gr: GracefulRestartHelper<Peer>;
   /** Routes as received from the peers with soft reconfiguration inbound, by peer key. */
   private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
@@ -116,6 +117,10 @@ export class RouteExchange implements PeerListener {
 
   constructor(private readonly o: RouteExchangeOptions) {
     this.groups = new UpdateGroups(o.rib, this.store, o.clock);
+    this.gr = new GracefulRestartHelper({
+      clock: o.clock,
+      sweep: (peer, families, why) => this.sweepStale(peer.settings.key, families, why),
+    });
     if (o.selectionDeferral !== undefined) {
       this.deferral = { waiting: new Map() };
       this.deferral.timer = o.clock.setTimeout(() => this.endDeferral('selection deferral timer expired'), o.selectionDeferral * 1000);
@@ -160,6 +165,7 @@ export class RouteExchange implements PeerListener {
     this.refs.set(peer, ref);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
+    this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
     const exportChain = this.startPolicies(peer, ref);
     const privateAs = ref.ibgp ? undefined : peer.settings.removePrivateAs;
@@ -266,11 +272,11 @@ export class RouteExchange implements PeerListener {
         if (waiting.size === 0) this.deferral!.waiting.delete(peer);
         this.maybeEndDeferral();
       }
-      if (family) this.o.endOfRib?.(peer, family);
-      if (family) this.prePolicy.sweepStale(ref.key, family);
-      const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
-      for (const p of swept) this.store.release(p.attrs);
-      if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
+      if (family) {
+        this.o.endOfRib?.(peer, family);
+        this.gr.endOfRib(peer, family);
+        this.sweepStale(ref.key, [family], 'End-of-RIB');
+      }
     }
     if (rib.pendingChanges >= FLUSH_AT) this.flush();
     else this.scheduleFlush();
@@ -377,9 +383,7 @@ export class RouteExchange implements PeerListener {
       this.o.rib.dropPeer(ref.key, [family], true);
       this.prePolicy.down(ref.key, [family], true);
     } else if (m.subtype === 2) {
-      this.prePolicy.sweepStale(ref.key, family);
-      for (const p of this.o.rib.sweepStale(ref.key, family)) this.store.release(p.attrs);
-      this.scheduleFlush();
+      this.sweepStale(ref.key, [family], 'EoRR');
     }
   }
 
@@ -400,16 +404,21 @@ export class RouteExchange implements PeerListener {
     if (helper) {
       const kept = this.o.rib.dropPeer(ref.key, families, true);
       this.o.logger.log('info', 'rib.gr.stale', { peer: ref.key, kept: kept.length, restartTime: gr.restartTime });
-      const old = this.staleTimers.get(peer);
-      if (old) this.o.clock.clearTimeout(old);
-      this.staleTimers.set(peer, this.o.clock.setTimeout(() => {
-        this.staleTimers.delete(peer);
-        for (const f of families) this.prePolicy.sweepStale(ref.key, f);
-        for (const f of families) for (const p of this.o.rib.sweepStale(ref.key, f)) this.store.release(p.attrs);
-        this.scheduleFlush();
-      }, gr.restartTime * 1000));
+      this.gr.sessionLost(peer, families, gr.restartTime);
     } else {
+      this.gr.forget(peer);
       for (const p of this.o.rib.dropPeer(ref.key, families)) this.store.release(p.attrs);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Remove a peer's routes still stale in these families (graceful restart helper, EoRR). */
+  private sweepStale(peerKey: string, families: readonly Family[], why: string): void {
+    for (const family of families) {
+      this.prePolicy.sweepStale(peerKey, family);
+      const swept = this.o.rib.sweepStale(peerKey, family);
+      for (const p of swept) this.store.release(p.attrs);
+      if (swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: peerKey, family, swept: swept.length, why });
     }
     this.scheduleFlush();
   }

@@ -69,8 +69,10 @@ const upSchema = z.strictObject({
   gracefulRestart: z.strictObject({
     restartTime: z.number().int().min(0).max(4095),
     restarting: z.boolean().optional(),
-    /** The F bit of every family (forwarding state kept); default true. */
-    forwarding: z.boolean().optional(),
+    /** The F bit (forwarding state kept): for every family, or set for the families listed; default true. */
+    forwarding: z.union([z.boolean(), z.array(family)]).optional(),
+    /** The families the capability lists; default: every family the peer offers. */
+    families: z.array(family).optional(),
   }).optional(),
   /** Capabilities the peer leaves out of its OPEN (it sends the others tern knows). */
   without: z.array(z.enum(['four-octet-as', 'route-refresh', 'enhanced-route-refresh'])).optional(),
