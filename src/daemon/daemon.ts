@@ -49,6 +49,8 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   const exchange = new RouteExchange({
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
     isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
+    // RFC 4724 §4.2: as a helper, keep a peer's stale routes at most this long after its session was lost.
+    staleRoutesTime: config.gracefulRestart.staleRoutesTime,
     // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
     ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
     policyFor: (peer, ibgp) => peerPolicies(policies, peerConfigs.get(peer.settings.key), ibgp),

@@ -8,7 +8,7 @@
  *
  * Graceful restart helper (RFC 4724 §4.2): when a peer that advertised graceful restart loses its session
  * without a NOTIFICATION, its paths stay (marked stale); graceful-restart-helper.ts decides when they go (the
- * restart time, the new session's capability, End-of-RIB per family).
+ * restart time, the new session's capability, End-of-RIB per family, the stale-routes time).
  *
  * Policy (src/rib/policy): each session gets an evaluator for its import chain, run on every announced
  * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix); each
@@ -72,6 +72,8 @@ export interface RouteExchangeOptions {
   readonly isRrClient: (peer: Peer) => boolean;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Graceful restart helper: seconds from a loss after which stale routes go even without End-of-RIB. */
+  readonly staleRoutesTime?: number;
   /** Our next hop per family for a session with this local address (see next-hop-self.ts). */
   readonly nextHopSelf: (sessionLocal: string | undefined) => Partial<Record<Family, string>>;
   /**
@@ -118,7 +120,7 @@ export class RouteExchange implements PeerListener {
   constructor(private readonly o: RouteExchangeOptions) {
     this.groups = new UpdateGroups(o.rib, this.store, o.clock);
     this.gr = new GracefulRestartHelper({
-      clock: o.clock,
+      clock: o.clock, ...(o.staleRoutesTime !== undefined ? { staleRoutesTime: o.staleRoutesTime } : {}),
       sweep: (peer, families, why) => this.sweepStale(peer.settings.key, families, why),
     });
     if (o.selectionDeferral !== undefined) {

@@ -2,7 +2,9 @@
  * Graceful restart, receiving speaker (RFC 4724 §4.2), step by step through RouteExchange (replay harness):
  * - a peer that comes back without the Forwarding State bit for a family, without that family in its
  *   capability, or without the capability at all loses its stale routes of that family at once;
- * - one that does not come back within its restart time loses them all.
+ * - the restart timer only bounds the time until the session is back; after that the stale routes wait for
+ *   End-of-RIB, at most until `gracefulRestart.staleRoutesTime` (counted from the loss, as FRR's
+ *   `bgp graceful-restart stalepath-time`) has passed.
  */
 import { describe, expect, it } from 'vitest';
 import { replay, type ReplayStep } from '../helpers/replay.js';
@@ -91,7 +93,28 @@ describe('graceful restart helper: the peer comes back (RFC 4724 §4.2)', () => 
   });
 });
 
-describe('graceful restart helper: the restart timer (RFC 4724 §4.2)', () => {
+describe('graceful restart helper: timers (RFC 4724 §4.2)', () => {
+  it('stops the restart timer once the session is back; the stale-routes time sweeps what End-of-RIB did not', () => {
+    const steps = play(`
+  - advance: { seconds: 60 }
+  - up: { peer: 10.0.1.2, localAddress: 10.0.1.1, gracefulRestart: { restartTime: 120, restarting: true } }
+  - update:
+      from: 10.0.1.2
+      attributes: { origin: igp, asPath: [65002], nextHop: 10.0.1.2 }
+      nlri: [10.1.1.0/24]
+  - advance: { seconds: 100 }
+  - advance: { seconds: 139 }
+  - advance: { seconds: 2 }
+`);
+    // 160 s after the loss: past the restart time, but the session is back: nothing goes.
+    expect(gone(steps[NEXT + 3]!)).toEqual([]);
+    // 299 s: still within staleRoutesTime (300 s from the loss).
+    expect(gone(steps[NEXT + 4]!)).toEqual([]);
+    // 301 s: the IPv6 route, never announced again and without End-of-RIB, is swept; the re-announced one stays.
+    expect(gone(steps[NEXT + 5]!)).toEqual(['2001:db8:100::/48']);
+    expect(withdrawnTo(steps[NEXT + 5]!, '10.0.2.2')).toEqual(['2001:db8:100::/48']);
+  });
+
   it('sweeps at the restart time when the session does not come back', () => {
     const steps = play(`
   - advance: { seconds: 119 }
@@ -99,5 +122,35 @@ describe('graceful restart helper: the restart timer (RFC 4724 §4.2)', () => {
 `);
     expect(gone(steps[NEXT]!)).toEqual([]);
     expect(gone(steps[NEXT + 1]!)).toEqual(['10.1.1.0/24', '2001:db8:100::/48']);
+  });
+
+  it('sweeps at the stale-routes time even when it is shorter than the restart time', () => {
+    const steps = replay(parseScenario(HEAD.replace('staleRoutesTime: 300', 'staleRoutesTime: 30') + `
+  - advance: { seconds: 29 }
+  - advance: { seconds: 2 }
+`, 'gr-helper-short'));
+    expect(gone(steps[NEXT]!)).toEqual([]);
+    expect(gone(steps[NEXT + 1]!)).toEqual(['10.1.1.0/24', '2001:db8:100::/48']);
+  });
+
+  it('ends the stale-routes time with the last End-of-RIB: later losses start afresh', () => {
+    const steps = play(`
+  - up: { peer: 10.0.1.2, localAddress: 10.0.1.1, gracefulRestart: { restartTime: 120, restarting: true } }
+  - update:
+      from: 10.0.1.2
+      attributes: { origin: igp, asPath: [65002], nextHop: 10.0.1.2 }
+      nlri: [10.1.1.0/24]
+  - endOfRib: { from: 10.0.1.2, family: ipv4-unicast }
+  - endOfRib: { from: 10.0.1.2, family: ipv6-unicast }
+  - advance: { seconds: 250 }
+  - down: { peer: 10.0.1.2, reason: tcp-closed }
+  - up: { peer: 10.0.1.2, localAddress: 10.0.1.1, gracefulRestart: { restartTime: 120, restarting: true } }
+  - advance: { seconds: 100 }
+  - advance: { seconds: 201 }
+`);
+    expect(gone(steps[NEXT + 3]!)).toEqual(['2001:db8:100::/48']); // IPv6 End-of-RIB sweeps its stale route
+    // 350 s after the first loss, 100 s after the second: the first timer must not sweep the second cycle.
+    expect(gone(steps[NEXT + 7]!)).toEqual([]);
+    expect(gone(steps[NEXT + 8]!)).toEqual(['10.1.1.0/24']); // 301 s after the second loss
   });
 });

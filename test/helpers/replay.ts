@@ -158,6 +158,7 @@ class Replay {
     this.exchange = new RouteExchange({
       rib: this.rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
       isRrClient: (peer) => Boolean(peer.settings.routeReflectorClient), clock: this.clock, logger: silentLogger,
+      staleRoutesTime: config.gracefulRestart.staleRoutesTime,
       nextHopSelf: (local) => nextHopSelf(local, interfaces),
       policyFor: (peer, ibgp) => peerPolicies(policies, this.peerConfigs.get(peer.settings.key), ibgp),
       ribChanged: (changes) => this.changes.push(...changes),
