@@ -367,16 +367,24 @@ export class RouteExchange implements PeerListener {
   /**
    * A ROUTE-REFRESH from the peer. A request (RFC 2918) re-sends our table for that family, framed by BoRR and
    * EoRR when enhanced route refresh is negotiated (RFC 7313 §4). The peer's own BoRR marks its routes of the
-   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4.2).
+   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4). Without enhanced route refresh the
+   * subtype octet is RFC 2918's Reserved field: a BoRR or EoRR there is ignored, as RFC 7313 §5 has a
+   * receiver do with a subtype it cannot act on (no NOTIFICATION: that is for a bad length, which the decoder
+   * already answers). Acting on it would sweep routes a graceful restart keeps stale until End-of-RIB.
    */
   routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
     const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
     const ref = this.refs.get(peer);
     const member = this.groups.member(peer);
     if (!family || !ref || !member || !member.families.includes(family)) return;
-    this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype: ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype });
+    const subtype = ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype;
+    const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
+    if (m.subtype !== 0 && !enhanced) {
+      this.o.logger.log('warn', 'bgp.route-refresh.ignored', { peer: ref.key, family, subtype, detail: 'enhanced route refresh not negotiated (RFC 7313 §5)' });
+      return;
+    }
+    this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype });
     if (m.subtype === 0) {
-      const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
       const frame = (subtype: number) => peer.send({ type: 'ROUTE-REFRESH', afi: m.afi, safi: m.safi, subtype, orf: new Uint8Array(0) });
       if (enhanced) frame(1);
       this.groups.sendTable(member, [family]);
