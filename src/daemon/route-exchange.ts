@@ -76,6 +76,8 @@ export interface RouteExchangeOptions {
   readonly staleRoutesTime?: number;
   /** Our next hop per family for a session with this local address (see next-hop-self.ts). */
   readonly nextHopSelf: (sessionLocal: string | undefined) => Partial<Record<Family, string>>;
+  /** Our link-local address on the link of a session with this local address (see next-hop-self.ts). */
+  readonly linkLocalSelf?: (sessionLocal: string | undefined) => string | undefined;
   /**
    * After our own restart (RFC 4724 §4.1): defer sending routes until every GR-capable peer that is not
    * restarting itself has sent End-of-RIB for each family, or this many seconds pass (Selection_Deferral).
@@ -169,11 +171,14 @@ export class RouteExchange implements PeerListener {
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
+    // RFC 2545 §3: a single-hop eBGP peer shares our link and gets our link-local address with the global one.
+    const linkLocalSelf = !ref.ibgp && (peer.settings.ttl ?? 1) === 1 ? this.o.linkLocalSelf?.(peer.localAddress) : undefined;
     const exportChain = this.startPolicies(peer, ref);
     const privateAs = ref.ibgp ? undefined : peer.settings.removePrivateAs;
     const families = ribFamilies(n.families);
     const { member, existing } = this.groups.join(peer, {
       ref, ctx: n.send, families, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId, nextHopSelf,
+      ...(linkLocalSelf !== undefined ? { linkLocalSelf } : {}),
       mrai: peer.settings.advertisementInterval ?? 0,
       ...(privateAs ? { removePrivateAs: { ...privateAs, localAs, peerAs: n.peerAs } } : {}),
       ...(exportChain ? { exportChain, makeEvaluator: () => new PolicyEvaluator(exportChain, { localAs, nextHopSelf }, this.store) } : {}),

@@ -16,7 +16,7 @@ import {
 } from '../../src/bgp/wire/index.js';
 import type { DownReason } from '../../src/bgp/down-reason.js';
 import { buildLocalOpen, negotiate, type Negotiated } from '../../src/bgp/negotiate.js';
-import { nextHopSelf } from '../../src/bgp/next-hop-self.js';
+import { linkLocalSelf, nextHopSelf } from '../../src/bgp/next-hop-self.js';
 import type { Peer, PeerSettings } from '../../src/bgp/peer.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { formatConfigError, parseConfig } from '../../src/config/load.js';
@@ -160,6 +160,7 @@ class Replay {
       isRrClient: (peer) => Boolean(peer.settings.routeReflectorClient), clock: this.clock, logger: silentLogger,
       staleRoutesTime: config.gracefulRestart.staleRoutesTime,
       nextHopSelf: (local) => nextHopSelf(local, interfaces),
+      linkLocalSelf: (local) => linkLocalSelf(local, interfaces),
       policyFor: (peer, ibgp) => peerPolicies(policies, this.peerConfigs.get(peer.settings.key), ibgp),
       ribChanged: (changes) => this.changes.push(...changes),
     });

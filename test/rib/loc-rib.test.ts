@@ -187,6 +187,27 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(noSelf).toMatchObject({ advertise: false });
   });
 
+  it('adds our link-local address to our global next hop toward a single-hop eBGP peer, IPv6 only (RFC 2545 §3)', () => {
+    const v6 = { family: 'ipv6-unicast' as const, prefix: ipv6Key(Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 1]), 0, 48) };
+    const self = { 'ipv4-unicast': '198.51.100.1', 'ipv6-unicast': '2001:db8:7::1' };
+    const t: ExportTarget = { ...target('203.0.113.1', false), nextHopSelf: self, linkLocalSelf: 'fe80::1' };
+    // One interned set used for an IPv6 route and for an IPv4 route over an IPv6 next hop (RFC 8950).
+    const same = attrs({ nextHop: '2001:db8:1::2', nextHopLinkLocal: 'fe80::2' });
+    const six = exportPath(path(ebgpSrc, same, v6), t, store);
+    expect(six.advertise && six.attrs).toMatchObject({ nextHop: '2001:db8:7::1', nextHopLinkLocal: 'fe80::1' });
+    const four = exportPath(path(ebgpSrc, same), t, store);
+    expect(four.advertise && four.attrs.nextHop).toBe('198.51.100.1');
+    expect(four.advertise && four.attrs.nextHopLinkLocal).toBeUndefined();
+    // iBGP never gets a link-local address, ours or the received one.
+    const ibgp: ExportTarget = { ...target('10.0.0.8', true), nextHopSelf: self, linkLocalSelf: 'fe80::1' };
+    const toIbgp = exportPath(path(ebgpSrc, same, v6), ibgp, store);
+    expect(toIbgp.advertise && toIbgp.attrs.nextHopLinkLocal).toBeUndefined();
+    // Without one (multihop eBGP, no link-local on the interface), the global address alone, as before.
+    const { linkLocalSelf: _ll, ...withoutLinkLocal } = t;
+    const multihop = exportPath(path(ebgpSrc, same, v6), { ...withoutLinkLocal, memo: new Map() }, store);
+    expect(multihop.advertise && multihop.attrs.nextHopLinkLocal).toBeUndefined();
+  });
+
   it('reflects with ORIGINATOR_ID and our cluster id prepended, and interns identical results', () => {
     const t = target('10.0.0.7', true, true);
     const v = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] })), t, store);
