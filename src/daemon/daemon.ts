@@ -6,7 +6,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Peer, PeerListener } from '../bgp/peer.js';
-import { nextHopSelf } from '../bgp/next-hop-self.js';
+import { linkLocalSelf, nextHopSelf } from '../bgp/next-hop-self.js';
 import { RouteExchange } from './route-exchange.js';
 import { BgpSpeaker, type ListenRange } from '../bgp/speaker.js';
 import { resolvePeer, type PeerConfig, type TernConfig } from '../config/schema.js';
@@ -48,7 +48,9 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   const rib = new LocRib({ decision: { ...DEFAULT_DECISION, ...config.decision }, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
   const exchange = new RouteExchange({
     rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
-    isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf,
+    isRrClient: (peer: Peer) => Boolean(peer.settings.routeReflectorClient), clock: deps.clock, logger: log, nextHopSelf, linkLocalSelf,
+    // RFC 4724 §4.2: as a helper, keep a peer's stale routes at most this long after its session was lost.
+    staleRoutesTime: config.gracefulRestart.staleRoutesTime,
     // RFC 4724 §4.1: after our own restart, hold our routes until the helpers' End-of-RIB (or the restart time).
     ...(restarting ? { selectionDeferral: config.gracefulRestart.restartTime } : {}),
     policyFor: (peer, ibgp) => peerPolicies(policies, peerConfigs.get(peer.settings.key), ibgp),

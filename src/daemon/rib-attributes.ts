@@ -9,16 +9,20 @@ import type { Family } from '../common/prefix-key.js';
 import type { Origin, PathAttributes } from '../rib/types.js';
 import {
   AS_TRANS, attribute, findAttribute, formatNextHops, mergeAs4Path, parseAddress, type CodecContext,
-  type PathAttribute, type UpdateMessage,
+  type AttributeOf, type PathAttribute, type UpdateMessage,
 } from '../bgp/wire/index.js';
 
 const ORIGIN_CODES = { igp: 0, egp: 1, incomplete: 2 } as const;
 const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
 
-/** The RIB attribute set of an UPDATE for one family (next hop from NEXT_HOP or MP_REACH_NLRI). */
-export function ribAttributes(u: UpdateMessage, family: Family, ctx: CodecContext, store: AttributeStore): PathAttributes {
-  const reach = findAttribute(u, 'mp-reach');
-  const hops = family === 'ipv4-unicast' && !reach ? [findAttribute(u, 'next-hop')?.nextHop ?? '0.0.0.0'] : reach ? formatNextHops(reach.nextHop) : ['::'];
+/**
+ * The RIB attribute set of an UPDATE for one list of its NLRI. `reach` is the MP_REACH_NLRI the list came in,
+ * undefined for the IPv4 NLRI field. RFC 4760 §2, §3: the next hop of MP_REACH_NLRI belongs to the NLRI inside
+ * it; the NLRI field keeps NEXT_HOP even when the same UPDATE carries MP_REACH_NLRI (IPv6, or IPv4 over an
+ * IPv6 next hop, RFC 8950). Called once per list, never per prefix.
+ */
+export function ribAttributes(u: UpdateMessage, family: Family, reach: AttributeOf<'mp-reach'> | undefined, ctx: CodecContext, store: AttributeStore): PathAttributes {
+  const hops = reach ? formatNextHops(reach.nextHop) : family === 'ipv4-unicast' ? [findAttribute(u, 'next-hop')?.nextHop ?? '0.0.0.0'] : ['::'];
   const path = findAttribute(u, 'as-path')?.segments ?? [];
   const as4Path = findAttribute(u, 'as4-path');
   const agg = findAttribute(u, 'aggregator');

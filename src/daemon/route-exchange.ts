@@ -7,8 +7,8 @@
  * restart).
  *
  * Graceful restart helper (RFC 4724 §4.2): when a peer that advertised graceful restart loses its session
- * without a NOTIFICATION, its paths stay (marked stale) for its restart time; a new session's End-of-RIB per
- * family, or the timer, sweeps what was not re-announced.
+ * without a NOTIFICATION, its paths stay (marked stale); graceful-restart-helper.ts decides when they go (the
+ * restart time, the new session's capability, End-of-RIB per family, the stale-routes time).
  *
  * Policy (src/rib/policy): each session gets an evaluator for its import chain, run on every announced
  * route before the Loc-RIB (a rejected route withdraws what the peer announced before for that prefix); each
@@ -42,6 +42,7 @@ import type { DownReason } from '../bgp/down-reason.js';
 import type { Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
 import type { PeerPolicies } from './policy-config.js';
+import { GracefulRestartHelper } from './graceful-restart-helper.js';
 import { keepReceived } from './keep-received.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
@@ -71,8 +72,12 @@ export interface RouteExchangeOptions {
   readonly isRrClient: (peer: Peer) => boolean;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Graceful restart helper: seconds from a loss after which stale routes go even without End-of-RIB. */
+  readonly staleRoutesTime?: number;
   /** Our next hop per family for a session with this local address (see next-hop-self.ts). */
   readonly nextHopSelf: (sessionLocal: string | undefined) => Partial<Record<Family, string>>;
+  /** Our link-local address on the link of a session with this local address (see next-hop-self.ts). */
+  readonly linkLocalSelf?: (sessionLocal: string | undefined) => string | undefined;
   /**
    * After our own restart (RFC 4724 §4.1): defer sending routes until every GR-capable peer that is not
    * restarting itself has sent End-of-RIB for each family, or this many seconds pass (Selection_Deferral).
@@ -102,7 +107,7 @@ export class RouteExchange implements PeerListener {
   private readonly refs = new Map<Peer, PeerRef>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
-  private readonly staleTimers = new Map<Peer, TimerHandle>();
+  private readonly gr: GracefulRestartHelper<Peer>;
   /** Routes as received from the peers with soft reconfiguration inbound, by peer key. */
   private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
@@ -116,6 +121,10 @@ export class RouteExchange implements PeerListener {
 
   constructor(private readonly o: RouteExchangeOptions) {
     this.groups = new UpdateGroups(o.rib, this.store, o.clock);
+    this.gr = new GracefulRestartHelper({
+      clock: o.clock, ...(o.staleRoutesTime !== undefined ? { staleRoutesTime: o.staleRoutesTime } : {}),
+      sweep: (peer, families, why) => this.sweepStale(peer.settings.key, families, why),
+    });
     if (o.selectionDeferral !== undefined) {
       this.deferral = { waiting: new Map() };
       this.deferral.timer = o.clock.setTimeout(() => this.endDeferral('selection deferral timer expired'), o.selectionDeferral * 1000);
@@ -160,12 +169,16 @@ export class RouteExchange implements PeerListener {
     this.refs.set(peer, ref);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
+    this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
+    // RFC 2545 §3: a single-hop eBGP peer shares our link and gets our link-local address with the global one.
+    const linkLocalSelf = !ref.ibgp && (peer.settings.ttl ?? 1) === 1 ? this.o.linkLocalSelf?.(peer.localAddress) : undefined;
     const exportChain = this.startPolicies(peer, ref);
     const privateAs = ref.ibgp ? undefined : peer.settings.removePrivateAs;
     const families = ribFamilies(n.families);
     const { member, existing } = this.groups.join(peer, {
       ref, ctx: n.send, families, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId, nextHopSelf,
+      ...(linkLocalSelf !== undefined ? { linkLocalSelf } : {}),
       mrai: peer.settings.advertisementInterval ?? 0,
       ...(privateAs ? { removePrivateAs: { ...privateAs, localAs, peerAs: n.peerAs } } : {}),
       ...(exportChain ? { exportChain, makeEvaluator: () => new PolicyEvaluator(exportChain, { localAs, nextHopSelf }, this.store) } : {}),
@@ -233,7 +246,7 @@ export class RouteExchange implements PeerListener {
         this.withdrawList(ref, list, counts);
         continue;
       }
-      const attrs = ribAttributes(u, family, ctx, this.store);
+      const attrs = ribAttributes(u, family, list === reach?.nlri ? reach : undefined, ctx, this.store);
       const kept = this.prePolicy.get(ref.key);
       if (kept) keepReceived(kept, family, list, attrs);
       const imp = this.imports.get(peer);
@@ -266,11 +279,11 @@ export class RouteExchange implements PeerListener {
         if (waiting.size === 0) this.deferral!.waiting.delete(peer);
         this.maybeEndDeferral();
       }
-      if (family) this.o.endOfRib?.(peer, family);
-      if (family) this.prePolicy.sweepStale(ref.key, family);
-      const swept = family === undefined ? [] : rib.sweepStale(ref.key, family);
-      for (const p of swept) this.store.release(p.attrs);
-      if (family && swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: ref.key, family, swept: swept.length });
+      if (family) {
+        this.o.endOfRib?.(peer, family);
+        this.gr.endOfRib(peer, family);
+        this.sweepStale(ref.key, [family], 'End-of-RIB');
+      }
     }
     if (rib.pendingChanges >= FLUSH_AT) this.flush();
     else this.scheduleFlush();
@@ -359,16 +372,24 @@ export class RouteExchange implements PeerListener {
   /**
    * A ROUTE-REFRESH from the peer. A request (RFC 2918) re-sends our table for that family, framed by BoRR and
    * EoRR when enhanced route refresh is negotiated (RFC 7313 §4). The peer's own BoRR marks its routes of the
-   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4.2).
+   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4). Without enhanced route refresh the
+   * subtype octet is RFC 2918's Reserved field: a BoRR or EoRR there is ignored, as RFC 7313 §5 has a
+   * receiver do with a subtype it cannot act on (no NOTIFICATION: that is for a bad length, which the decoder
+   * already answers). Acting on it would sweep routes a graceful restart keeps stale until End-of-RIB.
    */
   routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
     const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
     const ref = this.refs.get(peer);
     const member = this.groups.member(peer);
     if (!family || !ref || !member || !member.families.includes(family)) return;
-    this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype: ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype });
+    const subtype = ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype;
+    const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
+    if (m.subtype !== 0 && !enhanced) {
+      this.o.logger.log('warn', 'bgp.route-refresh.ignored', { peer: ref.key, family, subtype, detail: 'enhanced route refresh not negotiated (RFC 7313 §5)' });
+      return;
+    }
+    this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype });
     if (m.subtype === 0) {
-      const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
       const frame = (subtype: number) => peer.send({ type: 'ROUTE-REFRESH', afi: m.afi, safi: m.safi, subtype, orf: new Uint8Array(0) });
       if (enhanced) frame(1);
       this.groups.sendTable(member, [family]);
@@ -377,9 +398,7 @@ export class RouteExchange implements PeerListener {
       this.o.rib.dropPeer(ref.key, [family], true);
       this.prePolicy.down(ref.key, [family], true);
     } else if (m.subtype === 2) {
-      this.prePolicy.sweepStale(ref.key, family);
-      for (const p of this.o.rib.sweepStale(ref.key, family)) this.store.release(p.attrs);
-      this.scheduleFlush();
+      this.sweepStale(ref.key, [family], 'EoRR');
     }
   }
 
@@ -400,16 +419,21 @@ export class RouteExchange implements PeerListener {
     if (helper) {
       const kept = this.o.rib.dropPeer(ref.key, families, true);
       this.o.logger.log('info', 'rib.gr.stale', { peer: ref.key, kept: kept.length, restartTime: gr.restartTime });
-      const old = this.staleTimers.get(peer);
-      if (old) this.o.clock.clearTimeout(old);
-      this.staleTimers.set(peer, this.o.clock.setTimeout(() => {
-        this.staleTimers.delete(peer);
-        for (const f of families) this.prePolicy.sweepStale(ref.key, f);
-        for (const f of families) for (const p of this.o.rib.sweepStale(ref.key, f)) this.store.release(p.attrs);
-        this.scheduleFlush();
-      }, gr.restartTime * 1000));
+      this.gr.sessionLost(peer, families, gr.restartTime);
     } else {
+      this.gr.forget(peer);
       for (const p of this.o.rib.dropPeer(ref.key, families)) this.store.release(p.attrs);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Remove a peer's routes still stale in these families (graceful restart helper, EoRR). */
+  private sweepStale(peerKey: string, families: readonly Family[], why: string): void {
+    for (const family of families) {
+      this.prePolicy.sweepStale(peerKey, family);
+      const swept = this.o.rib.sweepStale(peerKey, family);
+      for (const p of swept) this.store.release(p.attrs);
+      if (swept.length) this.o.logger.log('info', 'rib.gr.sweep', { peer: peerKey, family, swept: swept.length, why });
     }
     this.scheduleFlush();
   }

@@ -1,7 +1,7 @@
 /**
  * Outbound: sessions grouped by how they export (update groups), each group's changes encoded once and the
  * same bytes written to every member. Two sessions share a group when everything export and encoding depend
- * on is equal: iBGP or eBGP, route-reflector client, local AS, our next hop per family, the export policy
+ * on is equal: iBGP or eBGP, route-reflector client, local AS, our next hop per family (and link-local), the export policy
  * chain, the families, the codec context (4-octet AS, add-path, extended messages), the MRAI and the
  * remove-private-AS mode (with the peer's AS, which that mode keeps).
  *
@@ -49,6 +49,8 @@ export interface JoinSettings {
   readonly routerId: string;
   readonly clusterId: string;
   readonly nextHopSelf: Partial<Record<Family, string>>;
+  /** eBGP on a shared link: our link-local address there, sent with our global IPv6 next hop (RFC 2545 §3). */
+  readonly linkLocalSelf?: string;
   /** The export chain and an evaluator for it (made only when the group is new), none: pass everything. */
   readonly exportChain?: PolicyChain;
   readonly makeEvaluator?: () => PolicyEvaluator;
@@ -77,7 +79,7 @@ export class UpdateGroups {
   private keyOf(s: JoinSettings): string {
     const c = s.ctx;
     return JSON.stringify([
-      s.ref.ibgp, s.ref.rrClient, s.localAs, s.nextHopSelf['ipv4-unicast'] ?? null, s.nextHopSelf['ipv6-unicast'] ?? null,
+      s.ref.ibgp, s.ref.rrClient, s.localAs, s.nextHopSelf['ipv4-unicast'] ?? null, s.nextHopSelf['ipv6-unicast'] ?? null, s.linkLocalSelf ?? null,
       s.exportChain ? [s.exportChain.mode, s.exportChain.policies] : null, [...s.families].sort(), c.as4, [...c.addPath].sort(),
       c.extendedMessage, s.mrai, s.removePrivateAs ?? null,
     ]);
@@ -95,6 +97,7 @@ export class UpdateGroups {
       const target: ExportTarget = {
         key: `update-group ${++this.serial}`, ibgp: s.ref.ibgp, rrClient: s.ref.rrClient, localAs: s.localAs, routerId: s.routerId,
         clusterId: s.clusterId, nextHopSelf: s.nextHopSelf, memo: new Map(),
+        ...(s.linkLocalSelf !== undefined ? { linkLocalSelf: s.linkLocalSelf } : {}),
         ...(s.makeEvaluator ? { policy: exportPolicy(s.makeEvaluator()) } : {}),
         ...(s.removePrivateAs ? { removePrivateAs: s.removePrivateAs } : {}),
       };

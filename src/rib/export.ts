@@ -7,7 +7,9 @@
  * - iBGP-learned to iBGP: only when reflecting: from a client to everyone, from a non-client to clients only.
  * - To eBGP: private ASes removed when configured (private-as.ts), then our AS prepended, next hop set to our
  *   address on that session, LOCAL_PREF removed, MED only for our own routes (§5.1.4: a received MED is not
- *   passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed.
+ *   passed to other ASes), ORIGINATOR_ID/CLUSTER_LIST removed. An IPv6 route to a peer on a shared link
+ *   (single-hop eBGP) carries our link-local address on that link after the global one (RFC 2545 §3, as BIRD
+ *   and FRR send it); a received link-local address never goes on.
  * - To iBGP: LOCAL_PREF set (100 when missing); next hop unchanged without its link-local address (RFC 2545
  *   §3), ours for local routes and routes without a global next hop; when reflecting, ORIGINATOR_ID set to
  *   the originator (if absent) and our cluster id prepended to CLUSTER_LIST.
@@ -39,6 +41,11 @@ export interface ExportTarget {
   readonly clusterId: string;
   /** Our address on this session per family, for next-hop-self; undefined when we have none of that family. */
   readonly nextHopSelf: Readonly<Partial<Record<Family, string>>>;
+  /**
+   * eBGP on a shared link (single hop): our link-local address on it, the second IPv6 next hop of RFC 2545 §3.
+   * Undefined for iBGP, multihop eBGP and interfaces without one.
+   */
+  readonly linkLocalSelf?: string;
   /** Memo of verdicts per (policy output) set for this target (owned by the caller, one per target). */
   readonly memo: Map<PathAttributes, ExportVerdict>;
   /** The export policy of this peer; none: every route passes unchanged. */
@@ -119,11 +126,15 @@ export function exportRoute(
   if (needsSelf && self === undefined) return NO_NEXT_HOP;
   // The rewrite depends on the path as well as its attributes for local routes (MED kept, next hop ours) and
   // for reflected routes without ORIGINATOR_ID (set to the source's router ID): those get memos of their own.
-  const variant = !source ? 'local' : reflecting && attrs.originatorId === undefined ? source.routerId : '';
+  // Where our next hop goes in, it depends on the family too (one set can carry an IPv4 route over an IPv6
+  // next hop, RFC 8950, and an IPv6 route): IPv6 rewrites get their own memos.
+  const base = !source ? 'local' : reflecting && attrs.originatorId === undefined ? source.routerId : '';
+  const variant = needsSelf && family === 'ipv6-unicast' ? (base === '' ? 'ipv6' : base === 'local' ? 'local ipv6' : `${base} ipv6`) : base;
   const memo = memoFor(flags === 0 ? target.memo : policy!.flagged[flags]!, variant);
   let verdict = memo.get(attrs);
   if (!verdict) {
-    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(source, attrs, flags, target, reflecting, self)) });
+    const linkLocal = needsSelf && family === 'ipv6-unicast' ? target.linkLocalSelf : undefined;
+    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(source, attrs, flags, target, reflecting, self, linkLocal)) });
     memo.set(attrs, verdict);
   }
   return verdict;
@@ -155,15 +166,20 @@ export function releaseExportMemos(target: ExportTarget, store: AttributeStore):
   }
 }
 
-function transform(source: PeerRef | undefined, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined): PathAttributes {
+function transform(
+  source: PeerRef | undefined, a: PathAttributes, flags: number, t: ExportTarget, reflecting: boolean, self: string | undefined,
+  linkLocal: string | undefined,
+): PathAttributes {
   const local = source === undefined;
   if (!t.ibgp) {
     const { localPref: _lp, originatorId: _o, nextHopLinkLocal: _ll, med, ...rest } = a;
     const keepMed = local || (flags & SET_MED) !== 0;
+    const hopSet = (flags & SET_NEXT_HOP) !== 0;
     return {
       ...rest,
       asPath: prependAs(t.removePrivateAs ? removePrivateAs(a.asPath, t.removePrivateAs) : a.asPath, t.localAs),
-      nextHop: (flags & SET_NEXT_HOP) !== 0 ? a.nextHop : self!,
+      nextHop: hopSet ? a.nextHop : self!,
+      ...(linkLocal !== undefined && !hopSet ? { nextHopLinkLocal: linkLocal } : {}),
       clusterList: [],
       ...(keepMed && med !== undefined ? { med } : {}),
     };

@@ -455,13 +455,29 @@ export class LocRib {
       const t = this.tables[family];
       for (const { slot, path } of this.pathsOf(t, peerKey, false)) {
         if (!keepAsStale) this.removeAt(t, slot, peerKey, path.pathId, path.source);
-        else if (t.entry(slot)) {
-          if (!path.stale) this.announceEntry(t, slot, { ...path, stale: true });
-        } else t.flags[slot]! |= STALE;
+        else if (t.entry(slot)) this.markStale(t.entry(slot)!, path);
+        else t.flags[slot]! |= STALE;
         gone.push(path);
       }
     }
     return gone;
+  }
+
+  /**
+   * Mark one path of an entry stale in place. Stale takes no part in the decision (RFC 4724 §4.2: stale
+   * routes are used as before until replaced or swept), so the best path and ECMP set keep their members, as
+   * a compact path keeps its flag, and no change is reported. A new Path object replaces the old one wherever
+   * the entry holds it (paths are never mutated: they may have been handed out).
+   */
+  private markStale(entry: RibEntry, path: Path): void {
+    const i = entry.paths.indexOf(path);
+    if (path.stale || i < 0) return;
+    const marked: Path = { ...path, stale: true };
+    const reason = this.ineligible.get(path);
+    if (reason !== undefined) this.ineligible.set(marked, reason);
+    entry.paths[i] = marked;
+    if (entry.best === path) entry.best = marked;
+    if (entry.multipath.includes(path)) entry.multipath = entry.multipath.map((p) => (p === path ? marked : p));
   }
 
   /** Remove a peer's paths that are still stale (End-of-RIB or restart timer, RFC 4724 §4.2). */

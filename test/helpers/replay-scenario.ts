@@ -69,8 +69,10 @@ const upSchema = z.strictObject({
   gracefulRestart: z.strictObject({
     restartTime: z.number().int().min(0).max(4095),
     restarting: z.boolean().optional(),
-    /** The F bit of every family (forwarding state kept); default true. */
-    forwarding: z.boolean().optional(),
+    /** The F bit (forwarding state kept): for every family, or set for the families listed; default true. */
+    forwarding: z.union([z.boolean(), z.array(family)]).optional(),
+    /** The families the capability lists; default: every family the peer offers. */
+    families: z.array(family).optional(),
   }).optional(),
   /** Capabilities the peer leaves out of its OPEN (it sends the others tern knows). */
   without: z.array(z.enum(['four-octet-as', 'route-refresh', 'enhanced-route-refresh'])).optional(),
@@ -108,8 +110,12 @@ export type Scenario = z.output<typeof scenarioSchema> & { readonly name: string
 
 /** Read and check a scenario file; throws with the zod issues when it does not say what the harness knows. */
 export function loadScenario(file: string): Scenario {
-  const raw: unknown = parse(readFileSync(file, 'utf8'));
-  const r = scenarioSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: ${z.prettifyError(r.error)}`);
-  return { ...r.data, name: basename(file).replace(/\.ya?ml$/, '') };
+  return parseScenario(readFileSync(file, 'utf8'), basename(file).replace(/\.ya?ml$/, ''));
+}
+
+/** A scenario written inline (unit tests that assert on single steps rather than a golden file). */
+export function parseScenario(text: string, name: string): Scenario {
+  const r = scenarioSchema.safeParse(parse(text));
+  if (!r.success) throw new Error(`${name}: ${z.prettifyError(r.error)}`);
+  return { ...r.data, name };
 }

@@ -11,12 +11,12 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { stringify } from 'yaml';
 import {
-  decodeMessage, encodeMessage, endOfRibMessage, Framer, makeContext, type BgpMessage, type CodecContext,
+  decodeMessage, encodeMessage, endOfRibMessage, Framer, makeContext, type BgpMessage, type Capability, type CodecContext, type GracefulRestartCap,
   type NotificationMessage, type OpenMessage, type UpdateMessage,
 } from '../../src/bgp/wire/index.js';
 import type { DownReason } from '../../src/bgp/down-reason.js';
 import { buildLocalOpen, negotiate, type Negotiated } from '../../src/bgp/negotiate.js';
-import { nextHopSelf } from '../../src/bgp/next-hop-self.js';
+import { linkLocalSelf, nextHopSelf } from '../../src/bgp/next-hop-self.js';
 import type { Peer, PeerSettings } from '../../src/bgp/peer.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { formatConfigError, parseConfig } from '../../src/config/load.js';
@@ -122,6 +122,21 @@ function interfaceTable(s: Scenario): NodeJS.Dict<NetworkInterfaceInfo[]> {
 }
 
 const AFI_SAFI: Readonly<Record<ReplayFamily, readonly [number, number]>> = { 'ipv4-unicast': [1, 1], 'ipv6-unicast': [2, 1] };
+
+/** The graceful-restart capability as the up event describes it: which families it lists, with which F bits. */
+function grFamilies(c: Capability, e: UpEvent): Capability {
+  const gr = e.gracefulRestart;
+  if (c.code !== 64 || !gr) return c;
+  const cap = c as GracefulRestartCap;
+  const name = (f: { afi: number }): ReplayFamily => (f.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast');
+  const forwarding = (f: ReplayFamily) => (Array.isArray(gr.forwarding) ? gr.forwarding.includes(f) : gr.forwarding ?? true);
+  return {
+    ...cap,
+    families: cap.families
+      .filter((f) => !gr.families || gr.families.includes(name(f)))
+      .map((f) => ({ ...f, forwarding: forwarding(name(f)), flags: forwarding(name(f)) ? 0x80 : 0 })),
+  };
+}
 const SUBTYPES = { request: 0, borr: 1, eorr: 2 } as const;
 const CAPABILITY_CODES = { 'four-octet-as': 65, 'route-refresh': 2, 'enhanced-route-refresh': 70 } as const;
 
@@ -143,7 +158,9 @@ class Replay {
     this.exchange = new RouteExchange({
       rib: this.rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId,
       isRrClient: (peer) => Boolean(peer.settings.routeReflectorClient), clock: this.clock, logger: silentLogger,
+      staleRoutesTime: config.gracefulRestart.staleRoutesTime,
       nextHopSelf: (local) => nextHopSelf(local, interfaces),
+      linkLocalSelf: (local) => linkLocalSelf(local, interfaces),
       policyFor: (peer, ibgp) => peerPolicies(policies, this.peerConfigs.get(peer.settings.key), ibgp),
       ribChanged: (changes) => this.changes.push(...changes),
     });
@@ -176,12 +193,12 @@ class Replay {
     const built = buildLocalOpen({
       asn: e.asn ?? pc.remoteAs, routerId, holdTime: 90, families: e.families ?? pc.families, addPath: e.addPath ?? {},
       extendedNextHop: Boolean(e.extendedNextHop), extendedMessage: Boolean(e.extendedMessage),
-      ...(e.gracefulRestart ? { gracefulRestart: { restartTime: e.gracefulRestart.restartTime, restarting: Boolean(e.gracefulRestart.restarting), forwardingPreserved: e.gracefulRestart.forwarding ?? true } } : {}),
+      ...(e.gracefulRestart ? { gracefulRestart: { restartTime: e.gracefulRestart.restartTime, restarting: Boolean(e.gracefulRestart.restarting), forwardingPreserved: true } } : {}),
     });
     const dropped = new Set<number>((e.without ?? []).map((c) => CAPABILITY_CODES[c]));
     const open: OpenMessage = {
       ...built,
-      parameters: built.parameters.map((p) => (p.kind === 'capabilities' ? { ...p, capabilities: p.capabilities.filter((c) => !dropped.has(c.code)) } : p)),
+      parameters: built.parameters.map((p) => (p.kind === 'capabilities' ? { ...p, capabilities: p.capabilities.filter((c) => !dropped.has(c.code)).map((c) => grFamilies(c, e)) } : p)),
     };
     const wire = makeContext({});
     const decoded = decodeMessage(encodeMessage(open, wire), wire);

@@ -3,7 +3,7 @@
 // for the block it owns, a route another protocol holds left alone, a route deleted behind its back put back,
 // withdrawals removed, and a restart (SIGKILL) that changes nothing in the kernel.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLab, explained, star, startBird, startFrr, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type Lab, type TerndInstance } from './harness/index.js';
+import { createLab, explained, star, startBird, startCapture, startFrr, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type Lab, type TerndInstance } from './harness/index.js';
 import { labSuite } from './harness/suite.js';
 
 const suite = labSuite(['bird', 'frr']);
@@ -217,11 +217,23 @@ describe.skipIf(!suite.ok)(title('kernel routes over a link-local next hop (RFC 
     const b = await lab.namespace('bird');
     // Link-local addresses only: BIRD has nothing else to put in the next hop.
     await lab.connect({ ns: t, ifname: 'to-bird', addrs: ['fe80::1/64'] }, { ns: b, ifname: 'eth0', addrs: ['fe80::2/64'] });
-    const tern = await startTernd(lab, t, kernelConfig('{ address: "fe80::2%to-bird", remoteAs: 65002, families: [ipv6-unicast] }'));
+    // Under load the kernel's own link-local addresses of the veths finish duplicate address detection before
+    // the sessions start, and the kernel may then pick one of them as the source of a connection. Wait for
+    // that here, so the case is met every time rather than now and then.
+    for (const [ns, ifname] of [[t, 'to-bird'], [b, 'eth0']] as const) {
+      await waitFor(async () => {
+        const out = await lab.exec(ns, 'ip', ['-6', 'addr', 'show', 'dev', ifname, 'scope', 'link']);
+        return /tentative/.test(out) ? notYet(out) : true;
+      }, { what: `duplicate address detection done on ${ifname}`, timeoutMs: 30_000 });
+    }
+    const capture = await startCapture(lab, t, 'to-bird');
+    // Both ends therefore bind to the configured addresses: tern's sourceAddress (with its zone) and BIRD's
+    // `source address`.
+    const tern = await startTernd(lab, t, kernelConfig('{ address: "fe80::2%to-bird", sourceAddress: "fe80::1%to-bird", remoteAs: 65002, families: [ipv6-unicast] }'));
     await startBird(lab, b, {
       routerId: '10.77.0.2', asn: 65002, peers: [],
       extraConfig: 'protocol static s6 { ipv6; route fd77:300::/48 blackhole; }\n'
-        + 'protocol bgp tern { local as 65002; neighbor fe80::1%eth0 as 65001; connect delay time 1; connect retry time 2; ipv6 { import all; export all; }; }',
+        + 'protocol bgp tern { local as 65002; source address fe80::2; neighbor fe80::1%eth0 as 65001; connect delay time 1; connect retry time 2; ipv6 { import all; export all; }; }',
     });
     const route = await waitFor(async () => {
       const all = JSON.parse(await lab.exec(t, 'ip', ['-json', '-6', 'route', 'show', 'proto', 'bgp'])) as { dst: string; gateway?: string; dev?: string }[];
@@ -229,5 +241,10 @@ describe.skipIf(!suite.ok)(title('kernel routes over a link-local next hop (RFC 
     }, { what: "BIRD's route via its link-local address in the kernel", timeoutMs: 40_000 });
     expect(route).toMatchObject({ gateway: 'fe80::2', dev: 'to-bird' });
     expect(JSON.parse(tern.bgpctl(['show', 'kernel', '--json'])).problems).toEqual([]);
+    // The veths also have the kernel's own link-local addresses: a connection from one of those is refused by
+    // the other side as from an unknown address. Every connection ran between the configured ones.
+    const ends = (await capture.connections()).map((c) => [c.initiator, c.responder].sort().join(' '));
+    expect(ends.length).toBeGreaterThan(0);
+    expect(new Set(ends)).toEqual(new Set(['fe80::1 fe80::2']));
   }), 90_000);
 });

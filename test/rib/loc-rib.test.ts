@@ -24,8 +24,8 @@ function path(p: PeerRef | undefined, a: PathAttributes, over: Partial<Path> = {
   return { family: 'ipv4-unicast', prefix: P, pathId: 0, attrs: a, source: p ? 'bgp' : 'static', peer: p, stale: false, receivedAt: 0, ...over };
 }
 
-function rib(): LocRib {
-  return new LocRib({ decision: DEFAULT_DECISION, localAs: 65001, routerId: '10.0.0.1', clusterId: '10.0.0.1' });
+function rib(decision = DEFAULT_DECISION): LocRib {
+  return new LocRib({ decision, localAs: 65001, routerId: '10.0.0.1', clusterId: '10.0.0.1' });
 }
 
 describe('prefix keys', () => {
@@ -187,6 +187,27 @@ describe('export rules (RFC 4271 §5, RFC 4456 §8, RFC 1997)', () => {
     expect(noSelf).toMatchObject({ advertise: false });
   });
 
+  it('adds our link-local address to our global next hop toward a single-hop eBGP peer, IPv6 only (RFC 2545 §3)', () => {
+    const v6 = { family: 'ipv6-unicast' as const, prefix: ipv6Key(Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 1]), 0, 48) };
+    const self = { 'ipv4-unicast': '198.51.100.1', 'ipv6-unicast': '2001:db8:7::1' };
+    const t: ExportTarget = { ...target('203.0.113.1', false), nextHopSelf: self, linkLocalSelf: 'fe80::1' };
+    // One interned set used for an IPv6 route and for an IPv4 route over an IPv6 next hop (RFC 8950).
+    const same = attrs({ nextHop: '2001:db8:1::2', nextHopLinkLocal: 'fe80::2' });
+    const six = exportPath(path(ebgpSrc, same, v6), t, store);
+    expect(six.advertise && six.attrs).toMatchObject({ nextHop: '2001:db8:7::1', nextHopLinkLocal: 'fe80::1' });
+    const four = exportPath(path(ebgpSrc, same), t, store);
+    expect(four.advertise && four.attrs.nextHop).toBe('198.51.100.1');
+    expect(four.advertise && four.attrs.nextHopLinkLocal).toBeUndefined();
+    // iBGP never gets a link-local address, ours or the received one.
+    const ibgp: ExportTarget = { ...target('10.0.0.8', true), nextHopSelf: self, linkLocalSelf: 'fe80::1' };
+    const toIbgp = exportPath(path(ebgpSrc, same, v6), ibgp, store);
+    expect(toIbgp.advertise && toIbgp.attrs.nextHopLinkLocal).toBeUndefined();
+    // Without one (multihop eBGP, no link-local on the interface), the global address alone, as before.
+    const { linkLocalSelf: _ll, ...withoutLinkLocal } = t;
+    const multihop = exportPath(path(ebgpSrc, same, v6), { ...withoutLinkLocal, memo: new Map() }, store);
+    expect(multihop.advertise && multihop.attrs.nextHopLinkLocal).toBeUndefined();
+  });
+
   it('reflects with ORIGINATOR_ID and our cluster id prepended, and interns identical results', () => {
     const t = target('10.0.0.7', true, true);
     const v = exportPath(path(client, attrs({ clusterList: ['10.0.0.99'] })), t, store);
@@ -237,6 +258,34 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     // Replaced by an eligible one: now it is a change.
     r.announceAt('ipv4-unicast', s, a, 0, attrs(), 0);
     expect(r.takeChangedSlots('ipv4-unicast')).toEqual([s]);
+  });
+
+  it('marks paths stale in place without reporting a change, compact or in an entry (RFC 4724 §4.2)', () => {
+    const r = rib({ ...DEFAULT_DECISION, maxPaths: 2, multipathRelax: true });
+    const Q = ipv4Key((10 << 24) >>> 0, 16);
+    const R = ipv4Key((11 << 24) >>> 0, 16);
+    r.announceAt('ipv4-unicast', slotP(r), a, 0, attrs(), 0); // compact
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', Q, true), a, 0, attrs(), 0); // best of two
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', Q, true), b, 0, attrs({ asPath: [{ type: 'sequence', asns: [65003, 65030] }], nextHop: '192.0.2.3' }), 0);
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', R, true), a, 0, attrs(), 0); // ECMP with b
+    r.announceAt('ipv4-unicast', r.slotOf('ipv4-unicast', R, true), b, 0, attrs({ asPath: [{ type: 'sequence', asns: [65003] }], nextHop: '192.0.2.3' }), 0);
+    r.discardChanges();
+    expect(r.dropPeer(a.key, ['ipv4-unicast'], true)).toHaveLength(3);
+    // Stale is not an input of the decision: same best, same ECMP set, nothing to report.
+    expect(r.takeChanges()).toEqual([]);
+    const q = r.get('ipv4-unicast', Q)!;
+    expect(q.best).toMatchObject({ peer: { key: a.key }, stale: true });
+    expect(q.paths.find((p) => p.peer?.key === a.key)).toBe(q.best);
+    const e = r.get('ipv4-unicast', R)!;
+    expect(e.multipath.map((p) => [p.peer?.key, p.stale]).sort()).toEqual([[a.key, true], [b.key, false]]);
+    expect(e.multipath.every((m) => e.paths.includes(m))).toBe(true);
+    expect(r.get('ipv4-unicast', P)!.best?.stale).toBe(true);
+    // The marked paths are the ones later decisions work on: withdrawing b leaves Q's best alone and shrinks R's set.
+    r.withdraw('ipv4-unicast', Q, b.key, 0);
+    expect(r.takeChanges()).toEqual([]);
+    r.withdraw('ipv4-unicast', R, b.key, 0);
+    expect(r.takeChanges().map((c) => [formatPrefixKey(c.prefix), c.multipath.map((p) => [p.peer?.key, p.stale])])).toEqual([['11.0.0.0/16', [[a.key, true]]]]);
+    expect(r.sweepStale(a.key, 'ipv4-unicast').map((p) => formatPrefixKey(p.prefix)).sort()).toEqual(['10.0.0.0/16', '10.1.0.0/24', '11.0.0.0/16']);
   });
 
   it('drops, marks stale and sweeps compact paths like entries', () => {

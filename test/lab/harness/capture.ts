@@ -135,10 +135,13 @@ async function readMessages(file: string): Promise<WireMessage[]> {
 }
 
 async function readConnections(file: string): Promise<WireConnection[]> {
-  const out = await tshark(['-r', file, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ip.dst']);
+  const out = await tshark(['-r', file, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst']);
   const seen = new Map<number, WireConnection>();
   for (const line of out.split('\n')) {
-    const [stream, initiator, responder] = line.trim().split('\t');
+    // IPv4 connections fill the ip.* fields, IPv6 ones the ipv6.* fields.
+    const [stream, src4, dst4, src6, dst6] = line.replace(/\r$/, '').split('\t');
+    const initiator = src4 || src6;
+    const responder = dst4 || dst6;
     if (!stream || !initiator || !responder) continue;
     // A retransmitted SYN belongs to the same stream: the first one names the initiator.
     if (!seen.has(Number(stream))) seen.set(Number(stream), { stream: Number(stream), initiator, responder });
