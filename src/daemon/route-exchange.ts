@@ -470,7 +470,15 @@ export class RouteExchange implements PeerListener {
       if (!m) return [];
       const imp = this.imports.get(peer);
       const kept = this.prePolicy.get(ref.key);
-      return [{ peer: ref, export: { ...m.group.core.target, key: ref.key }, ...(imp ? { import: imp } : {}), ...(kept ? { prePolicy: kept } : {}) }];
+      const paths = m.group.paths;
+      const addPath = paths && {
+        families: paths.families, paths: paths.limit,
+        advertised: (family: Family, prefix: PrefixKey) => paths.pathsFor(ref.key, family, this.o.rib.slotOf(family, prefix)),
+      };
+      return [{
+        peer: ref, export: { ...m.group.core.target, key: ref.key }, ...(imp ? { import: imp } : {}), ...(kept ? { prePolicy: kept } : {}),
+        ...(addPath ? { addPath } : {}),
+      }];
     });
   }
 
