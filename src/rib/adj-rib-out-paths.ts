@@ -33,17 +33,18 @@ import type { AttributeStore } from './attribute-store.js';
 import { selectBest } from './decision.js';
 import { exportRoute, type ExportTarget } from './export.js';
 import type { LocRib } from './loc-rib.js';
-import type { Family, Path, PathAttributes } from './types.js';
+import type { Family, Path, PathAttributes, RouteSource } from './types.js';
 
 /** How many paths per prefix a member is sent: all that pass export, or the first N in decision order. */
 export type PathLimit = number | 'all';
 
-/** One path as the group advertises it. */
+/** One path as the group advertises it; source, from and pathId say which Loc-RIB path it is. */
 export interface SentPath {
-  /** The path in the Loc-RIB: source, peer and received path identifier. */
-  readonly key: string;
+  readonly source: RouteSource;
   /** The peer it was learned from (split horizon); undefined for local routes. */
   readonly from: string | undefined;
+  /** The path identifier it was received with. */
+  readonly pathId: number;
   /** Our path identifier for it. */
   readonly id: number;
   /** The attributes as exported to the group. */
@@ -94,8 +95,9 @@ export function pathBatchSize(b: PathBatch): number {
 }
 
 /** The paths a member with peer key `member` (undefined: a member no path came from) is told. */
-export function memberView(paths: readonly SentPath[], member: string | undefined, limit: PathLimit): SentPath[] {
+export function memberView(paths: readonly SentPath[], member: string | undefined, limit: PathLimit): readonly SentPath[] {
   const max = limit === 'all' ? Infinity : limit;
+  if (member === undefined && paths.length <= max) return paths;
   const out: SentPath[] = [];
   for (const p of paths) {
     if (out.length >= max) break;
@@ -117,22 +119,39 @@ export function decisionOrder(best: Path, eligible: readonly Path[], rib: LocRib
   return order;
 }
 
-function pathKey(p: Path): string {
-  return `${p.source} ${p.peer?.key ?? ''} ${p.pathId}`;
+/** Whether a sent path is the Loc-RIB path `p`. */
+function isPath(s: SentPath, p: Path): boolean {
+  return s.pathId === p.pathId && s.from === p.peer?.key && s.source === p.source;
+}
+
+function samePath(a: SentPath, b: SentPath): boolean {
+  return a.pathId === b.pathId && a.from === b.from && a.source === b.source;
 }
 
 function sameList(a: readonly SentPath[], b: readonly SentPath[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.key === b[i]!.key && x.id === b[i]!.id && x.attrs === b[i]!.attrs);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.id !== y.id || x.attrs !== y.attrs || !samePath(x, y))) return false;
+  }
+  return true;
+}
+
+function byId(list: readonly SentPath[], id: number): SentPath | undefined {
+  for (const p of list) if (p.id === id) return p;
+  return undefined;
 }
 
 /** Add to `b` what turns view `before` of a slot into view `after`. */
 function diffInto(b: PathBatch, slot: number, before: readonly SentPath[], after: readonly SentPath[]): void {
   for (const n of after) {
-    const o = before.find((x) => x.id === n.id);
+    const o = byId(before, n.id);
     if (o === undefined || o.attrs !== n.attrs) announceIn(b, n.attrs, slot, n.id);
   }
   for (const o of before) {
-    if (!after.some((x) => x.id === o.id)) {
+    if (byId(after, o.id) === undefined) {
       b.withdraw.slots.push(slot);
       b.withdraw.ids.push(o.id);
     }
@@ -143,8 +162,10 @@ export class AdjRibOutPaths<M> {
   /** Members by peer key, each with a number that orders them in the keys of `shared` batches. */
   private readonly members = new Map<string, { readonly member: M; readonly index: number }>();
   private serial = 0;
-  /** What the group is told per slot: exported paths in decision order, with their identifiers. */
-  private readonly sent: Record<Family, Map<number, readonly SentPath[]>> = { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() };
+  /** What the group is told per slot (NONE: nothing): exported paths in decision order, with their identifiers. */
+  private readonly sent: Record<Family, (readonly SentPath[])[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
+  /** Slots with a list, per family. */
+  private readonly count: Record<Family, number> = { 'ipv4-unicast': 0, 'ipv6-unicast': 0 };
   /** Slots whose announcements wait for the MRAI timer (their state is read when they go out). */
   readonly pending: Record<Family, Set<number>> = { 'ipv4-unicast': new Set(), 'ipv6-unicast': new Set() };
 
@@ -172,25 +193,27 @@ export class AdjRibOutPaths<M> {
   /** Forget everything sent (the group is gone, or will send its whole table again): slots go back. */
   reset(): void {
     for (const family of this.families) {
-      for (const slot of this.sent[family].keys()) this.rib.unhold(family, slot);
-      this.sent[family].clear();
+      const sent = this.sent[family];
+      for (let slot = 0; slot < sent.length; slot++) if (sent[slot] !== NONE) this.rib.unhold(family, slot);
+      sent.length = 0;
+      this.count[family] = 0;
       this.pending[family].clear();
     }
   }
 
   /** What the group advertises for a slot, best first (for displays and tests). */
   paths(family: Family, slot: number): readonly SentPath[] {
-    return this.sent[family].get(slot) ?? NONE;
+    return this.sent[family][slot] ?? NONE;
   }
 
   /** What one member is told for a slot. */
-  pathsFor(peerKey: string, family: Family, slot: number): SentPath[] {
+  pathsFor(peerKey: string, family: Family, slot: number): readonly SentPath[] {
     return memberView(this.paths(family, slot), peerKey, this.limit);
   }
 
   /** Prefixes with at least one path advertised to the group. */
   advertised(family: Family): number {
-    return this.sent[family].size;
+    return this.count[family];
   }
 
   /**
@@ -199,9 +222,11 @@ export class AdjRibOutPaths<M> {
    */
   update(family: Family, slots: Iterable<number>, out: PathsOutput<M>, hold = false): void {
     const sent = this.sent[family];
+    // One element per slot of the prefix table, so the array stays dense.
+    for (let n = this.rib.prefixes(family).highWater; sent.length < n;) sent.push(NONE);
     const pending = this.pending[family];
     for (const slot of slots) {
-      const before = sent.get(slot) ?? NONE;
+      const before = sent[slot]!;
       let after = this.compute(family, slot, before);
       if (hold) {
         const now = this.withdrawalsOnly(before, after);
@@ -210,14 +235,15 @@ export class AdjRibOutPaths<M> {
       } else if (pending.size !== 0) {
         pending.delete(slot);
       }
-      if (sameList(before, after)) continue;
+      if (after === before || sameList(before, after)) continue;
       this.emit(slot, before, after, out);
+      sent[slot] = after.length === 0 ? NONE : after;
       if (after.length === 0) {
-        sent.delete(slot);
+        this.count[family]--;
         this.rib.unhold(family, slot);
-      } else {
-        if (before.length === 0) this.rib.hold(family, slot);
-        sent.set(slot, after);
+      } else if (before.length === 0) {
+        this.count[family]++;
+        this.rib.hold(family, slot);
       }
     }
   }
@@ -239,35 +265,47 @@ export class AdjRibOutPaths<M> {
   /** What one member has been told of a family: for a member that joins, or a route refresh (same ids). */
   tableFor(peerKey: string, family: Family): PathBatch {
     const b = pathBatch();
-    for (const [slot, paths] of this.sent[family]) {
-      for (const p of memberView(paths, peerKey, this.limit)) announceIn(b, p.attrs, slot, p.id);
+    const sent = this.sent[family];
+    for (let slot = 0; slot < sent.length; slot++) {
+      for (const p of memberView(sent[slot]!, peerKey, this.limit)) announceIn(b, p.attrs, slot, p.id);
     }
     return b;
   }
 
-  /** The slot's exported candidates in decision order, with identifiers: kept from `before`, else new. */
+  /**
+   * The slot's exported candidates in decision order, with identifiers: kept from `before`, else the smallest
+   * free ones. Entries that did not change are `before`'s own objects, and an unchanged list is `before`.
+   */
   private compute(family: Family, slot: number, before: readonly SentPath[]): readonly SentPath[] {
     const e = this.rib.entryAt(family, slot);
     if (!e?.best) return NONE;
-    const eligible = e.paths.length === 1 ? e.paths : e.paths.filter((p) => p === e.best || this.rib.ineligibleReason(p) === undefined);
-    const exported: { key: string; path: Path; attrs: PathAttributes }[] = [];
-    for (const p of decisionOrder(e.best, eligible, this.rib)) {
+    const order = e.paths.length === 1 ? e.paths : decisionOrder(e.best, e.paths.filter((p) => p === e.best || this.rib.ineligibleReason(p) === undefined), this.rib);
+    const out: SentPath[] = [];
+    let unchanged = true;
+    let fresh = 0;
+    for (const p of order) {
       const v = exportRoute(p.peer, p.attrs, family, this.target, this.store, p);
-      if (v.advertise) exported.push({ key: pathKey(p), path: p, attrs: v.attrs });
-    }
-    if (exported.length === 0) return NONE;
-    const kept = new Map<string, number>();
-    for (const o of before) if (exported.some((x) => x.key === o.key)) kept.set(o.key, o.id);
-    const used = new Set(kept.values());
-    let next = 1;
-    return exported.map(({ key, path, attrs }) => {
-      let id = kept.get(key);
-      if (id === undefined) {
-        while (used.has(next)) next++;
-        id = next++;
+      if (!v.advertise) continue;
+      let o: SentPath | undefined;
+      for (const x of before) if (isPath(x, p)) o = x;
+      if (o !== undefined && o.attrs === v.attrs) {
+        if (before[out.length] !== o) unchanged = false;
+        out.push(o);
+        continue;
       }
-      return { key, from: path.peer?.key, id, attrs };
-    });
+      unchanged = false;
+      if (o === undefined) fresh++;
+      out.push({ source: p.source, from: p.peer?.key, pathId: p.pathId, id: o?.id ?? 0, attrs: v.attrs });
+    }
+    if (unchanged && out.length === before.length) return before;
+    let next = 1;
+    for (let i = 0; fresh > 0 && i < out.length; i++) {
+      if (out[i]!.id !== 0) continue;
+      while (byId(out, next) !== undefined) next++;
+      (out[i] as { id: number }).id = next++;
+      fresh--;
+    }
+    return out;
   }
 
   /**
@@ -276,13 +314,18 @@ export class AdjRibOutPaths<M> {
    * now: that is a replacement, and waits.
    */
   private withdrawalsOnly(before: readonly SentPath[], after: readonly SentPath[]): readonly SentPath[] {
-    const now = before.filter((o) => after.some((n) => n.key === o.key));
+    const now = before.filter((o) => after.some((n) => samePath(n, o)));
     if (now.length === before.length || this.limit === 'all') return now;
     for (const viewer of [undefined, ...this.sourceMembers(before, NONE).map(([k]) => k)]) {
       const was = memberView(before, viewer, this.limit);
       if (memberView(now, viewer, this.limit).some((p) => !was.includes(p))) return before;
     }
     return now;
+  }
+
+  private fromMember(list: readonly SentPath[]): boolean {
+    for (const p of list) if (p.from !== undefined && this.members.has(p.from)) return true;
+    return false;
   }
 
   /** The members that are the source of a path in either list, by peer key, in member order. */
@@ -298,6 +341,13 @@ export class AdjRibOutPaths<M> {
 
   /** The batches for one changed slot: one shared by every member no path came from, one per source member. */
   private emit(slot: number, before: readonly SentPath[], after: readonly SentPath[], out: PathsOutput<M>): void {
+    if (!this.fromMember(before) && !this.fromMember(after)) {
+      // The common case (no path of the slot came from a member): one view for all.
+      let s = out.shared.get('');
+      if (!s) out.shared.set('', (s = { except: [], batch: pathBatch() }));
+      diffInto(s.batch, slot, memberView(before, undefined, this.limit), memberView(after, undefined, this.limit));
+      return;
+    }
     const sources = this.sourceMembers(before, after);
     const shared = memberView(before, undefined, this.limit);
     const sharedAfter = memberView(after, undefined, this.limit);

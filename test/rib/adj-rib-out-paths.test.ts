@@ -191,7 +191,7 @@ describe('AdjRibOutPaths (add-path send: several paths per prefix)', () => {
   });
 
   it('cuts a member view at the limit after leaving out the member\'s own paths', () => {
-    const p = (id: number, from: string) => ({ key: `k${id}`, from, id, attrs: {} as PathAttributes });
+    const p = (id: number, from: string) => ({ source: 'bgp' as const, from, pathId: id, id, attrs: {} as PathAttributes });
     const list = [p(1, 'x'), p(2, 'y'), p(3, 'x'), p(4, 'z')];
     expect(memberView(list, undefined, 2).map((x) => x.id)).toEqual([1, 2]);
     expect(memberView(list, 'x', 2).map((x) => x.id)).toEqual([2, 4]);
