@@ -6,7 +6,8 @@
  * that takes the place of another in a best-N cut is then in the peer's table before the other leaves it.
  */
 import type { PathBatch, PathsOutput } from '../rib/adj-rib-out-paths.js';
-import type { Family, PathAttributes } from '../rib/types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { PathAttributes } from '../rib/types.js';
 import { packAnnouncements, packWithdrawals, type CodecContext, type PrefixBatch } from '../bgp/wire/index.js';
 import { mpNextHop } from './rib-attributes.js';
 

@@ -33,7 +33,8 @@ import type { AttributeStore } from './attribute-store.js';
 import { selectBest } from './decision.js';
 import { exportRoute, type ExportTarget } from './export.js';
 import type { LocRib } from './loc-rib.js';
-import type { Family, Path, PathAttributes, RouteSource } from './types.js';
+import type { Family } from '../common/prefix-key.js';
+import type { Path, PathAttributes, RouteSource } from './types.js';
 
 /** How many paths per prefix a member is sent: all that pass export, or the first N in decision order. */
 export type PathLimit = number | 'all';

@@ -3,8 +3,8 @@ import { AdjRibOutPaths, emptyPathsOutput, memberView, type PathLimit, type Path
 import { AttributeStore } from '../../src/rib/attribute-store.js';
 import type { ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey } from '../../src/rib/prefix.js';
-import { DEFAULT_DECISION, type Family, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
+import { formatPrefixKey, type Family } from '../../src/common/prefix-key.js';
+import { DEFAULT_DECISION, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const V4: Family = 'ipv4-unicast';
 const NO_ADVERTISE = 0xffffff02;
@@ -81,6 +81,7 @@ describe('AdjRibOutPaths (add-path send: several paths per prefix)', () => {
     rib.withdrawAt(V4, s, '10.0.0.24', 0);
     expect(step()).toEqual(['all: withdraw 10.0.1.0/24 #1', 'all: withdraw 10.0.1.0/24 #2']);
     expect(group.advertised(V4)).toBe(0);
+    expect(rib.prune()).toBe(0);
     expect(rib.prefixes(V4).size).toBe(0);
   });
 
@@ -184,8 +185,10 @@ describe('AdjRibOutPaths (add-path send: several paths per prefix)', () => {
     step();
     rib.withdrawAt(V4, s, '10.0.0.21', 0);
     rib.collect(V4, rib.takeChangedSlots(V4)); // not given to the group: it still holds the slot
+    expect(rib.prune()).toBe(0);
     expect(rib.prefixes(V4).size).toBe(1);
     group.reset();
+    rib.prune();
     expect(rib.prefixes(V4).size).toBe(0);
     expect(group.advertised(V4)).toBe(0);
   });

@@ -14,7 +14,8 @@ import { compileChain } from '../../src/rib/policy/compile.js';
 import { PolicyEvaluator } from '../../src/rib/policy/evaluate.js';
 import type { Policy, PolicyTerm } from '../../src/rib/policy/types.js';
 import { reapplyImport } from '../../src/rib/soft-reconfiguration.js';
-import { DEFAULT_DECISION, type PeerRef, type PrefixKey } from '../../src/rib/types.js';
+import type { PrefixKey } from '../../src/common/prefix-key.js';
+import { DEFAULT_DECISION, type PeerRef } from '../../src/rib/types.js';
 import { key, pathFixtures } from '../helpers/paths.js';
 
 const V4 = 'ipv4-unicast';
