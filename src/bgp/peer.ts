@@ -48,6 +48,8 @@ export interface PeerSettings {
   readonly advertisementInterval?: number;
   /** On an eBGP session: private ASes removed from (or replaced in) the AS paths we send (rib/private-as.ts). */
   readonly removePrivateAs?: RemovePrivateAs;
+  /** Paths per prefix sent in families where add-path send is negotiated (RFC 7911): a number, or all (absent). */
+  readonly addPathSend?: number | 'all';
 }
 
 /** What a peer reports to the rest of the daemon (the RIB side). */

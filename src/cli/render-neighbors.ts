@@ -17,12 +17,31 @@ function reason(n: NeighborView): string {
   return `${d.code}${msg ? ` "${msg}"` : ''}`;
 }
 
+/**
+ * The add-path directions negotiated (RFC 7911), e.g. `rx ipv4 tx ipv4 best 2`: rx, we receive path
+ * identifiers; tx, we send several paths per prefix (all, or the best N).
+ */
+function addPath(n: NeighborView): string {
+  const s = n.session;
+  if (!s) return '';
+  const families = (list: readonly string[]) => list.map((f) => f.replace(/-unicast$/, '')).join(',');
+  const parts = [];
+  if (s.addPathReceive.length) parts.push(`rx ${families(s.addPathReceive)}`);
+  if (s.addPathSend.length) parts.push(`tx ${families(s.addPathSend)} ${s.addPathSendPaths === undefined || s.addPathSendPaths === 'all' ? 'all' : `best ${s.addPathSendPaths}`}`);
+  return parts.join(' ');
+}
+
 export function renderNeighbors(neighbors: readonly NeighborView[]): string {
-  const rows = [['Neighbor', 'AS', 'State', 'Up', 'Prefixes', 'Description', 'Last down']];
+  // The add-path column only when some session negotiated add-path.
+  const withAddPath = neighbors.some((n) => addPath(n) !== '');
+  const rows = [['Neighbor', 'AS', 'State', 'Up', 'Prefixes', ...(withAddPath ? ['Add-path'] : []), 'Description', 'Last down']];
   for (const n of neighbors) {
     const as = n.session?.peerAs ?? (Array.isArray(n.remoteAs) ? n.remoteAs.join(',') : n.remoteAs);
     const state = n.adminDown ? 'Idle (Admin)' : n.state;
-    rows.push([n.address, String(as), state, n.uptime !== undefined ? duration(n.uptime) : '-', String(n.prefixesReceived), n.description ?? (n.dynamic ? '(dynamic)' : ''), reason(n)]);
+    rows.push([
+      n.address, String(as), state, n.uptime !== undefined ? duration(n.uptime) : '-', String(n.prefixesReceived),
+      ...(withAddPath ? [addPath(n) || '-'] : []), n.description ?? (n.dynamic ? '(dynamic)' : ''), reason(n),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';

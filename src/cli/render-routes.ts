@@ -84,6 +84,17 @@ function exportLines(x: ExportView): string[] {
   if (x.policy) lines.push(`    export: ${decision(x.policy)}`);
   const tried = x.policy && terms(x.policy);
   if (tried) lines.push(`      terms: ${tried}`);
+  if (x.addPath) lines.push(...addPathLines(x.addPath));
+  return lines;
+}
+
+/** Add-path send: every path the peer holds, with our path identifier. */
+function addPathLines(a: NonNullable<ExportView['addPath']>): string[] {
+  const n = a.advertised.length;
+  const lines = [`    add-path send (${a.paths === 'all' ? 'all paths' : `best ${a.paths}`}): ${n} path${n === 1 ? '' : 's'} advertised`];
+  for (const p of a.advertised) {
+    lines.push(...attributeLines(p.attributes).map((l, i) => (i === 0 ? `      path id ${p.pathId} from ${p.from}: ${l}` : `        ${l}`)));
+  }
   return lines;
 }
 

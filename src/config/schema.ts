@@ -43,6 +43,7 @@ export const DEFAULTS = {
   ibgpMultihop: 255,
   maxPrefixRestartAfter: 0,
   advertisementInterval: 0,
+  addPathSend: 'all',
   extendedNextHop: false,
   extendedMessage: true,
   routeReflectorClient: false,
@@ -105,6 +106,13 @@ const addPathSchema = z.strictObject(
   { error: expected('a mapping of family to receive, send or both') },
 );
 
+/**
+ * Add-path send (RFC 7911): how many paths per prefix a peer is sent in the families where we offered send
+ * and it offered receive: `all` (BIRD's `add paths tx`, FRR's `addpath-tx-all-paths`), or the best N in
+ * decision order (GoBGP's `send-max`). Where send is not negotiated it changes nothing.
+ */
+const addPathSendSchema = z.union([z.literal('all'), intIn(1, 255, 'a number of paths 1..255')], { error: expected('all, or a number of paths 1..255') });
+
 const maxPrefixSchema = z.strictObject(
   {
     limit: intIn(1, MAX_AS, `a prefix limit 1..${MAX_AS}`),
@@ -159,6 +167,7 @@ const peerSettingsShape = {
   /** Minimum route advertisement interval (RFC 4271 §9.2.1.1), seconds; 0: off. */
   advertisementInterval: intIn(0, 600, 'an interval of 0..600 seconds (0: off)').optional(),
   addPath: addPathSchema.optional(),
+  addPathSend: addPathSendSchema.optional(),
   extendedNextHop: bool().optional(),
   extendedMessage: bool().optional(),
   requireCapabilities: z
@@ -377,6 +386,8 @@ export interface PeerConfig {
   /** Minimum route advertisement interval in seconds (0: off). */
   advertisementInterval: number;
   addPath: AddPathConfig;
+  /** Paths per prefix sent where add-path send is negotiated (own, template; default all). */
+  addPathSend: 'all' | number;
   extendedNextHop: boolean;
   extendedMessage: boolean;
   requireCapabilities: number[];
@@ -442,6 +453,7 @@ export function resolvePeer(
     ...(maxPrefix && { maxPrefix: { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? DEFAULTS.maxPrefixRestartAfter } }),
     advertisementInterval: own('advertisementInterval') ?? DEFAULTS.advertisementInterval,
     addPath: { ...own('addPath') },
+    addPathSend: own('addPathSend') ?? DEFAULTS.addPathSend,
     extendedNextHop: own('extendedNextHop') ?? DEFAULTS.extendedNextHop,
     extendedMessage: own('extendedMessage') ?? DEFAULTS.extendedMessage,
     requireCapabilities: [...(own('requireCapabilities') ?? [])],
@@ -535,6 +547,15 @@ function checkAddPath(settings: Loose, families: unknown, path: Path, addIssue: 
   }
 }
 
+/** `addPathSend` says how many paths go where add-path send is offered: without `addPath` send it says nothing. */
+function checkAddPathSend(settings: Loose, path: Path, addIssue: AddIssue): void {
+  if (valid(addPathSendSchema, settings['addPathSend']) === undefined) return;
+  const addPath = valid(addPathSchema, settings['addPath'] ?? {});
+  if (!addPath) return;
+  if (Object.values(addPath).some((mode) => mode === 'send' || mode === 'both')) return;
+  addIssue([...path, 'addPathSend'], 'addPathSend without add-path send: also set addPath: { <family>: send } (or both) for the families to send several paths in');
+}
+
 function familyWord(f: 4 | 6): string {
   return f === 4 ? 'IPv4' : 'IPv6';
 }
@@ -569,6 +590,7 @@ function crossCheck(value: unknown, addIssue: AddIssue): void {
     }
     checkTimers([{ obj: peer, path }, globalLevel], addIssue);
     checkAddPath(peer, peer['families'] ?? root['families'] ?? [...DEFAULTS.families], path, addIssue);
+    checkAddPathSend(peer, path, addIssue);
     if (peer['passive'] === true && listenDisabled(root)) {
       addIssue([...path, 'passive'], 'a passive peer can never connect while listen.enabled is false');
     }
@@ -600,6 +622,7 @@ function crossCheck(value: unknown, addIssue: AddIssue): void {
     }
     checkTimers([{ obj: template, path: tpath }, globalLevel], addIssue);
     checkAddPath(template, template['families'] ?? root['families'] ?? [...DEFAULTS.families], tpath, addIssue);
+    checkAddPathSend(template, tpath, addIssue);
   });
   const peerLevels = [
     ...peers.map((p, i) => ({ obj: loose(p), path: ['peers', i] as Path })),

@@ -6,7 +6,7 @@ import type { RouteExplanation, RouteSummary } from '../rib/explain.js';
 import type { SoftInResult } from '../rib/soft-reconfiguration.js';
 
 export type {
-  AttributesView, Candidate, ExportView, ImportView, PathView, PolicyTrace, RouteExplanation, RouteSummary,
+  AdvertisedPathView, AttributesView, Candidate, ExportView, ImportView, PathView, PolicyTrace, RouteExplanation, RouteSummary,
 } from '../rib/explain.js';
 export type { PolicyDecision, TermStep } from '../rib/policy/explain.js';
 
@@ -75,6 +75,8 @@ export interface NeighborView {
     readonly as4: boolean;
     readonly addPathReceive: readonly string[];
     readonly addPathSend: readonly string[];
+    /** Paths per prefix in the addPathSend families: all, or the best N (present when there are any). */
+    readonly addPathSendPaths?: 'all' | number;
     readonly extendedMessage: boolean;
     readonly enhancedRouteRefresh: boolean;
     readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };

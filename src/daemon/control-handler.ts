@@ -53,6 +53,7 @@ export function neighborView(peer: Peer, exchange: RouteExchange, now: number): 
       session: {
         peerAs: n.peerAs, routerId: n.peerRouterId, holdTime: n.holdTime, keepaliveTime: n.keepaliveTime,
         families: [...n.families], as4: n.as4, addPathReceive: [...n.addPathReceive], addPathSend: [...n.addPathSend],
+        ...(n.addPathSend.size ? { addPathSendPaths: peer.settings.addPathSend ?? 'all' } : {}),
         extendedMessage: n.extendedMessage, enhancedRouteRefresh: n.enhancedRouteRefresh,
         ...(n.gracefulRestart ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: n.gracefulRestart.restarting } } : {}),
         ...(n.peerHostname ? { hostname: n.peerHostname } : {}),

@@ -66,5 +66,6 @@ export function peerSettings(config: TernConfig, peer: PeerConfig, options: { dy
     ...(peer.maxPrefix ? { maxPrefix: peer.maxPrefix } : {}),
     ...(peer.advertisementInterval > 0 ? { advertisementInterval: peer.advertisementInterval } : {}),
     ...(peer.removePrivateAs ? { removePrivateAs: peer.removePrivateAs } : {}),
+    addPathSend: peer.addPathSend,
   };
 }

@@ -179,7 +179,7 @@ export class RouteExchange implements PeerListener {
     const { member, existing } = this.groups.join(peer, {
       ref, ctx: n.send, families, localAs, routerId: this.o.routerId, clusterId: this.o.clusterId, nextHopSelf,
       ...(linkLocalSelf !== undefined ? { linkLocalSelf } : {}),
-      mrai: peer.settings.advertisementInterval ?? 0,
+      mrai: peer.settings.advertisementInterval ?? 0, addPathSend: peer.settings.addPathSend ?? 'all',
       ...(privateAs ? { removePrivateAs: { ...privateAs, localAs, peerAs: n.peerAs } } : {}),
       ...(exportChain ? { exportChain, makeEvaluator: () => new PolicyEvaluator(exportChain, { localAs, nextHopSelf }, this.store) } : {}),
     });
@@ -470,7 +470,15 @@ export class RouteExchange implements PeerListener {
       if (!m) return [];
       const imp = this.imports.get(peer);
       const kept = this.prePolicy.get(ref.key);
-      return [{ peer: ref, export: { ...m.group.core.target, key: ref.key }, ...(imp ? { import: imp } : {}), ...(kept ? { prePolicy: kept } : {}) }];
+      const paths = m.group.paths;
+      const addPath = paths && {
+        families: paths.families, paths: paths.limit,
+        advertised: (family: Family, prefix: PrefixKey) => paths.pathsFor(ref.key, family, this.o.rib.slotOf(family, prefix)),
+      };
+      return [{
+        peer: ref, export: { ...m.group.core.target, key: ref.key }, ...(imp ? { import: imp } : {}), ...(kept ? { prePolicy: kept } : {}),
+        ...(addPath ? { addPath } : {}),
+      }];
     });
   }
 
@@ -498,10 +506,13 @@ export class RouteExchange implements PeerListener {
     const rib = this.o.rib;
     for (const family of FAMILIES) {
       const slots = rib.takeChangedSlots(family);
-      if (slots.length === 0) continue;
-      if (this.o.ribChanged && (this.o.ribListening?.() ?? true)) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
-      this.groups.update(family, slots);
+      // Other paths than the best changed: only for add-path send (empty unless a group sends several paths).
+      const candidates = rib.takeCandidateSlots(family);
+      if (slots.length === 0 && candidates.length === 0) continue;
+      if (slots.length && this.o.ribChanged && (this.o.ribListening?.() ?? true)) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
+      this.groups.update(family, slots, candidates);
       rib.collect(family, slots);
+      rib.collect(family, candidates);
     }
     this.lastFlush = this.o.clock.now();
     this.schedulePrune();

@@ -8,10 +8,15 @@
  * MRAI (RFC 4271 §9.2.1.1, optional per peer, 0 = off as in BIRD and FRR's data-centre defaults): after a
  * group sent announcements, further announcements wait until the interval has passed and then go out with
  * the state of that moment; withdrawals are never delayed (as RFC 1771 had it and FRR and Cisco do).
+ *
+ * Families where add-path send is negotiated (RFC 7911) are served by the group's multi-path Adj-RIB-Out
+ * (rib/adj-rib-out-paths.ts, encoded by add-path-output.ts) instead of the one-path table; the number of
+ * paths per prefix is part of the group key.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { AttributeStore } from '../rib/attribute-store.js';
 import { emptyOutput, UpdateGroup, type Batch, type GroupOutput } from '../rib/adj-rib-out.js';
+import { AdjRibOutPaths, emptyPathsOutput, type PathBatch, type PathLimit, type PathsOutput } from '../rib/adj-rib-out-paths.js';
 import { exportPolicy, type ExportTarget } from '../rib/export.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import type { PolicyEvaluator } from '../rib/policy/evaluate.js';
@@ -20,6 +25,7 @@ import type { PrivateAsRemoval } from '../rib/private-as.js';
 import type { Family } from '../common/prefix-key.js';
 import type { PathAttributes, PeerRef } from '../rib/types.js';
 import type { Peer } from '../bgp/peer.js';
+import { encodePathBatch, sendPathsOutput } from './add-path-output.js';
 import { mpNextHop, wireAttributes } from './rib-attributes.js';
 import {
   encodeAttributesForPacking, endOfRibMessage, IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals,
@@ -34,7 +40,10 @@ export interface Member {
 }
 
 export interface Group {
+  /** Membership, export target and the one-path Adj-RIB-Out of the families without add-path send. */
   readonly core: UpdateGroup<Member>;
+  /** The multi-path Adj-RIB-Out of the families with add-path send, if any. */
+  readonly paths?: AdjRibOutPaths<Member>;
   readonly ctx: CodecContext;
   readonly mrai: number;
   readonly encoded: Map<PathAttributes, Uint8Array>;
@@ -58,6 +67,8 @@ export interface JoinSettings {
   readonly mrai: number;
   /** eBGP: remove-private-AS with this session's AS and ours (it keeps the peer's AS: a group per peer AS). */
   readonly removePrivateAs?: PrivateAsRemoval;
+  /** Paths per prefix in the families where add-path send is negotiated (ctx.addPath); default all. */
+  readonly addPathSend?: PathLimit;
 }
 
 export class UpdateGroups {
@@ -81,7 +92,7 @@ export class UpdateGroups {
     return JSON.stringify([
       s.ref.ibgp, s.ref.rrClient, s.localAs, s.nextHopSelf['ipv4-unicast'] ?? null, s.nextHopSelf['ipv6-unicast'] ?? null, s.linkLocalSelf ?? null,
       s.exportChain ? [s.exportChain.mode, s.exportChain.policies] : null, [...s.families].sort(), c.as4, [...c.addPath].sort(),
-      c.extendedMessage, s.mrai, s.removePrivateAs ?? null,
+      c.extendedMessage, s.mrai, s.removePrivateAs ?? null, c.addPath.size ? (s.addPathSend ?? 'all') : null,
     ]);
   }
 
@@ -101,11 +112,18 @@ export class UpdateGroups {
         ...(s.makeEvaluator ? { policy: exportPolicy(s.makeEvaluator()) } : {}),
         ...(s.removePrivateAs ? { removePrivateAs: s.removePrivateAs } : {}),
       };
-      group = { core: new UpdateGroup(key, target, s.families, this.rib, this.store), ctx: s.ctx, mrai: s.mrai, encoded: new Map(), timer: undefined };
+      const several = s.families.filter((f) => s.ctx.addPath.has(f));
+      const one = s.families.filter((f) => !several.includes(f));
+      group = {
+        core: new UpdateGroup(key, target, one, this.rib, this.store), ctx: s.ctx, mrai: s.mrai, encoded: new Map(), timer: undefined,
+        ...(several.length ? { paths: new AdjRibOutPaths<Member>(target, several, s.addPathSend ?? 'all', this.rib, this.store) } : {}),
+      };
       this.groups.set(key, group);
+      this.trackCandidates();
     }
     const member: Member = { peer, ref: s.ref, families: s.families, group };
     group.core.add(s.ref.key, member);
+    group.paths?.add(s.ref.key, member);
     this.members.set(peer, member);
     return { member, existing };
   }
@@ -115,18 +133,34 @@ export class UpdateGroups {
     if (!m) return;
     this.members.delete(peer);
     const g = m.group;
+    g.paths?.remove(m.ref.key);
     if (!g.core.remove(m.ref.key)) return;
     if (g.timer) this.clock.clearTimeout(g.timer);
+    g.paths?.reset();
     g.core.close();
     g.encoded.clear();
     this.groups.delete(g.core.key);
+    this.trackCandidates();
   }
 
-  /** Changed Loc-RIB slots of a family go to every group. */
-  update(family: Family, slots: readonly number[]): void {
-    if (slots.length === 0) return;
+  /** Changes to paths other than the best matter while some group sends several paths (add-path). */
+  private trackCandidates(): void {
+    this.rib.trackCandidates = [...this.groups.values()].some((g) => g.paths !== undefined);
+  }
+
+  /**
+   * Changed Loc-RIB slots of a family go to every group; `candidates` (slots whose other paths changed, the
+   * best path not) only to groups that send several paths.
+   */
+  update(family: Family, slots: readonly number[], candidates: readonly number[] = []): void {
+    if (slots.length === 0 && candidates.length === 0) return;
     for (const g of this.groups.values()) {
-      if (!g.core.families.includes(family)) continue;
+      if (g.paths?.families.includes(family)) {
+        const out = emptyPathsOutput<Member>();
+        g.paths.update(family, candidates.length ? [...slots, ...candidates] : slots, out, g.timer !== undefined);
+        this.sendPaths(g, family, out);
+      }
+      if (!g.core.families.includes(family) || slots.length === 0) continue;
       const out = emptyOutput<Member>();
       g.core.update(family, slots, out, g.timer !== undefined);
       this.send(g, family, out);
@@ -140,12 +174,18 @@ export class UpdateGroups {
       group.core.fill(family, out);
       this.send(group, family, out);
     }
+    for (const family of group.paths?.families ?? []) {
+      const out = emptyPathsOutput<Member>();
+      group.paths!.fill(family, out);
+      this.sendPaths(group, family, out);
+    }
   }
 
   /** Every group forgets what it sent and sends its whole table again (end of selection deferral). */
   refillAll(): void {
     for (const g of this.groups.values()) {
       g.core.reset();
+      g.paths?.reset();
       this.fill(g);
     }
   }
@@ -153,6 +193,11 @@ export class UpdateGroups {
   /** Send one member the group's table for these families (it joined an existing group, or asked a refresh). */
   sendTable(m: Member, families: readonly Family[] = m.families): void {
     for (const family of families) {
+      if (m.group.paths?.families.includes(family)) {
+        const chunks = this.encodePaths(m.group, family, m.group.paths.tableFor(m.ref.key, family));
+        for (const chunk of chunks) m.peer.sendRaw(chunk.bytes, chunk.messages);
+        continue;
+      }
       const b = m.group.core.tableFor(m.ref.key, family);
       for (const chunk of this.encode(m.group, family, b)) m.peer.sendRaw(chunk.bytes, chunk.messages);
     }
@@ -188,7 +233,32 @@ export class UpdateGroups {
         g.core.releasePending(family, out);
         this.send(g, family, out); // restarts the timer when something went out
       }
+      for (const family of g.paths?.families ?? []) {
+        const out = emptyPathsOutput<Member>();
+        g.paths!.releasePending(family, out);
+        this.sendPaths(g, family, out);
+      }
     }, g.mrai * 1000);
+  }
+
+  /** A group's add-path output to its members; starts MRAI when something was announced. */
+  private sendPaths(g: Group, family: Family, out: PathsOutput<Member>): void {
+    const announced = sendPathsOutput(g.core.memberList(), out, (b) => this.encodePaths(g, family, b));
+    if (announced && g.mrai > 0 && g.timer === undefined) this.startMrai(g);
+  }
+
+  private encodePaths(g: Group, family: Family, b: PathBatch): { bytes: Uint8Array; messages: number }[] {
+    return encodePathBatch(b, family, g.ctx, (attrs) => this.attributes(g, family, attrs), (slots, ids) => this.batchOf(family, slots, g.ctx, ids));
+  }
+
+  /** An exported set encoded once per group. */
+  private attributes(g: Group, family: Family, attrs: PathAttributes): Uint8Array {
+    let encoded = g.encoded.get(attrs);
+    if (!encoded) {
+      encoded = encodeAttributesForPacking(wireAttributes(attrs, family, g.ctx), g.ctx);
+      g.encoded.set(attrs, encoded);
+    }
+    return encoded;
   }
 
   /** Withdrawals first, then announcements per exported set, packed to the message size. */
@@ -196,11 +266,7 @@ export class UpdateGroups {
     const chunks: { bytes: Uint8Array; messages: number }[] = [];
     if (b.withdraw.length) chunks.push(packWithdrawals(this.batchOf(family, b.withdraw, g.ctx), g.ctx));
     for (const [attrs, slots] of b.announce) {
-      let encoded = g.encoded.get(attrs);
-      if (!encoded) {
-        encoded = encodeAttributesForPacking(wireAttributes(attrs, family, g.ctx), g.ctx);
-        g.encoded.set(attrs, encoded);
-      }
+      const encoded = this.attributes(g, family, attrs);
       const batch = this.batchOf(family, slots, g.ctx);
       chunks.push(family === 'ipv4-unicast'
         ? packAnnouncements(batch, encoded, g.ctx)
@@ -209,8 +275,8 @@ export class UpdateGroups {
     return chunks;
   }
 
-  /** The prefixes of slots as the packer wants them (path identifier 0 where add-path is on: one path each). */
-  private batchOf(family: Family, slots: readonly number[], ctx: CodecContext): PrefixBatch {
+  /** The prefixes of slots as the packer wants them; where add-path is on, with the path identifiers `ids`. */
+  private batchOf(family: Family, slots: readonly number[], ctx: CodecContext, ids?: readonly number[]): PrefixBatch {
     const table = this.rib.prefixes(family);
     const n = slots.length;
     const lengths = new Uint8Array(n);
@@ -232,6 +298,7 @@ export class UpdateGroups {
       }
     }
     const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
-    return { family: fam, count: n, words, lengths, ...(ctx.addPath.has(fam.name) ? { pathIds: new Uint32Array(n) } : {}) };
+    if (!ctx.addPath.has(fam.name)) return { family: fam, count: n, words, lengths };
+    return { family: fam, count: n, words, lengths, pathIds: ids ? Uint32Array.from(ids) : new Uint32Array(n) };
   }
 }

@@ -2,7 +2,8 @@
  * Import and export verdicts for route explanations (`bgpctl explain`): for a path from a peer, what its
  * import policy did, traced term by term from the attributes as the peer sent them when they were kept
  * (soft reconfiguration inbound, adj-rib-in.ts); for routes the import policy rejected, why; for the best
- * path, whether each Established peer is sent it, with what, or why not (export.ts rules, then policy).
+ * path, whether each Established peer is sent it, with what, or why not (export.ts rules, then policy); for a
+ * peer sent several paths (RFC 7911 add-path send), every path it holds with our path identifier, as sent.
  *
  * Explanations change nothing: policy traces come from explainPolicy (plain copies, no store, no memo), and
  * the exported attributes from `exportPath` run against a copy of the peer's target with memos, policy
@@ -10,6 +11,7 @@
  * by the same code, and the daemon's store and memos stay as they were.
  */
 import type { AdjRibIn } from './adj-rib-in.js';
+import type { PathLimit, SentPath } from './adj-rib-out-paths.js';
 import { AttributeStore } from './attribute-store.js';
 import { exportPath, exportPolicy, exportRule, type ExportTarget } from './export.js';
 import { attributesView, type AttributesView } from './path-view.js';
@@ -30,6 +32,12 @@ export interface SessionPolicy {
   readonly prePolicy?: AdjRibIn;
   /** Where its exports go (export rules, export policy, rewrite). */
   readonly export: ExportTarget;
+  /** Add-path send: the families it is sent several paths in, how many, and what it holds of a prefix. */
+  readonly addPath?: {
+    readonly families: readonly Family[];
+    readonly paths: PathLimit;
+    advertised(family: Family, prefix: PrefixKey): readonly SentPath[];
+  };
 }
 
 /** A chain's run as plain data: PolicyExplanation without the attribute set. */
@@ -73,6 +81,19 @@ export interface ExportView {
   readonly attributes?: AttributesView;
   /** The export policy's run, when the route got past the export rules to a policy. */
   readonly policy?: PolicyTrace;
+  /**
+   * Add-path send (RFC 7911): how many paths per prefix (`all` or the best N) and the paths the peer holds
+   * now, in decision order, each with our path identifier and its attributes as sent.
+   */
+  readonly addPath?: { readonly paths: PathLimit; readonly advertised: readonly AdvertisedPathView[] };
+}
+
+/** One path as an add-path peer was sent it. */
+export interface AdvertisedPathView {
+  readonly pathId: number;
+  /** The peer it was learned from, or `local`. */
+  readonly from: string;
+  readonly attributes: AttributesView;
 }
 
 /** The chain of a session without import policy: accepts everything unchanged. */
@@ -131,10 +152,18 @@ function scratchTarget(target: ExportTarget, store: AttributeStore): ExportTarge
   return { ...rest, memo: new Map(), ...(evaluator ? { policy: exportPolicy(new PolicyEvaluator(evaluator.chain, evaluator.context, store)) } : {}) };
 }
 
-/** Whether `best` goes to the session's peer, with what, or why not. */
+/** What an add-path peer holds of the prefix, when the session sends several paths in its family. */
+function addPathView(best: Path, session: SessionPolicy): Pick<ExportView, 'addPath'> {
+  const a = session.addPath;
+  if (!a?.families.includes(best.family)) return {};
+  const advertised = a.advertised(best.family, best.prefix).map((p) => ({ pathId: p.id, from: p.from ?? 'local', attributes: attributesView(p.attrs) }));
+  return { addPath: { paths: a.paths, advertised } };
+}
+
+/** Whether `best` goes to the session's peer, with what, or why not (and the paths sent with add-path). */
 export function exportView(best: Path, session: SessionPolicy): ExportView {
   const t = session.export;
-  const base = { peer: session.peer.key, peerAs: session.peer.asn, ibgp: t.ibgp, rrClient: t.rrClient };
+  const base = { peer: session.peer.key, peerAs: session.peer.asn, ibgp: t.ibgp, rrClient: t.rrClient, ...addPathView(best, session) };
   const rule = exportRule(best.peer, best.attrs, t);
   if (rule) return { ...base, advertise: false, ...(rule.advertise ? {} : { reason: rule.reason }) };
   const evaluator = t.policy?.evaluator;

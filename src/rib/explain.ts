@@ -16,7 +16,7 @@ import { formatPrefixKey, type Family, type PrefixKey } from '../common/prefix-k
 import type { DecisionOptions, DecisionStep, Path } from './types.js';
 
 export { formatAsPath, pathView, type AttributesView, type PathView } from './path-view.js';
-export type { ExportView, ImportView, PolicyTrace, SessionPolicy } from './explain-verdicts.js';
+export type { AdvertisedPathView, ExportView, ImportView, PolicyTrace, SessionPolicy } from './explain-verdicts.js';
 
 export type CandidateStatus =
   | { readonly status: 'best'; readonly decidedAt: DecisionStep }

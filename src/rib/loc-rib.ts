@@ -15,6 +15,11 @@
  *
  * A slot whose prefix lost its last path stays until its change was taken and no Adj-RIB-Out still holds it
  * (`hold`/`unhold`), then it is retired (`collect`) and freed by the next `prune`.
+ *
+ * Changes that leave the best path and the ECMP set as they were (a second path added, changed or withdrawn)
+ * matter only to peers that are sent several paths (RFC 7911 add-path, adj-rib-out-paths.ts). They are
+ * reported, in a queue of their own, only while `trackCandidates` is on, and only for slots with several
+ * paths: the compact one-path case costs nothing more.
  */
 import { isEligibleRoute, selectBest } from './decision.js';
 import { AttributeIds } from './attribute-ids.js';
@@ -74,6 +79,8 @@ class FamilyTable {
   retired = 0;
   /** Where the next prune goes on looking for RETIRED flags. */
   pruneCursor = 0;
+  /** Slots whose candidate paths changed while the best path and ECMP set did not (while tracking). */
+  candidates = new Set<number>();
   /** Prefixes with at least one path. */
   routes = 0;
 
@@ -146,6 +153,7 @@ export class LocRib {
   private readonly sourceIndex = new Map<string, number>();
   private readonly ineligible = new WeakMap<Path, string>();
   private lastEligible: { attrs?: PathAttributes; peer?: PeerRef; ok: boolean } = { ok: false };
+  private tracking = false;
 
   constructor(private readonly options: LocRibOptions) {}
 
@@ -382,6 +390,7 @@ export class LocRib {
       entry.paths.push(path);
     }
     this.decide(t, slot, entry);
+    this.candidateChanged(t, slot);
     return old;
   }
 
@@ -442,6 +451,7 @@ export class LocRib {
         t.flags[slot] = (t.flags[slot]! & KEPT) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
       }
     }
+    this.candidateChanged(t, slot);
     return old;
   }
 
@@ -513,6 +523,11 @@ export class LocRib {
     if (!same) this.queue(t, slot);
   }
 
+  /** A path of a several-path slot changed: report it when tracked and not already queued as a best change. */
+  private candidateChanged(t: FamilyTable, slot: number): void {
+    if (this.tracking && (t.flags[slot]! & QUEUED) === 0) t.candidates.add(slot);
+  }
+
   private queue(t: FamilyTable, slot: number): void {
     if (t.flags[slot]! & QUEUED) return;
     t.flags[slot]! |= QUEUED;
@@ -529,6 +544,33 @@ export class LocRib {
     t.queue = [];
     for (const s of q) t.flags[s]! &= ~QUEUED;
     return q;
+  }
+
+  /**
+   * Whether changes to candidate paths that leave the best path and ECMP set alone are reported
+   * (`takeCandidateSlots`): on while some peer is sent several paths per prefix (add-path).
+   */
+  get trackCandidates(): boolean {
+    return this.tracking;
+  }
+
+  set trackCandidates(on: boolean) {
+    if (on === this.tracking) return;
+    this.tracking = on;
+    if (!on) for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) this.collect(family, this.takeCandidateSlots(family));
+  }
+
+  /**
+   * The slots whose candidate paths changed, best path and ECMP set unchanged, since the last call (only
+   * while `trackCandidates`; a slot whose best path changed too is in `takeChangedSlots` instead, or in both).
+   * Give them back with `collect` like those.
+   */
+  takeCandidateSlots(family: Family): number[] {
+    const t = this.tables[family];
+    if (t.candidates.size === 0) return [];
+    const slots = [...t.candidates];
+    t.candidates.clear();
+    return slots;
   }
 
   /** Free the slots of `slots` that have no path left and no Adj-RIB-Out holding them. */
@@ -562,6 +604,7 @@ export class LocRib {
   }
 
   private freeable(t: FamilyTable, slot: number): boolean {
+    if (t.candidates.size !== 0 && t.candidates.has(slot)) return false;
     return t.holds[slot] === 0 && (t.flags[slot]! & QUEUED) === 0 && !t.hasRoute(slot) && t.prefixes.has(slot);
   }
 
@@ -613,7 +656,10 @@ export class LocRib {
 
   /** Forget the queued changes (whoever listens is about to read the whole table). */
   discardChanges(): void {
-    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) this.collect(family, this.takeChangedSlots(family));
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      this.collect(family, this.takeChangedSlots(family));
+      this.collect(family, this.takeCandidateSlots(family));
+    }
   }
 
   /** The prefixes whose best path or ECMP set changed since the last call, with their current state. */

@@ -59,6 +59,23 @@ const VIEW: ExplainView = {
 };
 
 describe('renderExplain', () => {
+  it('lists the paths an add-path peer holds with our path identifiers', () => {
+    const addPathPeer = {
+      peer: '10.77.5.2', peerAs: 65001, ibgp: true, rrClient: true, advertise: false, reason: 'learned from this peer',
+      addPath: {
+        paths: 2,
+        advertised: [{ pathId: 2, from: '10.77.2.2', attributes: attrs({ nextHop: '10.77.2.2', localPref: 100, originatorId: '10.77.0.3', clusterList: ['10.77.0.1'] }) }],
+      },
+    } as const;
+    const lines = renderExplain({ ...VIEW, explanation: { ...VIEW.explanation!, exports: [addPathPeer] } }).split('\n');
+    expect(lines).toEqual(expect.arrayContaining([
+      '    to 10.77.5.2 (AS 65001, iBGP RR client): not advertised: learned from this peer',
+      '        add-path send (best 2): 1 path advertised',
+      '          path id 2 from 10.77.2.2: next hop 10.77.2.2, AS path 65002, origin igp, local-pref 100',
+      '            originator 10.77.0.3, cluster list 10.77.0.1',
+    ]));
+  });
+
   it('shows each candidate with what import policy did, and where the best path goes', () => {
     const lines = renderExplain(VIEW).split('\n');
     expect(lines).toEqual(expect.arrayContaining([

@@ -74,6 +74,7 @@ describe('defaults', () => {
           families: ['ipv4-unicast', 'ipv6-unicast'],
           multihop: 1,
           addPath: {},
+          addPathSend: 'all',
           extendedNextHop: false,
           advertisementInterval: 0,
           extendedMessage: true,
@@ -179,6 +180,7 @@ describe('defaults', () => {
           '    maxPrefix: { limit: 1000 }',
           '    advertisementInterval: 5',
           '    addPath: { ipv4-unicast: both, ipv6-unicast: receive }',
+          '    addPathSend: 2',
           '    extendedNextHop: true',
           '    extendedMessage: false',
           '    requireCapabilities: [65, 69]',
@@ -205,6 +207,7 @@ describe('defaults', () => {
       maxPrefix: { limit: 1000, restartAfter: 0 },
       advertisementInterval: 5,
       addPath: { 'ipv4-unicast': 'both', 'ipv6-unicast': 'receive' },
+      addPathSend: 2,
       extendedNextHop: true,
       extendedMessage: false,
       requireCapabilities: [65, 69],
@@ -278,6 +281,7 @@ describe('defaults', () => {
       families: ['ipv4-unicast'],
       multihop: 255,
       addPath: {},
+      addPathSend: 'all',
       extendedNextHop: false,
       advertisementInterval: 0,
       extendedMessage: true,
@@ -526,6 +530,23 @@ describe('errors', () => {
   it('reports add-path for a family the peer does not negotiate', () => {
     expect(report(HEAD + lines('peers:', '  - { address: 192.0.2.1, remoteAs: 1, families: [ipv4-unicast], addPath: { ipv6-unicast: send } }'))).toEqual([
       '4:91 peers[0].addPath.ipv6-unicast: add-path for ipv6-unicast, which this peer does not negotiate (families: ipv4-unicast)',
+    ]);
+  });
+
+  it('takes addPathSend as all or a number of paths, only beside add-path send', () => {
+    const peer = (settings: string) => HEAD + lines('peers:', `  - { address: 192.0.2.1, remoteAs: 1, ${settings} }`);
+    expect(config(peer('addPath: { ipv4-unicast: both }, addPathSend: 2')).peers[0]!.addPathSend).toBe(2);
+    expect(config(peer('addPath: { ipv4-unicast: send }')).peers[0]!.addPathSend).toBe('all');
+    expect(report(peer('addPath: { ipv4-unicast: send }, addPathSend: 300'))).toEqual([
+      '4:86 peers[0].addPathSend: expected a number of paths 1..255, got 300',
+    ]);
+    expect(report(peer('addPath: { ipv4-unicast: send }, addPathSend: most'))).toEqual([
+      '4:86 peers[0].addPathSend: expected all, or a number of paths 1..255, got "most"',
+    ]);
+    const without = 'addPathSend without add-path send: also set addPath: { <family>: send } (or both) for the families to send several paths in';
+    expect(report(peer('addPath: { ipv4-unicast: receive }, addPathSend: all'))).toEqual([`4:89 peers[0].addPathSend: ${without}`]);
+    expect(report(HEAD + lines('listenRanges:', '  - { prefix: 10.0.0.0/8, remoteAs: any, peer: { addPathSend: 1 } }'))).toEqual([
+      `4:63 listenRanges[0].peer.addPathSend: ${without}`,
     ]);
   });
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
+import { AdjRibOutPaths, emptyPathsOutput } from '../../src/rib/adj-rib-out-paths.js';
 import { explainPrefix, type Candidate, type SessionPolicy } from '../../src/rib/explain.js';
 import { NOT_KEPT } from '../../src/rib/explain-verdicts.js';
 import { exportPath, exportPolicy, type ExportTarget } from '../../src/rib/export.js';
@@ -13,6 +14,7 @@ import { compileChain } from '../../src/rib/policy/compile.js';
 import { PolicyEvaluator } from '../../src/rib/policy/evaluate.js';
 import type { Policy, PolicyTerm } from '../../src/rib/policy/types.js';
 import { reapplyImport } from '../../src/rib/soft-reconfiguration.js';
+import type { PrefixKey } from '../../src/common/prefix-key.js';
 import { DEFAULT_DECISION, type PeerRef } from '../../src/rib/types.js';
 import { key, pathFixtures } from '../helpers/paths.js';
 
@@ -166,6 +168,29 @@ describe('export verdicts', () => {
     expect([...exportsBy(explain('10.0.4.0/24')).values()].map((v) => v.reason)).toEqual([
       'NO_ADVERTISE community', 'NO_ADVERTISE community', 'learned from this peer', ...Array(4).fill('NO_ADVERTISE community'),
     ]);
+  });
+});
+
+describe('add-path exports', () => {
+  it('lists the paths an add-path peer holds, best first, with our path identifiers and attributes as sent', () => {
+    const { rib, store, sessions, peer, explain } = setup();
+    const client = peer('192.0.2.9', 65001, { rrClient: true });
+    const target: ExportTarget = {
+      key: 'group', ibgp: true, rrClient: true, localAs: 65001, routerId: '10.0.0.1', clusterId: '10.0.0.1', nextHopSelf: {}, memo: new Map(),
+    };
+    const table = new AdjRibOutPaths<string>(target, [V4], 'all', rib, store);
+    table.add(client.key, 'client');
+    table.fill(V4, emptyPathsOutput());
+    const addPath = { families: [V4] as const, paths: 'all' as const, advertised: (f: typeof V4, p: PrefixKey) => table.pathsFor(client.key, f, rib.slotOf(f, p)) };
+    sessions.push({ peer: client, export: { ...target, key: client.key }, addPath });
+    const x = exportsBy(explain('10.0.0.0/24')).get('192.0.2.9')!;
+    // Best first (the leaf's, LOCAL_PREF 250), then the core's (iBGP, reflected to a client), then leaf2's.
+    expect(x.addPath?.paths).toBe('all');
+    expect(x.addPath?.advertised.map((p) => [p.pathId, p.from, p.attributes.nextHop])).toEqual([
+      [1, '192.0.2.1', '192.0.2.1'], [2, '192.0.2.2', '192.0.2.2'], [3, '192.0.2.3', '192.0.2.3'],
+    ]);
+    expect(x.addPath?.advertised[1]?.attributes).toMatchObject({ originatorId: '192.0.2.99', clusterList: ['10.0.0.1'] });
+    expect(exportsBy(explain('10.0.0.0/24')).get('192.0.2.2')!.addPath).toBeUndefined();
   });
 });
 

@@ -341,4 +341,45 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     expect(r.prune()).toBe(0);
     expect(r.prefixes('ipv4-unicast').size).toBe(0);
   });
+
+  it('reports changes to a second path only while candidates are tracked, in a queue of their own', () => {
+    const r = rib();
+    const s = slotP(r);
+    const worse = attrs({ asPath: [{ type: 'sequence', asns: [65003, 65030, 65031] }], nextHop: '192.0.2.3' });
+    r.announceAt('ipv4-unicast', s, a, 0, attrs(), 0);
+    r.discardChanges();
+    // Not tracked: a second, worse path changes no best path, and nothing is reported.
+    r.announceAt('ipv4-unicast', s, b, 0, worse, 0);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([]);
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([]);
+    r.trackCandidates = true;
+    // Tracked: the second path changed or withdrawn is a candidate change, the best path is not reported.
+    r.announceAt('ipv4-unicast', s, b, 0, attrs({ asPath: [{ type: 'sequence', asns: [65003, 65030] }], nextHop: '192.0.2.3' }), 0);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([]);
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([s]);
+    r.withdrawAt('ipv4-unicast', s, b.key, 0);
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([s]);
+    // A change of the best path goes to the ordinary queue only.
+    r.announceAt('ipv4-unicast', s, b, 0, attrs({ asPath: [], nextHop: '192.0.2.3' }), 0);
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([]);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([s]);
+    // A slot waiting in the candidate queue is not freed before that queue was taken.
+    r.announceAt('ipv4-unicast', s, a, 0, worse, 0);
+    r.discardChanges();
+    r.withdrawAt('ipv4-unicast', s, a.key, 0);
+    r.withdrawAt('ipv4-unicast', s, b.key, 0);
+    r.collect('ipv4-unicast', r.takeChangedSlots('ipv4-unicast'));
+    r.prune();
+    expect(r.prefixes('ipv4-unicast').size).toBe(1);
+    r.collect('ipv4-unicast', r.takeCandidateSlots('ipv4-unicast'));
+    r.prune();
+    expect(r.prefixes('ipv4-unicast').size).toBe(0);
+    // Turning tracking off forgets what was queued.
+    r.announceAt('ipv4-unicast', slotP(r), a, 0, attrs(), 0);
+    r.announceAt('ipv4-unicast', slotP(r), b, 0, worse, 0);
+    r.discardChanges();
+    r.withdrawAt('ipv4-unicast', slotP(r), b.key, 0);
+    r.trackCandidates = false;
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([]);
+  });
 });
