@@ -56,8 +56,7 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     policyFor: (peer, ibgp) => peerPolicies(policies, peerConfigs.get(peer.settings.key), ibgp),
     softReconfigurationIn: (peer) => peerConfigs.get(peer.settings.key)?.softReconfiguration.inbound ?? false,
     peersNotUp: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown && p.state !== 'Established').length,
-    ribChanged: (changes) => holder.kernel?.routes?.changed(changes),
-    ribListening: () => holder.kernel?.routes !== undefined,
+    ribChanged: (family, slots) => holder.kernel?.routes?.changed(family, slots),
     ribReset: () => holder.kernel?.routes?.reset(),
     endOfRib: (peer, family) => holder.kernel?.routes?.endOfRib(peer, family),
     // RFC 4724 §4.1: R and F mark the OPENs that re-establish sessions after our restart. Once the deferral

@@ -2,7 +2,7 @@
  * Loc-RIB → kernel: which best paths become kernel routes, and when tern's routes left by a previous run may
  * be swept. BGP paths become routes through their next hops (the ECMP set when multipath is on); blocks this
  * node owns (static routes without a next hop, IPAM blocks) become blackholes; connected routes stay the
- * kernel's own.
+ * kernel's own. The RIB's changes arrive as its changed slots and are read from its columns (`changed`).
  *
  * Sweep timing (RFC 4724 §4.1 for the forwarding state of a restarting speaker): adopted routes from before
  * the start go once every configured peer has sent End-of-RIB for each of its families, or the restart time
@@ -10,12 +10,12 @@
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
+import type { Family, PrefixKey } from '../common/prefix-key.js';
 import type { Peer } from '../bgp/peer.js';
 import type { KernelConfig } from '../config/schema.js';
-import type { KernelSync, WantedRoute } from '../kernel/kernel-sync.js';
-import type { LocRib, RibChange } from '../rib/loc-rib.js';
-import type { Family, PrefixKey } from '../common/prefix-key.js';
-import type { Path } from '../rib/types.js';
+import type { GatewaySet, KernelSync, RouteTarget } from '../kernel/kernel-sync.js';
+import type { LocRib } from '../rib/loc-rib.js';
+import type { Path, PathAttributes, PeerRef } from '../rib/types.js';
 
 const OWNED_NEXT_HOPS = new Set(['0.0.0.0', '::']);
 
@@ -26,43 +26,53 @@ function isLinkLocal(address: string): boolean {
 }
 
 /**
- * The kernel gateway of one path. A link-local next hop (RFC 2545: a peer on a shared link may send only its
- * link-local address, or `::` and the link-local one) means nothing without its interface: it becomes
- * `fe80::x%IFNAME`, the interface being the one the session runs over (`zoneOf` the peer's address).
+ * The kernel gateway of a path with these attributes from this peer. A link-local next hop (RFC 2545: a peer
+ * on a shared link may send only its link-local address, or `::` and the link-local one) means nothing
+ * without its interface: it becomes `fe80::x%IFNAME`, the interface being the one the session runs over
+ * (`zoneOf` the peer's address).
  */
-export function pathGateway(p: Path, zoneOf: (peerAddress: string) => string | undefined): string | undefined {
-  const gw = p.attrs.nextHop;
-  if (OWNED_NEXT_HOPS.has(gw) && !p.attrs.nextHopLinkLocal) return undefined;
+export function nextHopGateway(
+  attrs: PathAttributes, peer: PeerRef | undefined, zoneOf: (peerAddress: string) => string | undefined,
+): string | undefined {
+  const gw = attrs.nextHop;
+  if (OWNED_NEXT_HOPS.has(gw) && !attrs.nextHopLinkLocal) return undefined;
   if (!isLinkLocal(gw) && gw !== '::') return gw;
-  const ll = isLinkLocal(gw) ? gw : p.attrs.nextHopLinkLocal!;
-  const zone = p.peer ? zoneOf(p.peer.address) : undefined;
+  const ll = isLinkLocal(gw) ? gw : attrs.nextHopLinkLocal!;
+  const zone = peer ? zoneOf(peer.address) : undefined;
   return zone ? `${ll}%${zone}` : undefined;
+}
+
+export function pathGateway(p: Path, zoneOf: (peerAddress: string) => string | undefined): string | undefined {
+  return nextHopGateway(p.attrs, p.peer, zoneOf);
 }
 
 const NO_GATEWAYS: readonly string[] = [];
 
-export function wantedRoute(
-  prefix: PrefixKey, best: Path | undefined, multipath: readonly Path[], config: KernelConfig,
+/** How the kernel should forward a prefix with this best path and ECMP set; undefined: no kernel route. */
+export function routeTarget(
+  best: Path | undefined, multipath: readonly Path[], config: KernelConfig,
   zoneOf: (peerAddress: string) => string | undefined = () => undefined,
-): WantedRoute | undefined {
+): RouteTarget | undefined {
   if (!best || best.source === 'connected') return undefined;
-  const key = prefix;
   if (best.source !== 'bgp' && OWNED_NEXT_HOPS.has(best.attrs.nextHop)) {
-    return config.blackholeOwned ? { key, kind: 'blackhole', gateways: NO_GATEWAYS } : undefined;
+    return config.blackholeOwned ? { kind: 'blackhole', gateways: NO_GATEWAYS } : undefined;
   }
   if (multipath.length <= 1) {
     // The common case, one path: no set, no array copies.
     const gw = pathGateway(multipath[0] ?? best, zoneOf);
-    return gw === undefined ? undefined : { key, kind: 'unicast', gateways: [gw] };
+    return gw === undefined ? undefined : { kind: 'unicast', gateways: [gw] };
   }
   const gateways = [...new Set(multipath.map((p) => pathGateway(p, zoneOf)))].filter((g): g is string => g !== undefined);
   if (!gateways.length) return undefined;
-  return { key, kind: 'unicast', gateways };
+  return { kind: 'unicast', gateways };
 }
+
+/** What KernelRoutes uses of the kernel side. */
+export type KernelRoutesTarget = Pick<KernelSync, 'gatewaySetOf' | 'wantAt' | 'remove' | 'wantedKeys' | 'flush' | 'finishStartup'>;
 
 export interface KernelRoutesOptions {
   readonly rib: LocRib;
-  readonly kernel: KernelSync;
+  readonly kernel: KernelRoutesTarget;
   readonly config: KernelConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -81,35 +91,66 @@ export class KernelRoutes {
   private sweepTimer: TimerHandle | undefined;
   private swept = false;
   private sweepReason: string | undefined;
+  /** The last compact slot's attribute set and peer, and their gateway set (for runs of routes sharing them). */
+  private lastAttrs: PathAttributes | undefined;
+  private lastPeer: PeerRef | undefined;
+  private lastSet: GatewaySet | undefined;
 
   constructor(private readonly o: KernelRoutesOptions) {
     this.sweepTimer = o.clock.setTimeout(() => this.sweep('restart time passed'), o.sweepAfter * 1000);
   }
 
-  /** Best-path changes from the RIB. */
-  changed(changes: readonly RibChange[]): void {
-    const { kernel, config, zoneOf } = this.o;
-    for (const c of changes) {
-      const w = wantedRoute(c.prefix, c.best, c.multipath, config, zoneOf);
-      if (w) kernel.set(w);
-      else kernel.remove(c.prefix);
-    }
+  /**
+   * Best-path changes from the RIB: the slots of `family` whose best path or ECMP set changed, read now (the
+   * RIB frees slots after the call). A slot with one path from a BGP peer, the common case, is read from the
+   * RIB's columns (its attribute set and peer) and the FIB takes its prefix from the RIB's prefix table: no
+   * path, key or route object is made, and runs of routes with one attribute set share one gateway set.
+   */
+  changed(family: Family, slots: readonly number[]): void {
+    const { kernel, rib } = this.o;
+    const table = rib.prefixes(family);
+    // Gateways of a link-local next hop name an interface, which may have changed since the last hand-over.
+    this.lastAttrs = undefined;
+    for (let i = 0; i < slots.length; i++) kernel.wantAt(family, table, slots[i]!, this.targetAt(family, slots[i]!));
     kernel.flush();
   }
 
   /** Make the kernel want exactly what the Loc-RIB holds (after selection deferral). */
   reset(): void {
+    const { kernel, rib } = this.o;
+    this.lastAttrs = undefined;
     const keep = new Set<PrefixKey>();
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
-      for (const e of this.o.rib.entries(family)) {
-        const w = wantedRoute(e.prefix, e.best, e.multipath, this.o.config, this.o.zoneOf);
-        if (!w) continue;
-        keep.add(w.key);
-        this.o.kernel.set(w);
+      const table = rib.prefixes(family);
+      for (const slot of rib.bestSlots(family)) {
+        const set = this.targetAt(family, slot);
+        if (!set) continue;
+        keep.add(table.keyOf(slot));
+        kernel.wantAt(family, table, slot, set);
       }
     }
-    for (const key of [...this.o.kernel.wantedKeys()]) if (!keep.has(key)) this.o.kernel.remove(key);
+    for (const key of [...kernel.wantedKeys()]) if (!keep.has(key)) kernel.remove(key);
     if (this.sweepReason) this.sweep(this.sweepReason);
+  }
+
+  /** The gateway set the route at a Loc-RIB slot should go through, or undefined for none. */
+  private targetAt(family: Family, slot: number): GatewaySet | undefined {
+    const { rib, kernel, config, zoneOf } = this.o;
+    const entry = rib.storedEntry(family, slot);
+    if (entry) {
+      const target = routeTarget(entry.best, entry.multipath, config, zoneOf);
+      return target && kernel.gatewaySetOf(target);
+    }
+    const attrs = rib.bestAttrs(family, slot);
+    if (!attrs) return undefined;
+    const peer = rib.bestPeer(family, slot);
+    if (attrs !== this.lastAttrs || peer !== this.lastPeer) {
+      const gw = nextHopGateway(attrs, peer, zoneOf);
+      this.lastAttrs = attrs;
+      this.lastPeer = peer;
+      this.lastSet = gw === undefined ? undefined : kernel.gatewaySetOf({ kind: 'unicast', gateways: [gw] });
+    }
+    return this.lastSet;
   }
 
   endOfRib(peer: Peer, family: Family): void {

@@ -33,7 +33,7 @@ import { AttributeStore } from '../rib/attribute-store.js';
 import { addressSortKey } from '../rib/decision.js';
 import { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { PolicyChain } from '../rib/policy/compile.js';
-import type { LocRib, RibChange } from '../rib/loc-rib.js';
+import type { LocRib } from '../rib/loc-rib.js';
 import { ipv4Key, ipv6Key, type Family, type PrefixKey } from '../common/prefix-key.js';
 import type { SessionPolicy } from '../rib/explain-verdicts.js';
 import { reapplyImport, type SoftInResult } from '../rib/soft-reconfiguration.js';
@@ -85,10 +85,11 @@ export interface RouteExchangeOptions {
   readonly selectionDeferral?: number;
   /** How many configured peers have no session yet (deferral also waits for them, up to the timer). */
   readonly peersNotUp?: () => number;
-  /** Best-path changes as they are sent to peers (the kernel FIB listens here). */
-  readonly ribChanged?: (changes: readonly RibChange[]) => void;
-  /** Whether `ribChanged` has a listener now (changes are made into objects only then). */
-  readonly ribListening?: () => boolean;
+  /**
+   * Best-path changes as they are sent to peers (the kernel FIB listens here): the Loc-RIB slots of a family
+   * whose best path or ECMP set changed, to be read at once (the RIB may free them after the call).
+   */
+  readonly ribChanged?: (family: Family, slots: readonly number[]) => void;
   /** The end of selection deferral: the whole table is current now, read it again. */
   readonly ribReset?: () => void;
   /** A peer's End-of-RIB for a family. */
@@ -509,7 +510,7 @@ export class RouteExchange implements PeerListener {
       // Other paths than the best changed: only for add-path send (empty unless a group sends several paths).
       const candidates = rib.takeCandidateSlots(family);
       if (slots.length === 0 && candidates.length === 0) continue;
-      if (slots.length && this.o.ribChanged && (this.o.ribListening?.() ?? true)) this.o.ribChanged(slots.map((s) => rib.changeAt(family, s)));
+      if (slots.length) this.o.ribChanged?.(family, slots);
       this.groups.update(family, slots, candidates);
       rib.collect(family, slots);
       rib.collect(family, candidates);

@@ -1,18 +1,20 @@
 /**
- * The kernel side as one piece for the daemon: takes the routes the RIB wants in the FIB (prefix, blackhole
- * or gateways), resolves each gateway through the overlay against the live interface table, and hands the
- * result to the FIB sync. Interface or address changes re-resolve every route (a next hop that moved off a
- * local subnet now goes through the tunnel, a downed interface's routes are recomputed).
+ * The kernel side as one piece for the daemon: takes the routes the RIB wants in the FIB (blackhole or
+ * gateways), resolves each gateway through the overlay against the live interface table, and hands the
+ * result to the FIB of the route's family. Interface or address changes re-resolve every route (a next hop
+ * that moved off a local subnet now goes through the tunnel, a downed interface's routes are recomputed).
  *
- * Cost per route: the routes of a node go through a handful of gateway sets. Each set is interned and
- * resolved once per state of the interface table, and its resolution (next hops, VXLAN peers, error) is one
- * object shared by every route through it, kept as the note on the route's FIB slot (one lookup per change
- * for the whole kernel side); the FIB gets the resolution's one Forwarding object. Nothing is formatted or
- * parsed per route, and no object is kept per route.
+ * Cost per route: the routes of a node go through a handful of gateway sets. Each set is interned (one
+ * `GatewaySet` object, which the RIB side asks for once per run of routes with one next hop) and resolved
+ * once per state of the interface table, and its resolution (next hops, VXLAN peers, error) is one object
+ * shared by every route through it, kept as the note on the route's FIB slot; the FIB gets the resolution's
+ * one Forwarding object. The RIB hands routes over by its prefix-table slots (`wantAt`), so the FIB finds
+ * or adds the prefix from the RIB's words: nothing is formatted, parsed or allocated per route.
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { familyOfKey, formatPrefixKey, type Family, type PrefixKey } from '../common/prefix-key.js';
+import type { PrefixTable } from '../common/prefix-table.js';
 import { FibSync, type FibOptions, type FibRouteState, type FibStats } from './fib.js';
 import { InterfaceTable, type InterfaceChange } from './interfaces.js';
 import { RTNLGRP, startMonitor, type RtnlMonitor } from './netlink-monitor.js';
@@ -20,15 +22,19 @@ import type { KernelMessage, RtnlSocket } from './netlink-socket.js';
 import { Overlay, type NextHopResolution, type OverlayConfig } from './overlay.js';
 import { BLACKHOLE, type FibTarget, type Forwarding, type KernelNextHop } from './types.js';
 
-/** What the RIB wants in the kernel for one prefix. */
-export interface WantedRoute {
-  readonly key: PrefixKey;
+/** How the RIB wants a prefix forwarded. */
+export interface RouteTarget {
   /**
    * A blackhole (a block this node owns), or a route through the given gateways (an ECMP set when several);
    * a link-local gateway carries its interface: `fe80::1%eth0`.
    */
   readonly kind: 'blackhole' | 'unicast';
   readonly gateways: readonly string[];
+}
+
+/** What the RIB wants in the kernel for one prefix. */
+export interface WantedRoute extends RouteTarget {
+  readonly key: PrefixKey;
 }
 
 /** One gateway set as the interface table has it now; shared by every route through the set. */
@@ -40,7 +46,8 @@ interface Resolution {
   readonly error: string;
 }
 
-interface GatewaySet {
+/** A route target as KernelSync keeps it: one object per distinct target, shared by every route through it. */
+export interface GatewaySet {
   readonly kind: 'blackhole' | 'unicast';
   readonly gateways: readonly string[];
   current?: Resolution;
@@ -145,7 +152,26 @@ export class KernelSync {
 
   set(route: WantedRoute): void {
     const fib = this.fibOf(route.key);
-    this.bind(fib, fib.entry(route.key), this.resolution(route.kind === 'blackhole' ? this.blackhole : this.gatewaySet(route.gateways)));
+    this.bind(fib, fib.entry(route.key), this.resolution(this.gatewaySetOf(route)));
+  }
+
+  /** The shared object of a target: hand it to `wantAt` for every route through it. */
+  gatewaySetOf(target: RouteTarget): GatewaySet {
+    return target.kind === 'blackhole' ? this.blackhole : this.gatewaySet(target.gateways);
+  }
+
+  /**
+   * The route of the prefix at `slot` of `table` (the RIB's prefix table of `family`) goes through `set`, or
+   * is not wanted (undefined). The hand-over from the RIB: no key, no object per route.
+   */
+  wantAt(family: Family, table: PrefixTable, slot: number, set: GatewaySet | undefined): void {
+    const fib = this.fibs[family];
+    if (set) {
+      this.bind(fib, fib.entryFrom(table, slot), this.resolution(set));
+      return;
+    }
+    const found = fib.findFrom(table, slot);
+    if (found >= 0) this.bind(fib, found, undefined);
   }
 
   /** Every route the RIB wants in the kernel, resolved or not. */

@@ -249,6 +249,14 @@ export class LocRib {
     return t.attrId[slot] === 0 ? undefined : this.sources[t.source[slot]!];
   }
 
+  /**
+   * The entry a slot keeps its paths in (several paths, or a local one), as it is: nothing is made. Undefined
+   * for a compact slot (one path from a BGP peer: read `bestAttrs` and `bestPeer`) and for an empty one.
+   */
+  storedEntry(family: Family, slot: number): Readonly<RibEntry> | undefined {
+    return this.tables[family].entry(slot);
+  }
+
   /** The best path at a slot (made on demand for an inline path). */
   bestPath(family: Family, slot: number): Path | undefined {
     const t = this.tables[family];

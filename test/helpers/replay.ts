@@ -162,7 +162,7 @@ class Replay {
       nextHopSelf: (local) => nextHopSelf(local, interfaces),
       linkLocalSelf: (local) => linkLocalSelf(local, interfaces),
       policyFor: (peer, ibgp) => peerPolicies(policies, this.peerConfigs.get(peer.settings.key), ibgp),
-      ribChanged: (changes) => this.changes.push(...changes),
+      ribChanged: (family, slots) => this.changes.push(...slots.map((s) => this.rib.changeAt(family, s))),
     });
     // As the daemon does: static routes are in the table before any session, not a change to flush.
     originateStatic(config.staticRoutes, this.rib, this.exchange.store, this.clock.now());

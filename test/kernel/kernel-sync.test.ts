@@ -8,6 +8,7 @@
 import { AttrStream, rt } from 'netlink';
 import { describe, expect, it, vi } from 'vitest';
 import { prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
+import { PrefixTable } from '../../src/common/prefix-table.js';
 import { KernelSync } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
@@ -141,6 +142,35 @@ describe('KernelSync next-hop resolution', () => {
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
     expect(kernel.neigh).toEqual(['add neigh', 'add fdb']);
     expect(sync.stats().vxlanPeers).toBe(1);
+  });
+
+  it('takes routes by the RIB\'s prefix-table slots, both families, and drops them the same way', async () => {
+    const { kernel, sync } = await started();
+    // The RIB's tables, with slots of their own (the FIB's differ).
+    const rib4 = new PrefixTable(1);
+    const rib6 = new PrefixTable(4);
+    rib4.addKey(k('10.99.0.0/16'));
+    const a = rib4.addKey(k('10.77.10.0/24'));
+    const b = rib4.addKey(k('10.77.30.0/24'));
+    const c = rib6.addKey(k('fd77:200::/48'));
+    const direct = sync.gatewaySetOf({ kind: 'unicast', gateways: ['10.77.210.21'] });
+    expect(sync.gatewaySetOf({ kind: 'unicast', gateways: ['10.77.210.21'] })).toBe(direct); // one object per target
+    sync.wantAt('ipv4-unicast', rib4, a, direct);
+    sync.wantAt('ipv4-unicast', rib4, b, sync.gatewaySetOf({ kind: 'unicast', gateways: ['10.77.230.23'] }));
+    sync.wantAt('ipv6-unicast', rib6, c, sync.gatewaySetOf({ kind: 'blackhole', gateways: [] }));
+    await sync.whenIdle();
+    expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
+    expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
+    expect(kernel.routes.get('fd77:200::/48')).toEqual([]);
+    expect(sync.status(k('fd77:200::/48'))).toMatchObject({ state: 'installed', route: { version: 6, dst: 'fd77:200::', dstLen: 48, type: 'blackhole' } });
+    expect(sync.stats()).toMatchObject({ wanted: 3, installed: 3, vxlanPeers: 1 });
+    sync.wantAt('ipv4-unicast', rib4, b, undefined);
+    sync.wantAt('ipv6-unicast', rib6, c, undefined);
+    sync.wantAt('ipv4-unicast', rib4, 0, undefined); // never wanted: nothing to do
+    await sync.whenIdle();
+    expect([...kernel.routes.keys()]).toEqual(['10.77.10.0/24']);
+    expect(kernel.neigh).toEqual(['add neigh', 'add fdb', 'del neigh', 'del fdb']);
+    expect(sync.stats()).toMatchObject({ wanted: 1, installed: 1, vxlanPeers: 0 });
   });
 
   it('installs an ECMP set whose members need different encapsulation, each with its own device', async () => {
