@@ -23,6 +23,11 @@ export interface WorkerBatch {
   readonly count: number;
 }
 
+/** Main thread → worker: send what is in flight, close the socket and end (see `close`). */
+export interface WorkerClose {
+  readonly close: true;
+}
+
 /** Worker → main thread: the batch's failures as [index, errno] pairs, or why it could not be sent. */
 export type WorkerAnswer =
   | { readonly id: number; readonly failures: readonly (readonly [number, number])[]; readonly uncertain: boolean }
@@ -32,6 +37,8 @@ export class ThreadedRtnlSocket implements RtnlSocket {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(r: BatchResult): void; reject(e: Error): void }>();
+  /** The worker's exit code once it has ended (undefined without a worker). */
+  readonly exited: Promise<number | undefined>;
 
   /** `workerUrl` is for tests: a stand-in for netlink-worker.js speaking the same messages. */
   constructor(private readonly logger: Logger, private readonly local: RtnlSocket = new NetlinkRtnlSocket(), workerUrl = new URL('./netlink-worker.js', import.meta.url)) {
@@ -42,8 +49,10 @@ export class ThreadedRtnlSocket implements RtnlSocket {
       worker.on('exit', (code) => this.lost(`netlink worker exited (code ${code})`));
       worker.unref();
       this.worker = worker;
+      this.exited = new Promise((resolve) => worker.once('exit', resolve));
     } catch (e) {
       this.logger.log('warn', 'kernel.netlink.no-worker', { error: String(e), why: 'route batches go over the main thread' });
+      this.exited = Promise.resolve(undefined);
     }
   }
 
@@ -84,10 +93,21 @@ export class ThreadedRtnlSocket implements RtnlSocket {
     return this.local.dump(req);
   }
 
+  /**
+   * The worker is asked to close its netlink socket and end by itself, and the process waits for it (at
+   * most two seconds, then it is terminated): terminating it with the native socket open aborted the whole
+   * process now and then (Napi::Error after close, about one stop in ten).
+   */
   close(): void {
     const worker = this.worker;
     this.worker = undefined;
-    void worker?.terminate();
+    if (worker) {
+      worker.ref();
+      const fallback = setTimeout(() => void worker.terminate(), 2000);
+      fallback.unref();
+      worker.once('exit', () => clearTimeout(fallback));
+      worker.postMessage({ close: true } satisfies WorkerClose);
+    }
     for (const p of this.pending.values()) p.reject(new Error('netlink socket closed'));
     this.pending.clear();
     this.local.close();

@@ -67,4 +67,12 @@ describe('ThreadedRtnlSocket', () => {
       socket.close();
     }
   });
+
+  it('lets the worker end by itself on close instead of terminating it', async () => {
+    const { socket } = threaded();
+    expect((await socket.batch(batchOf(24))).failures.size).toBe(0);
+    socket.close();
+    // A terminated worker exits with 1; one that closed its port and ended, with 0.
+    expect(await socket.exited).toBe(0);
+  });
 });
