@@ -32,11 +32,6 @@ export interface RouteTarget {
   readonly gateways: readonly string[];
 }
 
-/** What the RIB wants in the kernel for one prefix. */
-export interface WantedRoute extends RouteTarget {
-  readonly key: PrefixKey;
-}
-
 /** One gateway set as the interface table has it now; shared by every route through the set. */
 interface Resolution {
   readonly gateways: GatewaySet;
@@ -148,11 +143,6 @@ export class KernelSync {
 
   private fibOf(key: PrefixKey): FibSync<Resolution> {
     return this.fibs[familyOfKey(key)];
-  }
-
-  set(route: WantedRoute): void {
-    const fib = this.fibOf(route.key);
-    this.bind(fib, fib.entry(route.key), this.resolution(this.gatewaySetOf(route)));
   }
 
   /** The shared object of a target: hand it to `wantAt` for every route through it. */

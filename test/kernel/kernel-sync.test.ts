@@ -7,9 +7,9 @@
  */
 import { AttrStream, rt } from 'netlink';
 import { describe, expect, it, vi } from 'vitest';
-import { prefixKeyFromText, type PrefixKey } from '../../src/common/prefix-key.js';
+import { familyOfKey, prefixKeyFromText, type Family, type PrefixKey } from '../../src/common/prefix-key.js';
 import { PrefixTable } from '../../src/common/prefix-table.js';
-import { KernelSync } from '../../src/kernel/kernel-sync.js';
+import { KernelSync, type RouteTarget } from '../../src/kernel/kernel-sync.js';
 import { KernelError, type BatchResult, type KernelMessage, type RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import type { OverlayConfig } from '../../src/kernel/overlay.js';
 import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
@@ -17,6 +17,19 @@ import { addressBytes, parseRouteBody, routeBody, RTM_NEWROUTE, type NetlinkRequ
 import type { KernelRoute } from '../../src/kernel/types.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../src/kernel/neighbor-message.js';
 import { manualClock } from '../helpers/manual-clock.js';
+
+/**
+ * The RIB's hand-over for one route, as the daemon makes it (src/daemon/kernel-routes.ts): the prefix in a
+ * prefix table of its family, its target as a shared gateway set, then `wantAt`.
+ */
+const ribTables = new WeakMap<KernelSync, Record<Family, PrefixTable>>();
+function wantRoute(sync: KernelSync, route: RouteTarget & { readonly key: PrefixKey }): void {
+  let tables = ribTables.get(sync);
+  if (!tables) ribTables.set(sync, (tables = { 'ipv4-unicast': new PrefixTable(1), 'ipv6-unicast': new PrefixTable(4) }));
+  const family = familyOfKey(route.key);
+  const table = tables[family];
+  sync.wantAt(family, table, table.addKey(route.key), sync.gatewaySetOf(route));
+}
 
 function linkMessage(ifindex: number, name: string, up: boolean, kind?: string): KernelMessage {
   const out = new AttrStream();
@@ -135,8 +148,8 @@ describe('KernelSync next-hop resolution', () => {
   it('routes an on-subnet next hop directly and an off-subnet one through VXLAN, with its neighbour and FDB entries', async () => {
     const { kernel, sync } = await started();
     expect(kernel.created).toEqual(['vxlan.tern']);
-    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
@@ -175,15 +188,15 @@ describe('KernelSync next-hop resolution', () => {
 
   it('installs an ECMP set whose members need different encapsulation, each with its own device', async () => {
     const { kernel, sync } = await started();
-    sync.set({ key: k('10.77.99.0/24'), kind: 'unicast', gateways: ['10.77.210.21', '10.77.230.23', '10.77.99.7'] });
+    wantRoute(sync, { key: k('10.77.99.0/24'), kind: 'unicast', gateways: ['10.77.210.21', '10.77.230.23', '10.77.99.7'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.99.0/24')).toEqual(['10.77.210.21 dev2', '10.77.230.23 dev10 onlink', '10.77.99.7 dev3']);
   });
 
   it('keeps one neighbour/FDB pair per VXLAN peer and removes it with the last route through it', async () => {
     const { kernel, sync } = await started();
-    sync.set({ key: k('10.77.30.0/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ key: k('10.77.30.64/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.30.0/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.30.64/26'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await sync.whenIdle();
     expect(kernel.neigh).toEqual(['add neigh', 'add fdb']);
     sync.remove(k('10.77.30.0/26'));
@@ -197,7 +210,7 @@ describe('KernelSync next-hop resolution', () => {
 
   it('sends every next hop of another node through the tunnel when crossSubnet is off', async () => {
     const { kernel, sync } = await started({ ...VXLAN, crossSubnet: false });
-    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    wantRoute(sync, { key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev10 onlink']);
   });
@@ -205,8 +218,8 @@ describe('KernelSync next-hop resolution', () => {
   it('lets the kernel resolve an off-subnet next hop without encapsulation, and installs blackholes', async () => {
     const { kernel, sync } = await started({ ...VXLAN, encapsulation: 'none' });
     expect(kernel.created).toEqual([]);
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ key: k('10.77.20.0/26'), kind: 'blackhole', gateways: [] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.20.0/26'), kind: 'blackhole', gateways: [] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev?']);
     expect(kernel.routes.get('10.77.20.0/26')).toEqual([]);
@@ -217,8 +230,8 @@ describe('KernelSync next-hop resolution', () => {
       kernel.createError = 95;
     });
     expect(sync.overlay.tunnelError).toMatch(/kernel has no ipip tunnels \(EOPNOTSUPP creating tunl0\): load the module \(modprobe ipip\)/);
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
     await sync.whenIdle();
     expect(sync.status(k('10.77.30.0/24'))).toMatchObject({ state: 'unresolved', error: expect.stringContaining('10.77.230.23') });
     expect(kernel.routes.has('10.77.30.0/24')).toBe(false);
@@ -227,7 +240,7 @@ describe('KernelSync next-hop resolution', () => {
 
   it('re-resolves when an interface goes down: the next hop is no longer on a local subnet', async () => {
     const { kernel, sync } = await started();
-    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    wantRoute(sync, { key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await sync.whenIdle();
     expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
     expect(sync.interfaces.apply(linkMessage(3, 'eth1', false))).toBe(true);
@@ -238,8 +251,8 @@ describe('KernelSync next-hop resolution', () => {
 
   it('installs a link-local gateway on its named interface, never through the tunnel', async () => {
     const { kernel, sync } = await started({ ...VXLAN, crossSubnet: false });
-    sync.set({ key: k('fd77:200::/48'), kind: 'unicast', gateways: ['fe80::2%eth1'] });
-    sync.set({ key: k('fd77:300::/48'), kind: 'unicast', gateways: ['fe80::2%nope'] });
+    wantRoute(sync, { key: k('fd77:200::/48'), kind: 'unicast', gateways: ['fe80::2%eth1'] });
+    wantRoute(sync, { key: k('fd77:300::/48'), kind: 'unicast', gateways: ['fe80::2%nope'] });
     await sync.whenIdle();
     expect(kernel.routes.get('fd77:200::/48')).toEqual(['fe80::2 dev3']);
     expect(sync.status(k('fd77:300::/48'))).toMatchObject({ state: 'unresolved', error: expect.stringMatching(/interface nope .* does not exist/) });
@@ -251,7 +264,7 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
     const { kernel, sync, events } = await started({ ...VXLAN, encapsulation: 'ipip' }, (kernel) => {
       kernel.createError = 95;
     });
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await settled(sync);
     expect(sync.status(k('10.77.30.0/24'))).toMatchObject({ state: 'unresolved', error: expect.stringContaining('no ipip tunnels') });
     // Unrelated interface changes do not make it try to create the device again.
@@ -272,8 +285,8 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
     const { kernel, sync } = await started({ ...VXLAN, tunnelSource: '10.77.210.50' });
     expect(kernel.created).toEqual([]);
     expect(sync.overlay.tunnelError).toMatch(/tunnel source 10\.77\.210\.50 is not an address/);
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
-    sync.set({ key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.10.0/24'), kind: 'unicast', gateways: ['10.77.210.21'] });
     await settled(sync);
     expect(sync.status(k('10.77.30.0/24'))?.state).toBe('unresolved');
     expect(kernel.routes.get('10.77.10.0/24')).toEqual(['10.77.210.21 dev2']);
@@ -288,7 +301,7 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
 
   it('sets the tunnel device up again when it is deleted, with the neighbour and FDB entries of the peers in use', async () => {
     const { kernel, sync, events } = await started();
-    sync.set({ key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
+    wantRoute(sync, { key: k('10.77.30.0/24'), kind: 'unicast', gateways: ['10.77.230.23'] });
     await settled(sync);
     expect(kernel.routes.get('10.77.30.0/24')).toEqual(['10.77.230.23 dev10 onlink']);
     sync.interfaces.apply(kernel.link(linkMessage(10, 'vxlan.tern', true, 'vxlan'), true));
@@ -303,7 +316,7 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
 
   it('re-reads the kernel after a link its routes use went down, so routes the kernel flushed come back', async () => {
     const { kernel, sync } = await started();
-    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    wantRoute(sync, { key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await settled(sync);
     expect(kernel.routes.get('10.77.50.0/24')).toEqual(['10.77.99.7 dev3']);
     // Down and up again before tern re-resolves: the route resolves as before, but the kernel dropped it.
@@ -316,7 +329,7 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
 
   it('moves routes to the tunnel when their next hop\'s subnet address is removed, and back when it returns', async () => {
     const { kernel, sync } = await started();
-    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    wantRoute(sync, { key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await settled(sync);
     sync.interfaces.apply(addressMessage(3, '10.77.99.1/24', 21));
     await settled(sync);
@@ -330,8 +343,8 @@ describe('KernelSync when interfaces and tunnels change after start', () => {
 
   it('visits no route when an interface change moves no gateway set (a pod veth, an IPv6 address after DAD)', async () => {
     const { kernel, sync } = await started();
-    for (let i = 0; i < 50; i++) sync.set({ key: k(`10.78.${i}.0/24`), kind: 'unicast', gateways: ['10.77.210.21'] });
-    sync.set({ key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
+    for (let i = 0; i < 50; i++) wantRoute(sync, { key: k(`10.78.${i}.0/24`), kind: 'unicast', gateways: ['10.77.210.21'] });
+    wantRoute(sync, { key: k('10.77.50.0/24'), kind: 'unicast', gateways: ['10.77.99.7'] });
     await settled(sync);
     const want = vi.spyOn(sync.fibs['ipv4-unicast'], 'want');
     sync.interfaces.apply(kernel.link(linkMessage(7, 'veth-pod7', true)));
