@@ -47,7 +47,7 @@ import { keepReceived } from './keep-received.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
 import {
-  endOfRib, findAttribute, forEachIPv4, forEachPrefix, type NlriList, type RouteRefreshMessage, type UpdateMessage,
+  endOfRib, findAttribute, forEachIPv4, forEachPrefix, nlriColumns, readNlri, type NlriList, type RouteRefreshMessage, type UpdateMessage,
 } from '../bgp/wire/index.js';
 
 const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -113,6 +113,9 @@ export class RouteExchange implements PeerListener {
   private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
+  /** Scratch for the hot path: the prefixes of the NLRI list at hand, and their Loc-RIB slots. */
+  private readonly columns = nlriColumns();
+  private slots = new Int32Array(1024);
   private flushScheduled = false;
   /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
   private pruneTimer: TimerHandle | undefined;
@@ -253,18 +256,20 @@ export class RouteExchange implements PeerListener {
       const imp = this.imports.get(peer);
       if (imp) this.importWithPolicy(imp, ref, family, list, attrs, now, count);
       else {
-        // The hot path: no policy, no Path objects; references to the set are counted once per UPDATE.
+        // The hot path: no policy, no Path objects; the prefixes are looked up in one batch, and references to
+        // the set are counted once per UPDATE.
+        const n = this.lookUp(family, list, true);
+        const slots = this.slots;
+        const pathIds = this.columns.pathIds;
         let refs = 0;
-        const put = (slot: number, pathId: number) => {
-          const old = rib.announceAt(family, slot, ref, pathId, attrs, now);
+        for (let j = 0; j < n; j++) {
+          const old = rib.announceAt(family, slots[j]!, ref, pathIds[j]!, attrs, now);
           if (old === undefined) count[family]++;
           if (old !== attrs) {
             refs++;
             if (old !== undefined) this.store.release(old);
           }
-        };
-        if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => put(rib.slotV4(addr, len, true), pathId));
-        else forEachPrefix(list, (bytes, off, len, pathId) => put(rib.slotV6(bytes, off, len, true), pathId));
+        }
         this.store.retain(attrs, refs);
       }
       // ribAttributes' own lookup counted one reference; the paths now hold theirs.
@@ -335,6 +340,14 @@ export class RouteExchange implements PeerListener {
     }
   }
 
+  /** The Loc-RIB slots of a list's prefixes into `this.slots` (created when `create`, else -1 when missing); returns the count. */
+  private lookUp(family: Family, list: NlriList, create: boolean): number {
+    const n = readNlri(list, this.columns);
+    if (this.slots.length < n) this.slots = new Int32Array(Math.max(n, this.slots.length * 2));
+    this.o.rib.slotsOf(family, this.columns.words, this.columns.lengths, n, create, this.slots);
+    return n;
+  }
+
   private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
     if (!family) return;
@@ -345,10 +358,14 @@ export class RouteExchange implements PeerListener {
     // table withdrawn is a million lookups of the same set otherwise).
     let run: PathAttributes | undefined;
     let runLength = 0;
-    const gone = (slot: number, pathId: number) => {
-      if (slot < 0) return;
-      const old = rib.withdrawAt(family, slot, ref.key, pathId);
-      if (old === undefined) return;
+    const n = this.lookUp(family, list, false);
+    const slots = this.slots;
+    const pathIds = this.columns.pathIds;
+    for (let j = 0; j < n; j++) {
+      const slot = slots[j]!;
+      if (slot < 0) continue;
+      const old = rib.withdrawAt(family, slot, ref.key, pathIds[j]!);
+      if (old === undefined) continue;
       if (old !== run) {
         if (run !== undefined) this.store.release(run, runLength);
         run = old;
@@ -356,9 +373,7 @@ export class RouteExchange implements PeerListener {
       }
       runLength++;
       if (count) count[family]--;
-    };
-    if (family === 'ipv4-unicast') forEachIPv4(list, (addr, len, pathId) => gone(rib.slotV4(addr, len, false), pathId));
-    else forEachPrefix(list, (bytes, off, len, pathId) => gone(rib.slotV6(bytes, off, len, false), pathId));
+    }
     if (run !== undefined) this.store.release(run, runLength);
   }
 

@@ -184,6 +184,14 @@ export class LocRib {
     return create ? p.addV6(bytes, offset, length) : p.findV6(bytes, offset, length);
   }
 
+  /**
+   * The slots of `n` prefixes given as columns (words and lengths, as the NLRI reader gives them) into `out`,
+   * created when `create`, else -1 when missing. One batch per UPDATE: see PrefixTable.lookupMany.
+   */
+  slotsOf(family: Family, words: Uint32Array, lengths: Uint8Array, n: number, create: boolean, out: Int32Array): void {
+    this.tables[family].prefixes.lookupMany(words, lengths, n, create, out);
+  }
+
   slotOf(family: Family, prefix: PrefixKey, create = false): number {
     const p = this.tables[family].prefixes;
     return create ? p.addKey(prefix) : p.findKey(prefix);

@@ -176,3 +176,92 @@ describe('PrefixTable by key (the FIB: src/kernel/fib.ts)', () => {
     expect(formatPrefixKey(ipv6Key(out6, 0, 48))).toBe('fd77:200:1::/48');
   });
 });
+
+describe('PrefixTable.lookupMany (a batch per UPDATE)', () => {
+  /** Random prefixes of one width, host bits zero, as words + lengths columns. */
+  function columns(width: 1 | 4, n: number, next: () => number, pool: readonly (readonly number[])[]): { words: Uint32Array; lengths: Uint8Array } {
+    const words = new Uint32Array(n * width);
+    const lengths = new Uint8Array(n);
+    // Runs of prefixes in the order they were first added (what the sequence hint is for), mixed with random
+    // ones from a small space (so that batches repeat prefixes and probe runs get long).
+    let run = next() < 0.5 && pool.length > 0 ? Math.floor(next() * pool.length) : -1;
+    for (let j = 0; j < n; j++) {
+      let key: readonly number[];
+      if (run >= 0 && run < pool.length && next() < 0.9) key = pool[run++]!;
+      else {
+        const len = width === 1 ? 8 + Math.floor(next() * 25) : [32, 48, 64, 128][Math.floor(next() * 4)]!;
+        const w: number[] = [];
+        for (let k = 0; k < width; k++) {
+          const rest = len - 32 * k;
+          const v = k === 0 ? (Math.floor(next() * 2048) << 21) >>> 0 : Math.floor(next() * 4) >>> 0;
+          w.push(rest >= 32 ? v : rest <= 0 ? 0 : (v & (0xffffffff << (32 - rest))) >>> 0);
+        }
+        key = [...w, len];
+      }
+      for (let k = 0; k < width; k++) words[j * width + k] = key[k]!;
+      lengths[j] = key[width]!;
+    }
+    return { words, lengths };
+  }
+
+  for (const width of [1, 4] as const) {
+    it(`gives the answers of one-at-a-time lookups made in order (${width === 1 ? 'IPv4' : 'IPv6'}), across growth, removals and repeats`, () => {
+      const batched = new PrefixTable(width, 4);
+      const single = new PrefixTable(width, 4);
+      const next = rng(width * 101);
+      const pool: number[][] = []; // prefixes in the order they were added, for sequential runs
+      const out = new Int32Array(512);
+      let hinted = 0;
+      for (let round = 0; round < 400; round++) {
+        const n = 1 + Math.floor(next() * 300);
+        const { words, lengths } = columns(width, n, next, pool);
+        const add = next() < 0.7;
+        batched.lookupMany(words, lengths, n, add, out);
+        for (let j = 0; j < n; j++) {
+          const len = lengths[j]!;
+          const expected = width === 1
+            ? (add ? single.addV4(words[j]!, len) : single.findV4(words[j]!, len))
+            : (add ? single.addV6Words(words, j * 4, len) : single.findV6Words(words, j * 4, len));
+          expect(out[j]).toBe(expected);
+          if (add && expected === pool.length) pool.push([...words.subarray(j * width, j * width + width), len]);
+          if (j > 0 && out[j] === out[j - 1]! + 1) hinted++;
+        }
+        // Remove some, in both tables alike: freed slots must never be found by the hint.
+        for (let r = Math.floor(next() * 40); r > 0; r--) {
+          const slot = Math.floor(next() * batched.highWater);
+          expect(batched.has(slot)).toBe(single.has(slot));
+          if (!batched.has(slot)) continue;
+          batched.remove(slot);
+          single.remove(slot);
+        }
+      }
+      expect(batched.size).toBe(single.size);
+      expect(batched.capacity).toBeGreaterThan(4);
+      expect(hinted).toBeGreaterThan(1000); // the sequential runs did exercise the hint
+    });
+  }
+
+  it('finds a whole table looked up again in the order it was added, and nothing once it is removed', () => {
+    const t = new PrefixTable(1);
+    const n = 5000;
+    const words = new Uint32Array(n);
+    const lengths = new Uint8Array(n).fill(24);
+    for (let i = 0; i < n; i++) words[i] = ((0x100000 + i) << 8) >>> 0;
+    const first = new Int32Array(n);
+    t.lookupMany(words, lengths, n, true, first);
+    expect(new Set(first).size).toBe(n);
+    const again = new Int32Array(n);
+    t.lookupMany(words, lengths, n, false, again);
+    expect([...again]).toEqual([...first]);
+    // A removed prefix keeps its words in its slot until reused: the hint must not find it there.
+    t.remove(first[2500]!);
+    t.lookupMany(words, lengths, n, false, again);
+    expect(again[2500]).toBe(-1);
+    expect(again[2501]).toBe(first[2501]);
+    t.lookupMany(words, lengths, n, true, again);
+    expect(again[2500]).toBe(first[2500]); // added again, into the freed slot
+    for (const s of first) t.remove(s);
+    t.lookupMany(words, lengths, n, false, again);
+    expect(again.every((s) => s === -1)).toBe(true);
+  });
+});

@@ -198,3 +198,74 @@ export function buildNlri(familyName: FamilyName, prefixes: readonly (Prefix | s
   }
   return nlriList(family, addPath, w.finish(), prefixes.length);
 }
+
+/**
+ * Reusable columns that `readNlri` fills: the prefixes of one list as numbers, in wire order. The arrays grow
+ * as needed and are overwritten by the next read, so one instance serves every UPDATE of a daemon.
+ */
+export interface NlriColumns {
+  /** addressBytes / 4 words per prefix (network order, host bits zero), as in `PrefixBatch`. */
+  words: Uint32Array;
+  lengths: Uint8Array;
+  /** 0 without add-path. */
+  pathIds: Uint32Array;
+}
+
+export function nlriColumns(capacity = 1024): NlriColumns {
+  return { words: new Uint32Array(capacity * 4), lengths: new Uint8Array(capacity), pathIds: new Uint32Array(capacity) };
+}
+
+/**
+ * Decode a validated list into `into` (grown when too small); returns the number of prefixes. The same
+ * prefixes as `forEachIPv4` / `forEachPrefix` give, as columns a lookup can take in one batch.
+ */
+export function readNlri(list: NlriList, into: NlriColumns): number {
+  const n = list.count;
+  const family = list.family;
+  if (n === 0 || family === undefined) return 0;
+  const width = family.addressBytes >>> 2;
+  if (into.lengths.length < n) {
+    const size = Math.max(n, into.lengths.length * 2);
+    into.words = new Uint32Array(size * 4);
+    into.lengths = new Uint8Array(size);
+    into.pathIds = new Uint32Array(size);
+  }
+  const { words, lengths, pathIds } = into;
+  const d = list.data;
+  const addPath = list.addPath;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    let pathId = 0;
+    if (addPath) {
+      pathId = ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
+      at += 4;
+    }
+    const bits = d[at++]!;
+    const bytes = (bits + 7) >>> 3;
+    if (width === 1) {
+      let v = 0;
+      switch (bytes) {
+        case 4: v = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!; break;
+        case 3: v = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8); break;
+        case 2: v = (d[at]! << 24) | (d[at + 1]! << 16); break;
+        case 1: v = d[at]! << 24; break;
+        default: break;
+      }
+      words[i] = bits === 0 ? 0 : (v & (0xffffffff << (32 - bits))) >>> 0;
+    } else {
+      const o = i * width;
+      for (let k = 0; k < width; k++) {
+        // Word k holds octets 4k..4k+3 of the address; those past the encoded ones are zero.
+        let v = 0;
+        for (let j = 4 * k; j < 4 * k + 4; j++) v = (v << 8) | (j < bytes ? d[at + j]! : 0);
+        const rest = bits - 32 * k;
+        // Clear the host bits of the last (partial) word: RFC 4271 §4.3 says trailing bits are irrelevant.
+        words[o + k] = rest >= 32 ? v >>> 0 : rest <= 0 ? 0 : (v & (0xffffffff << (32 - rest))) >>> 0;
+      }
+    }
+    lengths[i] = bits;
+    pathIds[i] = pathId;
+    at += bytes;
+  }
+  return n;
+}
