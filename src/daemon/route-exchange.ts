@@ -44,6 +44,7 @@ import type { Peer, PeerListener, UpdateOutcome } from '../bgp/peer.js';
 import type { PeerPolicies } from './policy-config.js';
 import { GracefulRestartHelper } from './graceful-restart-helper.js';
 import { keepReceived } from './keep-received.js';
+import { RefreshGate } from './refresh-gate.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
 import {
@@ -109,6 +110,8 @@ export class RouteExchange implements PeerListener {
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly gr: GracefulRestartHelper<Peer>;
+  /** Which of each session's BoRR and EoRR messages count (RFC 7313 §4 with graceful restart). */
+  private readonly refreshGate = new RefreshGate<Peer>();
   /** Routes as received from the peers with soft reconfiguration inbound, by peer key. */
   private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
@@ -174,6 +177,7 @@ export class RouteExchange implements PeerListener {
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
+    this.refreshGate.established(peer, n.gracefulRestart !== undefined);
     const nextHopSelf = this.o.nextHopSelf(peer.localAddress);
     // RFC 2545 §3: a single-hop eBGP peer shares our link and gets our link-local address with the global one.
     const linkLocalSelf = !ref.ibgp && (peer.settings.ttl ?? 1) === 1 ? this.o.linkLocalSelf?.(peer.localAddress) : undefined;
@@ -288,6 +292,7 @@ export class RouteExchange implements PeerListener {
       if (family) {
         this.o.endOfRib?.(peer, family);
         this.gr.endOfRib(peer, family);
+        this.refreshGate.endOfRib(peer, family);
         this.sweepStale(ref.key, [family], 'End-of-RIB');
       }
     }
@@ -388,10 +393,12 @@ export class RouteExchange implements PeerListener {
   /**
    * A ROUTE-REFRESH from the peer. A request (RFC 2918) re-sends our table for that family, framed by BoRR and
    * EoRR when enhanced route refresh is negotiated (RFC 7313 §4). The peer's own BoRR marks its routes of the
-   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4). Without enhanced route refresh the
-   * subtype octet is RFC 2918's Reserved field: a BoRR or EoRR there is ignored, as RFC 7313 §5 has a
-   * receiver do with a subtype it cannot act on (no NOTIFICATION: that is for a bad length, which the decoder
-   * already answers). Acting on it would sweep routes a graceful restart keeps stale until End-of-RIB.
+   * family stale; its EoRR sweeps those it did not re-send (RFC 7313 §4), unless refresh-gate.ts says to
+   * ignore them: a BoRR from a graceful restart peer before its End-of-RIB for the family, and an EoRR
+   * without a BoRR acted upon. Without enhanced route refresh the subtype octet is RFC 2918's Reserved field:
+   * a BoRR or EoRR there is ignored, as RFC 7313 §5 has a receiver do with a subtype it cannot act on (no
+   * NOTIFICATION: that is for a bad length, which the decoder already answers). Acting on either would sweep
+   * routes a graceful restart keeps stale until End-of-RIB.
    */
   routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
     const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
@@ -402,6 +409,11 @@ export class RouteExchange implements PeerListener {
     const enhanced = peer.negotiated?.enhancedRouteRefresh === true;
     if (m.subtype !== 0 && !enhanced) {
       this.o.logger.log('warn', 'bgp.route-refresh.ignored', { peer: ref.key, family, subtype, detail: 'enhanced route refresh not negotiated (RFC 7313 §5)' });
+      return;
+    }
+    const ignored = m.subtype === 1 ? this.refreshGate.borr(peer, family) : m.subtype === 2 ? this.refreshGate.eorr(peer, family) : undefined;
+    if (ignored !== undefined) {
+      this.o.logger.log('warn', 'bgp.route-refresh.ignored', { peer: ref.key, family, subtype, detail: ignored });
       return;
     }
     this.o.logger.log('info', 'bgp.route-refresh', { peer: ref.key, family, subtype });
@@ -420,6 +432,7 @@ export class RouteExchange implements PeerListener {
 
   down(peer: Peer, reason: DownReason, n: Negotiated): void {
     this.groups.leave(peer);
+    this.refreshGate.down(peer);
     this.imports.get(peer)?.clear();
     this.imports.delete(peer);
     this.received.delete(peer);

@@ -10,7 +10,7 @@
  * no object of its own), or prefix → (path id → set) once add-path brings other ids. Each kept route holds
  * one AttributeStore reference to its set, given back when the route is withdrawn, replaced or swept.
  *
- * Stale routes follow the Loc-RIB's (RFC 4724 §4.2 graceful restart helper, RFC 7313 §4.2 BoRR/EoRR):
+ * Stale routes follow the Loc-RIB's (RFC 4724 §4.2 graceful restart helper, RFC 7313 §4 BoRR/EoRR):
  * `markStale` moves the current routes to a stale generation, a re-announcement moves one back, and
  * `sweepStale` drops what was not re-announced.
  */
@@ -112,8 +112,8 @@ export class AdjRibIn {
       if (!stale) {
         this.stale[family] = current;
       } else {
-        // Stale already (a BoRR during a restart). A route is in one generation only (announce moves it), so
-        // the two never overlap.
+        // Stale already (a second BoRR before the EoRR). A route is in one generation only (announce moves
+        // it), so the two never overlap.
         each(current, (prefix, id, a) => put(stale, prefix, id, a));
       }
       this.current[family] = new Map();

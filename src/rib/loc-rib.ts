@@ -400,7 +400,13 @@ export class LocRib {
     const i = entry.paths.findIndex((p) => p.peer?.key === key && p.pathId === path.pathId && p.source === path.source);
     let old: Path | undefined;
     if (i >= 0) {
-      old = entry.paths[i];
+      old = entry.paths[i]!;
+      if (decidesAlike(old, path)) {
+        // Announced again as it was (at most its stale mark cleared, RFC 4724 §4.2): no input of the decision
+        // changed, so no change is reported, as for a compact path (setInline).
+        this.swapPath(entry, i, path);
+        return old;
+      }
       entry.paths[i] = path;
     } else {
       entry.paths.push(path);
@@ -501,9 +507,15 @@ export class LocRib {
     const marked: Path = { ...path, stale: true };
     const reason = this.ineligible.get(path);
     if (reason !== undefined) this.ineligible.set(marked, reason);
-    entry.paths[i] = marked;
-    if (entry.best === path) entry.best = marked;
-    if (entry.multipath.includes(path)) entry.multipath = entry.multipath.map((p) => (p === path ? marked : p));
+    this.swapPath(entry, i, marked);
+  }
+
+  /** Put `next` wherever the entry holds its path `i` (candidates, best, ECMP set), the decision left as it is. */
+  private swapPath(entry: RibEntry, i: number, next: Path): void {
+    const path = entry.paths[i]!;
+    entry.paths[i] = next;
+    if (entry.best === path) entry.best = next;
+    if (entry.multipath.includes(path)) entry.multipath = entry.multipath.map((p) => (p === path ? next : p));
   }
 
   /** Remove a peer's paths that are still stale (End-of-RIB or restart timer, RFC 4724 §4.2). */
@@ -688,6 +700,19 @@ export class LocRib {
     }
     return out;
   }
+}
+
+/**
+ * Whether `b`, replacing `a` from the same source, leaves every input of the decision and of eligibility as it
+ * was: the same interned attribute set, and a peer equal in content (a new session has a PeerRef of its own).
+ * Stale and the arrival time are no input (decision.ts).
+ */
+function decidesAlike(a: Path, b: Path): boolean {
+  if (a.attrs !== b.attrs || a.interface !== b.interface || a.igpCost !== b.igpCost) return false;
+  const p = a.peer;
+  const q = b.peer;
+  return p === q || (p !== undefined && q !== undefined && p.key === q.key && p.address === q.address && p.addressKey === q.addressKey
+    && p.asn === q.asn && p.localAs === q.localAs && p.routerId === q.routerId && p.ibgp === q.ibgp && p.rrClient === q.rrClient);
 }
 
 /** Whether a path can live in the compact arrays: one from a BGP peer with nothing beyond what they hold. */

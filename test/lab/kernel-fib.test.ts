@@ -3,7 +3,7 @@
 // for the block it owns, a route another protocol holds left alone, a route deleted behind its back put back,
 // withdrawals removed, and a restart (SIGKILL) that changes nothing in the kernel.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLab, explained, star, startBird, startCapture, startFrr, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type Lab, type TerndInstance } from './harness/index.js';
+import { createLab, explained, linkLocalsReady, star, startBird, startCapture, startFrr, startTernd, waitFor, notYet, type BirdInstance, type FrrInstance, type Lab, type TerndInstance } from './harness/index.js';
 import { labSuite } from './harness/suite.js';
 
 const suite = labSuite(['bird', 'frr']);
@@ -165,6 +165,9 @@ describe.skipIf(!suite.ok)(title('kernel routes over an IPv6 next hop (RFC 8950)
 
   it('installs an IPv4 route learned with an IPv6 next hop as `via inet6`', () => explained(lab, async () => {
     const s = await star(lab, ['frr']);
+    // FRR puts eth0's link-local address beside the global one in the IPv6 next hop it sends; started while
+    // that address is still tentative it finds none ("eth0 does not have a v6 LL address").
+    await linkLocalsReady(lab, [[s.tern, 'to-frr'], [s.spokes.frr!, 'eth0']]);
     const tern = await startTernd(lab, s.tern, kernelConfig('{ address: fd77:1::2, remoteAs: 65003, extendedNextHop: true }'));
     await startFrr(lab, s.spokes.frr!, {
       routerId: '10.77.0.3', asn: 65003,
@@ -220,12 +223,7 @@ describe.skipIf(!suite.ok)(title('kernel routes over a link-local next hop (RFC 
     // Under load the kernel's own link-local addresses of the veths finish duplicate address detection before
     // the sessions start, and the kernel may then pick one of them as the source of a connection. Wait for
     // that here, so the case is met every time rather than now and then.
-    for (const [ns, ifname] of [[t, 'to-bird'], [b, 'eth0']] as const) {
-      await waitFor(async () => {
-        const out = await lab.exec(ns, 'ip', ['-6', 'addr', 'show', 'dev', ifname, 'scope', 'link']);
-        return /tentative/.test(out) ? notYet(out) : true;
-      }, { what: `duplicate address detection done on ${ifname}`, timeoutMs: 30_000 });
-    }
+    await linkLocalsReady(lab, [[t, 'to-bird'], [b, 'eth0']]);
     const capture = await startCapture(lab, t, 'to-bird');
     // Both ends therefore bind to the configured addresses: tern's sourceAddress (with its zone) and BIRD's
     // `source address`.

@@ -288,6 +288,39 @@ describe('LocRib compact paths (one BGP path per prefix in arrays, entries for t
     expect(r.sweepStale(a.key, 'ipv4-unicast').map((p) => formatPrefixKey(p.prefix)).sort()).toEqual(['10.0.0.0/16', '10.1.0.0/24', '11.0.0.0/16']);
   });
 
+  it('takes a stale path announced again unchanged back without reporting a change, compact or in an entry (RFC 4724 §4.2)', () => {
+    const r = rib({ ...DEFAULT_DECISION, maxPaths: 2, multipathRelax: true });
+    r.trackCandidates = true;
+    const Q = ipv4Key((10 << 24) >>> 0, 16);
+    const R = ipv4Key((11 << 24) >>> 0, 16);
+    const slots = [slotP(r), r.slotOf('ipv4-unicast', Q, true), r.slotOf('ipv4-unicast', R, true)];
+    r.announceAt('ipv4-unicast', slots[0]!, a, 0, attrs(), 0); // compact
+    r.announceAt('ipv4-unicast', slots[1]!, a, 0, attrs(), 0); // best of two
+    r.announceAt('ipv4-unicast', slots[1]!, b, 0, attrs({ asPath: [{ type: 'sequence', asns: [65003, 65030] }], nextHop: '192.0.2.3' }), 0);
+    r.announceAt('ipv4-unicast', slots[2]!, a, 0, attrs(), 0); // ECMP with b
+    r.announceAt('ipv4-unicast', slots[2]!, b, 0, attrs({ asPath: [{ type: 'sequence', asns: [65003] }], nextHop: '192.0.2.3' }), 0);
+    r.discardChanges();
+    r.dropPeer(a.key, ['ipv4-unicast'], true);
+    // The peer's new session: a PeerRef of its own, equal in content; the same attribute sets and path ids.
+    const again = peer(a.key, 65002);
+    for (const s of slots) expect(r.announceAt('ipv4-unicast', s, again, 0, attrs(), 9_000)).toBe(attrs());
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([]);
+    expect(r.takeCandidateSlots('ipv4-unicast')).toEqual([]);
+    for (const prefix of [P, Q, R]) {
+      const e = r.get('ipv4-unicast', prefix)!;
+      expect(e.paths.filter((p) => p.stale)).toEqual([]);
+      expect(e.best?.stale).toBe(false);
+      expect(e.multipath.every((m) => e.paths.includes(m))).toBe(true);
+    }
+    expect(r.sweepStale(a.key, 'ipv4-unicast')).toEqual([]);
+    // Through `announce` (import policy) alike; a path announced again with other attributes is a change.
+    r.dropPeer(a.key, ['ipv4-unicast'], true);
+    expect(r.announce(path(again, attrs(), { prefix: Q }))?.stale).toBe(true);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([]);
+    r.announceAt('ipv4-unicast', slots[2]!, again, 0, attrs({ med: 5 }), 0);
+    expect(r.takeChangedSlots('ipv4-unicast')).toEqual([slots[2]]);
+  });
+
   it('drops, marks stale and sweeps compact paths like entries', () => {
     const r = rib();
     const Q = ipv4Key((10 << 24) >>> 0, 16);

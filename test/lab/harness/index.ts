@@ -9,3 +9,4 @@ export * from './ternd.js';
 export * from './topology.js';
 export * from './workers.js';
 export * from './capture.js';
+export * from './link-local.js';
