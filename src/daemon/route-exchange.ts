@@ -116,9 +116,13 @@ export class RouteExchange implements PeerListener {
   private readonly prePolicy = new AdjRibsIn(this.store);
   /** Prefixes accepted from each peer per family, for the max-prefix limit. */
   private readonly received = new Map<Peer, Record<Family, number>>();
-  /** Scratch for the hot path: the prefixes of the NLRI list at hand, and their Loc-RIB slots. */
-  private readonly columns = nlriColumns();
-  private slots = new Int32Array(1024);
+  /**
+   * Scratch for the hot path: the prefixes of the NLRI list at hand, and their Loc-RIB slots. Sized for any
+   * 4096-octet UPDATE, so that only extended messages (RFC 8654) make them grow: growing replaces fields
+   * that V8's compiled code takes as constant, and that code is then thrown away.
+   */
+  private readonly columns = nlriColumns(4096);
+  private slots = new Int32Array(4096);
   private flushScheduled = false;
   /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
   private pruneTimer: TimerHandle | undefined;
@@ -259,23 +263,7 @@ export class RouteExchange implements PeerListener {
       if (kept) keepReceived(kept, family, list, attrs);
       const imp = this.imports.get(peer);
       if (imp) this.importWithPolicy(imp, ref, family, list, attrs, now, count);
-      else {
-        // The hot path: no policy, no Path objects; the prefixes are looked up in one batch, and references to
-        // the set are counted once per UPDATE.
-        const n = this.lookUp(family, list, true);
-        const slots = this.slots;
-        const pathIds = this.columns.pathIds;
-        let refs = 0;
-        for (let j = 0; j < n; j++) {
-          const old = rib.announceAt(family, slots[j]!, ref, pathIds[j]!, attrs, now);
-          if (old === undefined) count[family]++;
-          if (old !== attrs) {
-            refs++;
-            if (old !== undefined) this.store.release(old);
-          }
-        }
-        this.store.retain(attrs, refs);
-      }
+      else this.announceList(ref, family, list, attrs, now, count);
       // ribAttributes' own lookup counted one reference; the paths now hold theirs.
       this.store.release(attrs);
     }
@@ -298,6 +286,29 @@ export class RouteExchange implements PeerListener {
     }
     if (rib.pendingChanges >= FLUSH_AT) this.flush();
     else this.scheduleFlush();
+  }
+
+  /**
+   * The hot path of an announcement: no policy, no Path objects; the prefixes are looked up in one batch, and
+   * references to the set are counted once per list. A method of its own, small, so that V8 compiles it
+   * early (warm-up.ts) and its loop with it, where the whole of `update` would wait for more calls.
+   */
+  private announceList(ref: PeerRef, family: Family, list: NlriList, attrs: PathAttributes, now: number, count: Record<Family, number>): void {
+    const rib = this.o.rib;
+    const n = this.lookUp(family, list, true);
+    const slots = this.slots;
+    const pathIds = this.columns.pathIds;
+    let refs = 0;
+    let added = 0;
+    for (let j = 0; j < n; j++) {
+      const old = rib.announceAt(family, slots[j]!, ref, pathIds[j]!, attrs, now);
+      if (old === attrs) continue;
+      refs++;
+      if (old === undefined) added++;
+      else this.store.release(old);
+    }
+    count[family] += added;
+    this.store.retain(attrs, refs);
   }
 
   /** Announcements through the session's import policy: a rejected route withdraws an earlier one. */

@@ -211,7 +211,7 @@ export interface NlriColumns {
   pathIds: Uint32Array;
 }
 
-export function nlriColumns(capacity = 1024): NlriColumns {
+export function nlriColumns(capacity = 4096): NlriColumns {
   return { words: new Uint32Array(capacity * 4), lengths: new Uint8Array(capacity), pathIds: new Uint32Array(capacity) };
 }
 
