@@ -6,7 +6,8 @@
  * rib/adj-rib-out.ts) and the kernel's FIB (kernel/fib.ts).
  *
  * Addresses are stored as 32-bit words, network order (IPv4: one word; IPv6: four), with host bits zero.
- * A freed slot is reused by the next new prefix.
+ * Freed slots are reused before new ones are made, the longest-freed first: a prune frees slots in ascending
+ * order, and prefixes then announced in a row get ascending slots again (what `lookupMany`'s hint follows).
  */
 import { ipv4Key, ipv6Key, type PrefixKey } from './prefix-key.js';
 
@@ -34,7 +35,9 @@ export class PrefixTable {
   private mask: number;
   private used = 0;
   private next = 0;
-  private readonly free: number[] = [];
+  /** Freed slots, oldest first from `freeHead` (a queue: see the top of the file). */
+  private free: number[] = [];
+  private freeHead = 0;
   /** Called with the new capacity whenever the slot arrays grow, so owners of per-slot arrays grow theirs. */
   onGrow: (capacity: number) => void = () => {};
 
@@ -331,8 +334,17 @@ export class PrefixTable {
   }
 
   private allocate(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
+    if (this.freeHead < this.free.length) {
+      const reused = this.free[this.freeHead++]!;
+      if (this.freeHead === this.free.length) {
+        this.free = [];
+        this.freeHead = 0;
+      } else if (this.freeHead > 4096 && this.freeHead * 2 > this.free.length) {
+        this.free = this.free.slice(this.freeHead);
+        this.freeHead = 0;
+      }
+      return reused;
+    }
     if (this.next === this.capacity) this.grow(this.capacity * 2);
     return this.next++;
   }

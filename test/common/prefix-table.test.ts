@@ -263,5 +263,9 @@ describe('PrefixTable.lookupMany (a batch per UPDATE)', () => {
     for (const s of first) t.remove(s);
     t.lookupMany(words, lengths, n, false, again);
     expect(again.every((s) => s === -1)).toBe(true);
+    // Freed slots come back oldest first: the table announced again gets its slots in the same order, so a
+    // withdrawal in that order follows the hint again.
+    t.lookupMany(words, lengths, n, true, again);
+    expect([...again]).toEqual([...first]);
   });
 });
