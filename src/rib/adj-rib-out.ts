@@ -192,6 +192,9 @@ export class UpdateGroup<M> {
     let lastList: number[] | undefined;
     let lastListAttrs: PathAttributes | undefined;
     let lastListExcept = 0;
+    // Withdrawals of a run come from one member's batch (that of the member the slot was withheld from).
+    let lastWithdraw: number[] | undefined;
+    let lastWithdrawExcept = 0;
     return (slot: number): void => {
       const attrs = rib.bestAttrs(family, slot);
       let exported: PathAttributes | undefined;
@@ -222,7 +225,11 @@ export class UpdateGroup<M> {
         sent[slot] = 0;
         ids.release(prevId);
         withheld[slot] = 0;
-        batchIn(out.shared, byIndex[prevExcept]).withdraw.push(slot);
+        if (lastWithdraw === undefined || prevExcept !== lastWithdrawExcept) {
+          lastWithdraw = batchIn(out.shared, byIndex[prevExcept]).withdraw;
+          lastWithdrawExcept = prevExcept;
+        }
+        lastWithdraw.push(slot);
         rib.unhold(family, slot);
         return;
       }
