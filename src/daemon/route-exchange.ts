@@ -24,7 +24,9 @@
  * all the same: libuv hands over up to 32 socket reads (2 MiB, half a million IPv4 prefixes) before the
  * turn ends, so once FLUSH_AT changes wait they are exported at once. That keeps the per-turn lists small
  * (they are large objects the garbage collector keeps until a full collection) and starts the receivers
- * (and the kernel) sooner instead of after the whole burst.
+ * (and the kernel) sooner instead of after the whole burst. 8k rather than 16k: in alternating bench runs
+ * a million withdrawals passed in 219–275 ms against 384–493 ms, the working set of a flush staying in the
+ * processor's cache; 4k cost more CPU than either.
  */
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -60,7 +62,7 @@ function ribFamilies(names: readonly string[]): Family[] {
 
 
 /** Changes waiting in the Loc-RIB that make an UPDATE's end flush at once rather than at the end of the turn. */
-const FLUSH_AT = 16_384;
+const FLUSH_AT = 8_192;
 /** Retired Loc-RIB slots are pruned once no flush happened for this many ms, this many per timer tick. */
 const PRUNE_QUIET = 50;
 const PRUNE_CHUNK = 65_536;
