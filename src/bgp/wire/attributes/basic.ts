@@ -14,8 +14,16 @@ import type { Writer } from '../writer.js';
 import { expectLength, expectMultiple, MalformedAttribute, type AttributeDescriptor } from './descriptor.js';
 import { ORIGINS, type AggregatorAttr, type As4AggregatorAttr, type AtomicAggregateAttr, type ClusterListAttr, type LocalPrefAttr, type MedAttr, type NextHopAttr, type OriginAttr, type OriginatorIdAttr, type OtcAttr } from './types.js';
 
+/** The last address written and its octets: the sets of one table mostly share a next hop. */
+let lastAddress = '';
+let lastOctets: Uint8Array = new Uint8Array(4);
+
 function writeIPv4(w: Writer, address: string): void {
-  w.bytes(parseIPv4(address));
+  if (address !== lastAddress) {
+    lastOctets = parseIPv4(address);
+    lastAddress = address;
+  }
+  w.bytes(lastOctets);
 }
 
 export const origin: AttributeDescriptor<OriginAttr> = {
