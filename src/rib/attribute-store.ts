@@ -66,11 +66,22 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
-/** A canonical text of a set's content: equal sets give equal keys. */
+/**
+ * A canonical text of a set's content: equal sets give equal keys, and sets that differ in any field give
+ * different ones (fields are separated by "|", which none of them can contain: numbers, addresses, hex,
+ * segment type names). Built by hand rather than with JSON.stringify, which took about 4 µs a set: every set
+ * decoded from a peer and every set made by export is interned by this key.
+ */
 export function contentKey(a: PathAttributes): string {
-  return JSON.stringify([
-    a.origin, a.asPath, a.nextHop, a.nextHopLinkLocal ?? null, a.med ?? null, a.localPref ?? null, a.atomicAggregate,
-    a.aggregator ?? null, a.communities, a.largeCommunities, a.extendedCommunities.map(hex), a.originatorId ?? null,
-    a.clusterList, a.otc ?? null, a.unknown.map((u) => [u.code, u.flags, hex(u.value)]),
-  ]);
+  let k = `${a.origin}|`;
+  for (const s of a.asPath) k += `${s.type}:${s.asns.join(',')};`;
+  k += `|${a.nextHop}|${a.nextHopLinkLocal ?? ''}|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : 0}|`;
+  if (a.aggregator) k += `${a.aggregator.asn}@${a.aggregator.address}`;
+  k += `|${a.communities.join(',')}|`;
+  for (const l of a.largeCommunities) k += `${l.global}:${l.local1}:${l.local2},`;
+  k += '|';
+  for (const e of a.extendedCommunities) k += `${hex(e)},`;
+  k += `|${a.originatorId ?? ''}|${a.clusterList.join(',')}|${a.otc ?? ''}|`;
+  for (const u of a.unknown) k += `${u.code}/${u.flags}/${hex(u.value)},`;
+  return k;
 }

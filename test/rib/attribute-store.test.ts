@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeStore } from '../../src/rib/attribute-store.js';
+import { AttributeStore, contentKey } from '../../src/rib/attribute-store.js';
+import type { PathAttributes } from '../../src/rib/types.js';
 import { pathFixtures } from '../helpers/paths.js';
 
 describe('AttributeStore', () => {
@@ -20,5 +21,45 @@ describe('AttributeStore', () => {
     const b = attrs();
     expect(b).toStrictEqual(a);
     expect(store.size).toBe(1);
+  });
+});
+
+describe('contentKey', () => {
+  const base: PathAttributes = {
+    origin: 0, asPath: [{ type: 'sequence', asns: [65001, 65002] }], nextHop: '192.0.2.1', atomicAggregate: false,
+    communities: [1, 23], largeCommunities: [{ global: 1, local1: 2, local2: 3 }], extendedCommunities: [Uint8Array.of(0, 2, 0, 0, 0, 1, 0, 2)],
+    clusterList: ['10.0.0.1'], unknown: [{ code: 99, flags: 0xc0, value: Uint8Array.of(1, 2) }],
+  };
+
+  it('gives equal sets one key, built separately', () => {
+    const copy: PathAttributes = structuredClone(base);
+    expect(contentKey(copy)).toBe(contentKey(base));
+  });
+
+  it('tells apart sets that differ in any one field, including look-alikes', () => {
+    const variants: PathAttributes[] = [
+      { ...base, origin: 2 },
+      { ...base, asPath: [{ type: 'sequence', asns: [65001] }, { type: 'sequence', asns: [65002] }] },
+      { ...base, asPath: [{ type: 'set', asns: [65001, 65002] }] },
+      { ...base, asPath: [] },
+      { ...base, nextHop: '192.0.2.2' },
+      { ...base, nextHopLinkLocal: 'fe80::1' },
+      { ...base, med: 0 },
+      { ...base, med: 10 },
+      { ...base, localPref: 0 },
+      { ...base, atomicAggregate: true },
+      { ...base, aggregator: { asn: 65001, address: '192.0.2.9' } },
+      { ...base, communities: [12, 3] },
+      { ...base, communities: [] },
+      { ...base, largeCommunities: [{ global: 1, local1: 23, local2: 0 }] },
+      { ...base, extendedCommunities: [] },
+      { ...base, originatorId: '10.0.0.9' },
+      { ...base, clusterList: ['10.0.0.1', '10.0.0.2'] },
+      { ...base, otc: 65001 },
+      { ...base, unknown: [{ code: 99, flags: 0xe0, value: Uint8Array.of(1, 2) }] },
+      { ...base, unknown: [] },
+    ];
+    const keys = [base, ...variants].map(contentKey);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });
