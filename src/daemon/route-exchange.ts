@@ -125,6 +125,8 @@ export class RouteExchange implements PeerListener {
    */
   private readonly columns = nlriColumns(4096);
   private slots = new Int32Array(4096);
+  /** Scratch for withdrawals: the attribute id of each removed path (LocRib.withdrawMany). */
+  private removed = new Uint32Array(4096);
   private flushScheduled = false;
   /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
   private pruneTimer: TimerHandle | undefined;
@@ -371,28 +373,34 @@ export class RouteExchange implements PeerListener {
     if (!family) return;
     const kept = this.prePolicy.get(ref.key);
     if (kept) keepReceived(kept, family, list);
-    const rib = this.o.rib;
-    // The withdrawn paths' references go back to the store per run of equal sets, not per prefix (a full
-    // table withdrawn is a million lookups of the same set otherwise).
-    let run: PathAttributes | undefined;
-    let runLength = 0;
     const n = this.lookUp(family, list, false);
-    const slots = this.slots;
-    const pathIds = this.columns.pathIds;
+    const removed = this.removed.length >= n ? this.removed : (this.removed = new Uint32Array(this.slots.length));
+    this.o.rib.withdrawMany(family, this.slots, this.columns.pathIds, n, ref.key, removed);
+    // The removed paths' references go back per run of equal sets, not per prefix (a full table withdrawn is
+    // a million lookups of the same set otherwise).
+    let runId = 0;
+    let runLength = 0;
+    let gone = 0;
     for (let j = 0; j < n; j++) {
-      const slot = slots[j]!;
-      if (slot < 0) continue;
-      const old = rib.withdrawAt(family, slot, ref.key, pathIds[j]!);
-      if (old === undefined) continue;
-      if (old !== run) {
-        if (run !== undefined) this.store.release(run, runLength);
-        run = old;
+      const id = removed[j]!;
+      if (id === 0) continue;
+      gone++;
+      if (id !== runId) {
+        if (runId !== 0) this.releaseRun(runId, runLength);
+        runId = id;
         runLength = 0;
       }
       runLength++;
-      if (count) count[family]--;
     }
-    if (run !== undefined) this.store.release(run, runLength);
+    if (runId !== 0) this.releaseRun(runId, runLength);
+    if (count) count[family] -= gone;
+  }
+
+  /** `count` removed paths' references to the set with attribute id `id`: to the store, then to the ids. */
+  private releaseRun(id: number, count: number): void {
+    const ids = this.o.rib.attributeIds;
+    this.store.release(ids.get(id)!, count);
+    ids.release(id, count);
   }
 
   private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number> | undefined): void {

@@ -30,9 +30,9 @@ export class AttributeIds {
     return id;
   }
 
-  /** One use fewer; the id is free for another set when none remain. */
-  release(id: number): void {
-    if (--this.uses[id]! > 0) return;
+  /** `count` uses fewer; the id is free for another set when none remain. */
+  release(id: number, count = 1): void {
+    if ((this.uses[id]! -= count) > 0) return;
     const attrs = this.sets[id]!;
     this.ids.delete(attrs);
     this.sets[id] = undefined;

@@ -443,6 +443,45 @@ export class LocRib {
     return cur;
   }
 
+  /**
+   * The hot path of a BGP withdrawal, for the slots of one NLRI list at once: the path of `peerKey` with
+   * `pathIds[j]` at `slots[j]` (j < n; a negative slot is a prefix the table does not hold) is removed.
+   * `removed[j]` gets the attribute set id of the removed path (`attributeIds`), 0 when there was none; the
+   * caller releases the sets and then the ids (`attributeIds.release`). Same effect as `withdrawAt` per slot,
+   * with the table, its columns and the peer's source number looked up once, and the source compared as a
+   * number.
+   */
+  withdrawMany(family: Family, slots: Int32Array, pathIds: Uint32Array, n: number, peerKey: string, removed: Uint32Array): void {
+    const t = this.tables[family];
+    const src = this.sourceIndex.get(peerKey);
+    const flags = t.flags;
+    for (let j = 0; j < n; j++) {
+      removed[j] = 0;
+      const slot = slots[j]!;
+      if (slot < 0) continue;
+      if (flags[slot]! & ENTRY) {
+        const old = this.withdrawEntry(t, slot, peerKey, pathIds[j]!, 'bgp');
+        if (old) removed[j] = this.attributeIds.acquire(old.attrs);
+        continue;
+      }
+      const id = t.attrId[slot]!;
+      if (id === 0 || t.pathId[slot] !== pathIds[j] || t.source[slot] !== src) continue;
+      // The id's reference passes from the slot to the caller.
+      t.attrId[slot] = 0;
+      removed[j] = id;
+      t.routes--;
+      const f = flags[slot]!;
+      if ((f & INELIGIBLE) === 0) {
+        // Queued: the slot is freed once the change has been taken (collect), not here.
+        flags[slot] = (f & KEPT) | QUEUED;
+        if ((f & QUEUED) === 0) t.queue.push(slot);
+      } else {
+        flags[slot] = f & KEPT;
+        this.maybeFree(t, slot);
+      }
+    }
+  }
+
   /** Remove one path of a slot, inline or in an entry. */
   private removeAt(t: FamilyTable, slot: number, peerKey: string, pathId: number, source: Path['source']): void {
     if (t.entry(slot) !== undefined) this.withdrawEntry(t, slot, peerKey, pathId, source);
