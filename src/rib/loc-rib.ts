@@ -178,12 +178,6 @@ export class LocRib {
     return create ? p.addV4(address, length) : p.findV4(address, length);
   }
 
-  /** The slot of an IPv6 prefix as on the wire, created when `create`; -1 when missing. */
-  slotV6(bytes: Uint8Array, offset: number, length: number, create: boolean): number {
-    const p = this.tables['ipv6-unicast'].prefixes;
-    return create ? p.addV6(bytes, offset, length) : p.findV6(bytes, offset, length);
-  }
-
   /**
    * The slots of `n` prefixes given as columns (words and lengths, as the NLRI reader gives them) into `out`,
    * created when `create`, else -1 when missing. One batch per UPDATE: see PrefixTable.lookupMany.
