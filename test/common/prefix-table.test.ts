@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPrefixKey, ipv4Key, ipv6Key, prefixKeyFromText } from '../../src/common/prefix-key.js';
 import { PrefixTable } from '../../src/common/prefix-table.js';
-
-/** A small deterministic PRNG (mulberry32) so failures replay. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 describe('PrefixTable (IPv4)', () => {
   it('gives each prefix one slot, finds it again, and tells prefixes of different length apart', () => {

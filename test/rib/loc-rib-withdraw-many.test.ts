@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../../src/rib/types.js';
 import { pathFixtures } from '../helpers/paths.js';
-
-/** A small deterministic PRNG (mulberry32) so failures replay. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 const V4 = 'ipv4-unicast' as const;
 
