@@ -65,6 +65,19 @@ export function emptyNlri(family: Family, addPath = false): NlriList {
   return nlriList(family, addPath, new Uint8Array(0), 0);
 }
 
+/** The IPv4 address of a `bits`-long prefix whose address octets start at `d[at]`, unsigned, host bits cleared. */
+function ipv4At(d: Uint8Array, at: number, bits: number): number {
+  let addr = 0;
+  switch ((bits + 7) >>> 3) {
+    case 4: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!; break;
+    case 3: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8); break;
+    case 2: addr = (d[at]! << 24) | (d[at + 1]! << 16); break;
+    case 1: addr = d[at]! << 24; break;
+    default: break;
+  }
+  return bits === 0 ? 0 : (addr & (0xffffffff << (32 - bits))) >>> 0;
+}
+
 /**
  * Visit every IPv4 prefix of a validated list as numbers: the address (host bits cleared, unsigned 32-bit),
  * the length, and the path identifier (0 without add-path). No allocation.
@@ -81,16 +94,8 @@ export function forEachIPv4(list: NlriList, visit: (address: number, length: num
       at += 4;
     }
     const bits = d[at++]!;
-    let addr = 0;
-    switch ((bits + 7) >>> 3) {
-      case 4: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!; at += 4; break;
-      case 3: addr = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8); at += 3; break;
-      case 2: addr = (d[at]! << 24) | (d[at + 1]! << 16); at += 2; break;
-      case 1: addr = d[at]! << 24; at += 1; break;
-      default: break;
-    }
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    visit((addr & mask) >>> 0, bits, pathId);
+    visit(ipv4At(d, at, bits), bits, pathId);
+    at += (bits + 7) >>> 3;
   }
 }
 
@@ -243,15 +248,7 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
     const bits = d[at++]!;
     const bytes = (bits + 7) >>> 3;
     if (width === 1) {
-      let v = 0;
-      switch (bytes) {
-        case 4: v = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!; break;
-        case 3: v = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8); break;
-        case 2: v = (d[at]! << 24) | (d[at + 1]! << 16); break;
-        case 1: v = d[at]! << 24; break;
-        default: break;
-      }
-      words[i] = bits === 0 ? 0 : (v & (0xffffffff << (32 - bits))) >>> 0;
+      words[i] = ipv4At(d, at, bits);
     } else {
       const o = i * width;
       for (let k = 0; k < width; k++) {
