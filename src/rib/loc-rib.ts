@@ -172,12 +172,6 @@ export class LocRib {
 
   // ---- lookups -----------------------------------------------------------------------------------------
 
-  /** The slot of an IPv4 prefix (host bits zero), created when `create`; -1 when missing. */
-  slotV4(address: number, length: number, create: boolean): number {
-    const p = this.tables['ipv4-unicast'].prefixes;
-    return create ? p.addV4(address, length) : p.findV4(address, length);
-  }
-
   /**
    * The slots of `n` prefixes given as columns (words and lengths, as the NLRI reader gives them) into `out`,
    * created when `create`, else -1 when missing. One batch per UPDATE: see PrefixTable.lookupMany.

@@ -3,7 +3,7 @@ import { AdjRibOutPaths, emptyPathsOutput, memberView, type PathLimit, type Path
 import { AttributeStore } from '../../src/rib/attribute-store.js';
 import type { ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey, type Family } from '../../src/common/prefix-key.js';
+import { formatPrefixKey, ipv4Key, type Family } from '../../src/common/prefix-key.js';
 import { DEFAULT_DECISION, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const V4: Family = 'ipv4-unicast';
@@ -27,7 +27,7 @@ function setup(limit: PathLimit = 'all', members: readonly [string, string][] = 
   });
   /** An iBGP route-reflector client (its routes are reflected to every other client). */
   const client = (key: string): PeerRef => ({ key, address: key, addressKey: key, asn: 65001, localAs: 65001, routerId: key, ibgp: true, rrClient: true });
-  const s = rib.slotV4((10 << 24 | 1 << 8) >>> 0, 24, true);
+  const s = rib.slotOf(V4, ipv4Key((10 << 24 | 1 << 8) >>> 0, 24), true);
   const text = (slot: number) => formatPrefixKey(rib.prefixes(V4).keyOf(slot));
   const describe_ = (out: PathsOutput<string>): string[] => {
     const lines: string[] = [];

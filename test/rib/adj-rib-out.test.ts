@@ -3,7 +3,7 @@ import { AttributeStore } from '../../src/rib/attribute-store.js';
 import { emptyOutput, UpdateGroup, type GroupOutput } from '../../src/rib/adj-rib-out.js';
 import type { ExportTarget } from '../../src/rib/export.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
-import { formatPrefixKey, type Family } from '../../src/common/prefix-key.js';
+import { formatPrefixKey, ipv4Key, type Family } from '../../src/common/prefix-key.js';
 import { DEFAULT_DECISION, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
 
 const V4: Family = 'ipv4-unicast';
@@ -21,7 +21,7 @@ function setup() {
     extendedCommunities: [], clusterList: [], unknown: [], ...extra,
   });
   const peer = (key: string, asn: number): PeerRef => ({ key, address: key, addressKey: key, asn, localAs: 65001, routerId: key, ibgp: false, rrClient: false });
-  const slot = (third: number) => rib.slotV4((10 << 24 | third << 8) >>> 0, 24, true);
+  const slot = (third: number) => rib.slotOf(V4, ipv4Key((10 << 24 | third << 8) >>> 0, 24), true);
   /** Run the group over what changed and describe its output in words. */
   const step = (hold = false): string[] => {
     const out = emptyOutput<string>();
@@ -126,12 +126,12 @@ describe('UpdateGroup (Adj-RIB-Out shared by a group)', () => {
     step();
     rib.withdrawAt(V4, s, a.key, 0);
     // Not yet taken by the group: the prefix still has its slot.
-    expect(rib.slotV4((10 << 24 | 1 << 8) >>> 0, 24, false)).toBe(s);
+    expect(rib.slotOf(V4, ipv4Key((10 << 24 | 1 << 8) >>> 0, 24), false)).toBe(s);
     step();
     // Taken and withdrawn by the group: retired, removed from the table by the next prune.
     expect(rib.retired).toBe(1);
     expect(rib.prune()).toBe(0);
-    expect(rib.slotV4((10 << 24 | 1 << 8) >>> 0, 24, false)).toBe(-1);
+    expect(rib.slotOf(V4, ipv4Key((10 << 24 | 1 << 8) >>> 0, 24), false)).toBe(-1);
     expect(rib.prefixes(V4).size).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv4Key } from '../../src/common/prefix-key.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../../src/rib/types.js';
 import { pathFixtures } from '../helpers/paths.js';
@@ -24,8 +25,8 @@ describe('LocRib.withdrawMany (the withdrawal hot path)', () => {
         const prefix = ((10 << 24) | (Math.floor(next() * N) << 8)) >>> 0;
         const a = sets[Math.floor(next() * sets.length)]!;
         const id = next() < 0.8 ? 0 : 1;
-        one.announceAt(V4, one.slotV4(prefix, 24, true), p, id, a, 0);
-        many.announceAt(V4, many.slotV4(prefix, 24, true), p, id, a, 0);
+        one.announceAt(V4, one.slotOf(V4, ipv4Key(prefix, 24), true), p, id, a, 0);
+        many.announceAt(V4, many.slotOf(V4, ipv4Key(prefix, 24), true), p, id, a, 0);
       }
       expect(one.takeChangedSlots(V4)).toEqual(many.takeChangedSlots(V4));
       // Withdraw a batch from one peer, some of it not held, not from this peer, or with another path id.
@@ -35,7 +36,7 @@ describe('LocRib.withdrawMany (the withdrawal hot path)', () => {
       const ids = new Uint32Array(n);
       for (let j = 0; j < n; j++) {
         const prefix = ((10 << 24) | (Math.floor(next() * (N + 20)) << 8)) >>> 0;
-        slots[j] = many.slotV4(prefix, 24, false);
+        slots[j] = many.slotOf(V4, ipv4Key(prefix, 24), false);
         ids[j] = next() < 0.8 ? 0 : 1;
       }
       const expected = Array.from(slots, (s, j) => (s < 0 ? undefined : one.withdrawAt(V4, s, from.key, ids[j]!)));
