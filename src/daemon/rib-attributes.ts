@@ -34,21 +34,22 @@ export function ribAttributes(u: UpdateMessage, family: Family, reach: Attribute
   const localPref = findAttribute(u, 'local-pref')?.localPref;
   const originatorId = findAttribute(u, 'originator-id')?.originatorId;
   const otc = findAttribute(u, 'otc')?.asn;
+  // Every field written, absent ones undefined, in attribute-set.ts's order: one object shape for all sets.
   const attrs: PathAttributes = {
     origin: ORIGIN_CODES[findAttribute(u, 'origin')?.origin ?? 'incomplete'] as Origin,
     asPath,
     nextHop: hops[0]!,
-    ...(hops[1] ? { nextHopLinkLocal: hops[1] } : {}),
-    ...(med !== undefined ? { med } : {}),
-    ...(localPref !== undefined ? { localPref } : {}),
+    nextHopLinkLocal: hops[1] || undefined,
+    med,
+    localPref,
     atomicAggregate: findAttribute(u, 'atomic-aggregate') !== undefined,
-    ...(aggregator ? { aggregator } : {}),
+    aggregator,
     communities: findAttribute(u, 'communities')?.communities ?? [],
     largeCommunities: findAttribute(u, 'large-communities')?.communities ?? [],
     extendedCommunities: findAttribute(u, 'extended-communities')?.communities ?? [],
-    ...(originatorId ? { originatorId } : {}),
+    originatorId: originatorId || undefined,
     clusterList: findAttribute(u, 'cluster-list')?.clusterList ?? [],
-    ...(otc !== undefined ? { otc } : {}),
+    otc,
     unknown: u.attributes.filter((a): a is Extract<PathAttribute, { type: 'unknown' }> => a.type === 'unknown' && (a.flags & 0x40) !== 0)
       .map((a) => ({ code: a.code, flags: a.flags, value: a.value })),
   };

@@ -7,6 +7,7 @@
  * Sets stay interned while referenced by a path; `release` is counted so a set no path uses can be dropped
  * (a full-table churn must not grow the store without bound).
  */
+import { attributeSet } from './attribute-set.js';
 import type { PathAttributes } from './types.js';
 
 interface Slot {
@@ -35,9 +36,9 @@ export class AttributeStore {
     return slot.attrs;
   }
 
-  /** Intern a set built in memory (policy, export) by its content. */
+  /** Intern a set built in memory (policy, export) by its content; a new set is stored in the one shape of attribute-set.ts. */
   internContent(attrs: PathAttributes): PathAttributes {
-    return this.intern(contentKey(attrs), () => attrs);
+    return this.intern(contentKey(attrs), () => attributeSet(attrs));
   }
 
   /** `count` references more to an interned set (paths now hold it). */

@@ -22,6 +22,7 @@
  */
 import { prependAs } from './as-path.js';
 import type { AttributeStore } from './attribute-store.js';
+import { attributeSet } from './attribute-set.js';
 import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
 import { removePrivateAs, type PrivateAsRemoval } from './private-as.js';
@@ -172,27 +173,27 @@ function transform(
 ): PathAttributes {
   const local = source === undefined;
   if (!t.ibgp) {
-    const { localPref: _lp, originatorId: _o, nextHopLinkLocal: _ll, med, ...rest } = a;
     const keepMed = local || (flags & SET_MED) !== 0;
     const hopSet = (flags & SET_NEXT_HOP) !== 0;
-    return {
-      ...rest,
+    return attributeSet({
+      ...a,
       asPath: prependAs(t.removePrivateAs ? removePrivateAs(a.asPath, t.removePrivateAs) : a.asPath, t.localAs),
       nextHop: hopSet ? a.nextHop : self!,
-      ...(linkLocal !== undefined && !hopSet ? { nextHopLinkLocal: linkLocal } : {}),
+      nextHopLinkLocal: linkLocal !== undefined && !hopSet ? linkLocal : undefined,
+      med: keepMed ? a.med : undefined,
+      localPref: undefined,
+      originatorId: undefined,
       clusterList: [],
-      ...(keepMed && med !== undefined ? { med } : {}),
-    };
+    });
   }
   // RFC 2545 §3: a link-local next hop means something only on its own link, which an iBGP peer is not known
   // to share: only the global address is passed on, and a route without one (`::`, learned over a
   // link-local-only session) gets ours instead, as FRR does. Local routes without a next hop get ours too.
-  const { nextHopLinkLocal: _ll, ...global } = a;
-  const base: PathAttributes = { ...global, localPref: a.localPref ?? 100, ...(isUnspecified(a.nextHop) ? { nextHop: self! } : {}) };
-  if (!reflecting) return base;
-  return {
-    ...base,
-    originatorId: a.originatorId ?? source!.routerId,
-    clusterList: [t.clusterId, ...a.clusterList],
-  };
+  return attributeSet({
+    ...a,
+    nextHop: isUnspecified(a.nextHop) ? self! : a.nextHop,
+    nextHopLinkLocal: undefined,
+    localPref: a.localPref ?? 100,
+    ...(reflecting ? { originatorId: a.originatorId ?? source!.routerId, clusterList: [t.clusterId, ...a.clusterList] } : {}),
+  });
 }

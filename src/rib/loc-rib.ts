@@ -152,7 +152,9 @@ export class LocRib {
   private readonly sources: PeerRef[] = [];
   private readonly sourceIndex = new Map<string, number>();
   private readonly ineligible = new WeakMap<Path, string>();
-  private lastEligible: { attrs?: PathAttributes; peer?: PeerRef; ok: boolean } = { ok: false };
+  // Built with all three fields from the start: a first value of another shape left the RIB built before
+  // warm-up on a map the compiled `eligible` no longer expected ("wrong map" in --trace-deopt).
+  private lastEligible: { attrs: PathAttributes | undefined; peer: PeerRef | undefined; ok: boolean } = { attrs: undefined, peer: undefined, ok: false };
   private tracking = false;
 
   constructor(private readonly options: LocRibOptions) {}

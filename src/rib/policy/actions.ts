@@ -11,6 +11,7 @@
  *   which belonged to the previous next hop (RFC 2545 §3).
  */
 import { prependAs } from '../as-path.js';
+import { attributeSet } from '../attribute-set.js';
 import type { Family } from '../../common/prefix-key.js';
 import type { LargeCommunity, PathAttributes } from '../types.js';
 import { communityMatches, largeMatches } from './match.js';
@@ -21,7 +22,7 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 /** `set` applied to `a`: `a` itself when nothing changes, else a new set. */
 export function applySet(set: PolicySet, a: PathAttributes, family: Family, ctx: PolicyContext): PathAttributes {
   let out: Writable<PathAttributes> | undefined;
-  const w = (): Writable<PathAttributes> => (out ??= { ...a });
+  const w = (): Writable<PathAttributes> => (out ??= attributeSet(a));
   if (set.localPref !== undefined && a.localPref !== set.localPref) w().localPref = set.localPref;
   if (set.med !== undefined && a.med !== set.med) w().med = set.med;
   if (set.communities) {
@@ -40,7 +41,7 @@ export function applySet(set: PolicySet, a: PathAttributes, family: Family, ctx:
   if (hop !== undefined && hop.includes(':') === (family === 'ipv6-unicast') && (hop !== a.nextHop || a.nextHopLinkLocal !== undefined)) {
     const o = w();
     o.nextHop = hop;
-    delete o.nextHopLinkLocal;
+    o.nextHopLinkLocal = undefined; // not `delete`, which would give the set a shape of its own (attribute-set.ts)
   }
   return out ?? a;
 }

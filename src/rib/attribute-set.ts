@@ -1,0 +1,32 @@
+/**
+ * One object shape for every path attribute set. V8 gives objects built with different keys, or the same keys
+ * in another order, different hidden classes ("maps"); code compiled while it saw one map is thrown away
+ * (deoptimised) when another arrives, and code that sees several becomes slower. Sets were built with
+ * conditional spreads (`...(med !== undefined ? { med } : {})`) and rest destructuring, so a set with a MED,
+ * one without, and an exported one each had a map of their own: warm-up (daemon/warm-up.ts) compiled the
+ * decision and export code for one of them and the first real table deoptimised it again ("wrong map" in
+ * `--trace-deopt`). Every set the store interns goes through `attributeSet`: all fields present, in one
+ * order, absent ones `undefined`.
+ */
+import type { PathAttributes } from './types.js';
+
+/** `a` with every field present, in the order of the PathAttributes interface. */
+export function attributeSet(a: PathAttributes): PathAttributes {
+  return {
+    origin: a.origin,
+    asPath: a.asPath,
+    nextHop: a.nextHop,
+    nextHopLinkLocal: a.nextHopLinkLocal,
+    med: a.med,
+    localPref: a.localPref,
+    atomicAggregate: a.atomicAggregate,
+    aggregator: a.aggregator,
+    communities: a.communities,
+    largeCommunities: a.largeCommunities,
+    extendedCommunities: a.extendedCommunities,
+    originatorId: a.originatorId,
+    clusterList: a.clusterList,
+    otc: a.otc,
+    unknown: a.unknown,
+  };
+}
