@@ -9,7 +9,6 @@ import { jsonLogger, type LogLevel } from './common/logger.js';
 import { formatConfigError, loadConfigFile } from './config/load.js';
 import { startDaemon } from './daemon/daemon.js';
 import { takeRestartMarker } from './daemon/restart-marker.js';
-import { warmUp } from './daemon/warm-up.js';
 import { DEFAULT_CONTROL_SOCKET } from './control/protocol.js';
 import { TERN_VERSION } from './version.js';
 
@@ -38,13 +37,9 @@ async function run(options: Options): Promise<number> {
   const grEnabled = loaded.config.gracefulRestart.enabled;
   const restarting = grEnabled && (Boolean(options.restarting) || marker.restarting);
   logger.log('info', 'ternd.start', { version: TERN_VERSION, config: options.config, pid: process.pid, restarting, ...(marker.previous ? { previousPid: marker.previous.pid } : {}) });
-  if (options.warmUp) {
-    // Before any session: the first table then runs on compiled code (src/daemon/warm-up.ts).
-    const t0 = performance.now();
-    const { sent } = warmUp(systemClock);
-    logger.log('info', 'daemon.warm-up', { ms: Math.round(performance.now() - t0), sent });
-  }
-  const daemon = await startDaemon(loaded.config, { clock: systemClock, logger, restarting, controlSocket: options.controlSocket });
+  const daemon = await startDaemon(loaded.config, {
+    clock: systemClock, logger, restarting, controlSocket: options.controlSocket, warmUp: options.warmUp,
+  });
   await new Promise<void>((resolve) => {
     // SIGTERM with graceful restart: drop TCP without NOTIFICATION so peers keep our routes (RFC 4724 §4),
     // and keep the marker so the next start announces the restart. SIGINT (or SIGTERM without GR) stops

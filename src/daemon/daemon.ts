@@ -18,6 +18,7 @@ import { peerSettings, restartState } from './peer-settings.js';
 import { peerPolicies, policiesFromConfig } from './policy-config.js';
 import { originateStatic } from './static-routes.js';
 import { startKernel, type KernelParts } from './kernel-wiring.js';
+import { warmUp } from './warm-up.js';
 
 export interface Daemon {
   readonly speaker: BgpSpeaker;
@@ -37,6 +38,8 @@ export interface DaemonDeps {
   readonly controlSocket?: string;
   /** Started after a restart with graceful restart: advertise the R bit (RFC 4724 §4.1) until the restart is over. */
   readonly restarting?: boolean;
+  /** Prime the UPDATE path before the sessions start (warm-up.ts). */
+  readonly warmUp?: boolean;
 }
 
 export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise<Daemon> {
@@ -101,8 +104,14 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
     { clock: deps.clock, logger: log, listener },
   );
   holder.speaker = speaker;
-  for (const p of config.peers) {
-    const peer = speaker.addPeer(peerSettings(config, p, { dynamic: false, restarting }));
+  const peers = config.peers.map((p) => ({ config: p, peer: speaker.addPeer(peerSettings(config, p, { dynamic: false, restarting })) }));
+  if (deps.warmUp) {
+    // After the daemon's own objects are built, before any session: see warm-up.ts.
+    const t0 = performance.now();
+    const { sent } = warmUp(deps.clock);
+    log.log('info', 'daemon.warm-up', { ms: Math.round(performance.now() - t0), sent });
+  }
+  for (const { config: p, peer } of peers) {
     if (p.shutdown) log.log('info', 'bgp.peer.admin-down', { peer: p.address });
     else peer.start();
   }
