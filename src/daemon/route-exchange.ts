@@ -105,8 +105,12 @@ export interface RouteExchangeOptions {
   readonly softReconfigurationIn?: (peer: Peer) => boolean;
 }
 
+/** The options with every key present, absent ones undefined (see the constructor). */
+type AllOptions = { readonly [K in keyof Required<RouteExchangeOptions>]: RouteExchangeOptions[K] };
+
 export class RouteExchange implements PeerListener {
   readonly store = new AttributeStore();
+  private readonly o: AllOptions;
   private readonly groups: UpdateGroups;
   private readonly refs = new Map<Peer, PeerRef>();
   /** Import policy of each session that has one that can change or reject routes. */
@@ -134,7 +138,17 @@ export class RouteExchange implements PeerListener {
   /** While set, we are a restarting speaker waiting for our peers' End-of-RIB before we advertise. */
   private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
 
-  constructor(private readonly o: RouteExchangeOptions) {
+  constructor(options: RouteExchangeOptions) {
+    // Every option written, in one order: the daemon's exchange and warm-up's (which passes fewer) then share
+    // one object shape, and the hot paths compiled during warm-up stay valid ("wrong map" otherwise).
+    const o: AllOptions = {
+      rib: options.rib, localAs: options.localAs, routerId: options.routerId, clusterId: options.clusterId,
+      isRrClient: options.isRrClient, clock: options.clock, logger: options.logger, staleRoutesTime: options.staleRoutesTime,
+      nextHopSelf: options.nextHopSelf, linkLocalSelf: options.linkLocalSelf, selectionDeferral: options.selectionDeferral,
+      peersNotUp: options.peersNotUp, ribChanged: options.ribChanged, ribReset: options.ribReset, endOfRib: options.endOfRib,
+      deferralEnded: options.deferralEnded, policyFor: options.policyFor, softReconfigurationIn: options.softReconfigurationIn,
+    };
+    this.o = o;
     this.groups = new UpdateGroups(o.rib, this.store, o.clock);
     this.gr = new GracefulRestartHelper({
       clock: o.clock, ...(o.staleRoutesTime !== undefined ? { staleRoutesTime: o.staleRoutesTime } : {}),
