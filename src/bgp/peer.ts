@@ -84,7 +84,13 @@ interface Slot {
   direction: Direction;
   conn?: Connection;
   pending?: Socket;
-  readonly timers: Map<TimerName, TimerHandle>;
+  readonly timers: Map<TimerName, ArmedTimer>;
+}
+
+/** A running timer and the delay it was set with (a restart with the same delay refreshes it). */
+interface ArmedTimer {
+  readonly handle: TimerHandle;
+  readonly ms: number;
 }
 
 const JITTERED: ReadonlySet<TimerName> = new Set(['connectRetry', 'keepalive']);
@@ -261,7 +267,7 @@ export class Peer implements ConnectionOwner {
   /** Tear everything down without NOTIFICATION bookkeeping (daemon exit, peer removed). */
   destroy(): void {
     for (const slot of this.slots) {
-      for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t);
+      for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t.handle);
       slot.timers.clear();
       slot.pending?.destroy();
       slot.conn?.close();
@@ -311,7 +317,7 @@ export class Peer implements ConnectionOwner {
   }
 
   private removeSlot(slot: Slot): void {
-    for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t);
+    for (const t of slot.timers.values()) this.deps.clock.clearTimeout(t.handle);
     slot.timers.clear();
     slot.pending?.destroy();
     this.slots = this.slots.filter((s) => s !== slot);
@@ -331,7 +337,7 @@ export class Peer implements ConnectionOwner {
       case 'start-timer': return this.armTimer(slot, action.timer, action.seconds);
       case 'stop-timer': {
         const t = slot.timers.get(action.timer);
-        if (t) this.deps.clock.clearTimeout(t);
+        if (t) this.deps.clock.clearTimeout(t.handle);
         slot.timers.delete(action.timer);
         return;
       }
@@ -359,14 +365,22 @@ export class Peer implements ConnectionOwner {
 
   private armTimer(slot: Slot, timer: TimerName, seconds: number): void {
     const old = slot.timers.get(timer);
-    if (old) this.deps.clock.clearTimeout(old);
     const factor = JITTERED.has(timer) ? 0.75 + 0.25 * this.random() : 1;
+    const ms = Math.max(1, Math.round(seconds * 1000 * factor));
+    // The hold timer restarts at every KEEPALIVE and UPDATE received (RFC 4271 §8.2.2, events 26 and 27),
+    // always with the same delay: refreshed in place rather than cleared and set anew.
+    if (old && old.ms === ms) {
+      this.deps.clock.refresh(old.handle);
+      return;
+    }
+    if (old) this.deps.clock.clearTimeout(old.handle);
     const handle = this.deps.clock.setTimeout(() => {
       slot.timers.delete(timer);
       this.dispatch(slot, { type: TIMER_EVENTS[timer] });
-    }, Math.max(1, Math.round(seconds * 1000 * factor)));
-    slot.timers.set(timer, handle);
+    }, ms);
+    slot.timers.set(timer, { handle, ms });
   }
+
 
   private openConnection(slot: Slot): void {
     const { address, port, localAddress } = this.settings;

@@ -170,6 +170,23 @@ describe('a tern peer facing a scripted peer', { timeout: 20_000 }, () => {
     expect([n.code, n.subcode]).toEqual([4, 0]);
   });
 
+  it('restarts the hold timer at every KEEPALIVE: the session outlives its hold time while they come, not after', async () => {
+    const { peer, sock, ctx } = await established(3);
+    const start = Date.now();
+    let last = start;
+    // A KEEPALIVE a second for 4.5 s: past the 3 s hold time of the first one, the timer must have restarted.
+    while (Date.now() - start < 4500) {
+      await new Promise((r) => setTimeout(r, 1000));
+      sock.write(encodeMessage(KEEPALIVE, ctx));
+      last = Date.now();
+      expect(peer.state).toBe('Established');
+    }
+    await until('hold timer expiry', () => peer.state !== 'Established', 8000);
+    // Never before the hold time since the last KEEPALIVE (a lower bound: a slow machine only makes it later).
+    expect(Date.now() - last).toBeGreaterThanOrEqual(2900);
+    expect(peer.lastDownReason?.code).toBe('hold-timer-expired');
+  });
+
   it('remembers why the session went down while later connection attempts fail for other reasons', async () => {
     const { peer, raw } = await established(3);
     await until('hold timer expiry', () => peer.state !== 'Established', 8000);

@@ -9,16 +9,20 @@ export interface ManualClock extends Clock {
 export function manualClock(start = 0): ManualClock {
   let now = start;
   let nextId = 1;
-  const timers = new Map<number, { at: number; fn: () => void }>();
+  const timers = new Map<number, { at: number; ms: number; fn: () => void }>();
   return {
     now: () => now,
     setTimeout(fn, ms) {
       const id = nextId++;
-      timers.set(id, { at: now + ms, fn });
+      timers.set(id, { at: now + ms, ms, fn });
       return { id };
     },
     clearTimeout(h: TimerHandle) {
       timers.delete(h.id as number);
+    },
+    refresh(h: TimerHandle) {
+      const t = timers.get(h.id as number);
+      if (t) t.at = now + t.ms;
     },
     advance(ms) {
       const until = now + ms;
