@@ -7,24 +7,24 @@
  * synthetic table between two scratch sessions, announced and withdrawn, IPv4 and IPv6, before any real
  * session starts. Nothing of it reaches a socket, the kernel or the real RIB; it is garbage afterwards.
  *
- * Two kinds of table, because V8 compiles a function once it has run enough, counted in bytecode run: code
- * run per prefix gets there within a few thousand prefixes, code run per UPDATE (attribute decoding,
- * interning, export, attribute encoding) only after a thousand or so UPDATEs. A full table in 4096-octet
- * UPDATEs is a few dozen UPDATEs, so a second table comes in many small UPDATEs of distinct attribute sets
- * (`sets`), as a table with many sets does: measured in-process, the first 100k prefixes under 1000 sets then
- * took 95 ms of CPU instead of 127, and their withdrawal 28 ms instead of 33 (medians of 6).
+ * The input comes as a socket gives it, Node Buffers 64 KiB at a time, and a quarter of the table is
+ * replaced by routes of another set before the withdrawal: code compiled for other input shapes or never
+ * taken branches was thrown away again at the first real table ("wrong map", "insufficient type feedback"
+ * in `--trace-deopt`). A third table of many small UPDATEs with distinct attribute sets, to get the code run
+ * per UPDATE compiled too, did not pay: with everything else here, the first 100k prefixes under 1000 sets
+ * took 186 ms of CPU with it and 148 without (medians of 10), and 2048 such sets left ternd 35–50 MB larger.
  *
  * The daemon runs it after building its own RIB and sessions and before starting them (daemon.ts): run
  * earlier, building those objects threw part of the compiled code away again (`--trace-deopt`: "code
  * dependencies").
  *
- * Costs about 0.3–0.6 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
+ * Costs about 0.25 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
  */
 import type { Clock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
 import {
   attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
-  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
+  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type PrefixBatch,
 } from '../bgp/wire/index.js';
 import { buildLocalOpen, negotiate, type Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerSettings } from '../bgp/peer.js';
@@ -65,15 +65,12 @@ class Sink {
   start(): void {}
 }
 
-/**
- * `count` distinct prefixes spread over the space (i × an odd constant is a bijection), as a full table is;
- * `from` shifts the sequence, for a second table of other prefixes.
- */
-function batch(family: 'ipv4' | 'ipv6', count: number, from = 0): PrefixBatch {
+/** `count` distinct prefixes spread over the space (i × an odd constant is a bijection), as a full table is. */
+function batch(family: 'ipv4' | 'ipv6', count: number): PrefixBatch {
   const width = family === 'ipv4' ? 1 : 4;
   const words = new Uint32Array(count * width);
   for (let i = 0; i < count; i++) {
-    const x = Math.imul(i + from * count, 0x9e3779b1) >>> 0;
+    const x = Math.imul(i, 0x9e3779b1) >>> 0;
     if (family === 'ipv4') words[i] = ((x & 0xffffff) << 8) >>> 0;
     else {
       words[i * 4] = (0x2a000000 | (x >>> 16)) >>> 0;
@@ -84,30 +81,6 @@ function batch(family: 'ipv4' | 'ipv6', count: number, from = 0): PrefixBatch {
   return { family: family === 'ipv4' ? IPV4_UNICAST : IPV6_UNICAST, count, words, lengths };
 }
 
-/** The prefixes of `b` announced under `sets` attribute sets (AS path and community differ), back to back. */
-function manySetUpdates(b: PrefixBatch, sets: number, ctx: CodecContext): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (let k = 0; k < sets; k++) {
-    const from = Math.floor((k * b.count) / sets);
-    const to = Math.floor(((k + 1) * b.count) / sets);
-    const part = { family: b.family, count: to - from, words: b.words.subarray(from, to), lengths: b.lengths.subarray(from, to) };
-    const attrs = encodeAttributesForPacking([
-      attribute({ type: 'origin', origin: 'igp' }),
-      attribute({ type: 'as-path', segments: [{ type: 'sequence', asns: [64501, 4_200_000_000 + k] }] }),
-      attribute({ type: 'next-hop', nextHop: '192.0.2.2' }),
-      attribute({ type: 'communities', communities: [(0xfde9_0000 | (k & 0xffff)) >>> 0] }),
-    ], ctx);
-    parts.push(packAnnouncements(part, attrs, ctx).bytes);
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export interface WarmUpResult {
   /** Octets the scratch receiving session was sent (announcements, withdrawals, End-of-RIB). */
   readonly sent: number;
@@ -116,19 +89,15 @@ export interface WarmUpResult {
 }
 
 export interface WarmUpOptions {
-  /** IPv4 prefixes of the one-set table (IPv6: a quarter as many). */
+  /** IPv4 prefixes (IPv6: a quarter as many). */
   readonly prefixes?: number;
-  /** Times each table is announced and withdrawn. */
+  /** Times the tables are announced and withdrawn. */
   readonly rounds?: number;
-  /** Attribute sets of the many-sets table: one UPDATE each. */
-  readonly sets?: number;
-  /** IPv4 prefixes of the many-sets table, spread evenly over its sets. */
-  readonly setPrefixes?: number;
 }
 
-/** Run the pipeline over both tables, `rounds` times. */
+/** Run the pipeline over the tables, `rounds` times. */
 export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult {
-  const { prefixes = 32_768, rounds = 2, sets = 2048, setPrefixes = 8192 } = options;
+  const { prefixes = 32_768, rounds = 2 } = options;
   const parsed = parseConfig(CONFIG, 'warm-up');
   if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
   const config = parsed.config;
@@ -185,14 +154,8 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
   ], ctx);
   const v6Attrs = encodeAttributesForPacking(common, ctx);
   const v6NextHop = { nextHop: Uint8Array.from(parseAddress('2001:db8::2')) };
-  const many = batch('ipv4', setPrefixes, 0x100);
-  const manySets = manySetUpdates(many, sets, ctx);
   let routes = { ipv4: 0, ipv6: 0 };
   for (let r = 0; r < rounds; r++) {
-    if (sets > 0) {
-      deliver(manySets);
-      deliver(packWithdrawals(many, ctx).bytes);
-    }
     deliver(packAnnouncements(v4, v4Attrs, ctx).bytes);
     deliver(packAnnouncements(v6, v6Attrs, ctx, v6NextHop).bytes);
     deliver(packAnnouncements(v4Part, v4Other, ctx).bytes);
