@@ -8,7 +8,7 @@
 import type { PathBatch, PathsOutput } from '../rib/adj-rib-out-paths.js';
 import type { Family } from '../common/prefix-key.js';
 import type { PathAttributes } from '../rib/types.js';
-import { packAnnouncements, packWithdrawals, type CodecContext, type PrefixBatch } from '../bgp/wire/index.js';
+import { appendAnnouncements, appendWithdrawals, UpdateBuffer, type CodecContext, type PrefixBatch } from '../bgp/wire/index.js';
 import { mpNextHop } from './rib-attributes.js';
 
 export interface Chunk {
@@ -29,15 +29,15 @@ export function encodePathBatch(
   b: PathBatch, family: Family, ctx: CodecContext, attributes: (a: PathAttributes) => Uint8Array,
   prefixes: (slots: readonly number[], ids: readonly number[]) => PrefixBatch,
 ): Chunk[] {
-  const chunks: Chunk[] = [];
+  // One buffer for all of it: one socket write per member (update-groups.ts does the same).
+  const out = new UpdateBuffer();
   for (const [attrs, list] of b.announce) {
     const batch = prefixes(list.slots, list.ids);
-    chunks.push(family === 'ipv4-unicast'
-      ? packAnnouncements(batch, attributes(attrs), ctx)
-      : packAnnouncements(batch, attributes(attrs), ctx, { nextHop: mpNextHop(attrs) }));
+    if (family === 'ipv4-unicast') appendAnnouncements(out, batch, attributes(attrs), ctx);
+    else appendAnnouncements(out, batch, attributes(attrs), ctx, { nextHop: mpNextHop(attrs) });
   }
-  if (b.withdraw.slots.length) chunks.push(packWithdrawals(prefixes(b.withdraw.slots, b.withdraw.ids), ctx));
-  return chunks;
+  if (b.withdraw.slots.length) appendWithdrawals(out, prefixes(b.withdraw.slots, b.withdraw.ids), ctx);
+  return out.messages === 0 ? [] : [out.done()];
 }
 
 /** Write a group's output: shared batches to every member but the listed ones, the rest to one member each. */

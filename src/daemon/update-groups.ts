@@ -28,7 +28,7 @@ import type { Peer } from '../bgp/peer.js';
 import { encodePathBatch, sendPathsOutput } from './add-path-output.js';
 import { mpNextHop, wireAttributes } from './rib-attributes.js';
 import {
-  encodeAttributesForPacking, endOfRibMessage, IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals,
+  appendAnnouncements, appendWithdrawals, encodeAttributesForPacking, endOfRibMessage, IPV4_UNICAST, IPV6_UNICAST, UpdateBuffer,
   type CodecContext, type PrefixBatch,
 } from '../bgp/wire/index.js';
 
@@ -261,32 +261,57 @@ export class UpdateGroups {
     return encoded;
   }
 
-  /** Withdrawals first, then announcements per exported set, packed to the message size. */
+  /**
+   * Withdrawals first, then announcements per exported set, packed to the message size, all in one buffer:
+   * one socket write per member, however many sets changed.
+   */
   private encode(g: Group, family: Family, b: Batch): { bytes: Uint8Array; messages: number }[] {
-    const chunks: { bytes: Uint8Array; messages: number }[] = [];
-    if (b.withdraw.length) chunks.push(packWithdrawals(this.batchOf(family, b.withdraw, g.ctx), g.ctx));
+    const out = new UpdateBuffer(this.sizeHint(family, b));
+    if (b.withdraw.length) appendWithdrawals(out, this.batchOf(family, b.withdraw, g.ctx), g.ctx);
     for (const [attrs, slots] of b.announce) {
       const encoded = this.attributes(g, family, attrs);
       const batch = this.batchOf(family, slots, g.ctx);
-      chunks.push(family === 'ipv4-unicast'
-        ? packAnnouncements(batch, encoded, g.ctx)
-        : packAnnouncements(batch, encoded, g.ctx, { nextHop: mpNextHop(attrs) }));
+      if (family === 'ipv4-unicast') appendAnnouncements(out, batch, encoded, g.ctx);
+      else appendAnnouncements(out, batch, encoded, g.ctx, { nextHop: mpNextHop(attrs) });
     }
-    return chunks;
+    return out.messages === 0 ? [] : [out.done()];
   }
 
-  /** The prefixes of slots as the packer wants them; where add-path is on, with the path identifiers `ids`. */
+  /** Roughly the octets of a batch packed (the buffer grows if it was short). */
+  private sizeHint(family: Family, b: Batch): number {
+    const perPrefix = family === 'ipv4-unicast' ? 5 : 17;
+    let prefixes = b.withdraw.length;
+    for (const slots of b.announce.values()) prefixes += slots.length;
+    return 64 * b.announce.size + perPrefix * prefixes + 4096;
+  }
+
+  /**
+   * Scratch columns for `batchOf`, for batches of up to SCRATCH_PREFIXES (a flush's worth); larger ones (a
+   * whole table for a new member) get arrays of their own. Never replaced: compiled code takes these fields
+   * as constants and would be thrown away.
+   */
+  private readonly scratchWords = new Uint32Array(SCRATCH_PREFIXES * 4);
+  private readonly scratchLengths = new Uint8Array(SCRATCH_PREFIXES);
+
+  /**
+   * The prefixes of slots as the packer wants them; where add-path is on, with the path identifiers `ids`.
+   * The columns may be views of scratch arrays, valid until the next call: every caller packs a batch at once.
+   */
   private batchOf(family: Family, slots: readonly number[], ctx: CodecContext, ids?: readonly number[]): PrefixBatch {
     const fam = family === 'ipv4-unicast' ? IPV4_UNICAST : IPV6_UNICAST;
     const table = this.rib.prefixes(family);
     const n = slots.length;
-    const lengths = new Uint8Array(n);
-    const words = new Uint32Array(n * table.width);
+    const scratch = n <= SCRATCH_PREFIXES;
+    const lengths = scratch ? this.scratchLengths.subarray(0, n) : new Uint8Array(n);
+    const words = scratch ? this.scratchWords.subarray(0, n * table.width) : new Uint32Array(n * table.width);
     copyPrefixes(table.width, table.words, table.lengths, slots, words, lengths);
     if (!ctx.addPath.has(fam.name)) return { family: fam, count: n, words, lengths };
     return { family: fam, count: n, words, lengths, pathIds: ids ? Uint32Array.from(ids) : new Uint32Array(n) };
   }
 }
+
+/** Prefixes `batchOf` copies into its scratch columns at most (larger batches get their own). */
+const SCRATCH_PREFIXES = 16_384;
 
 /**
  * Copy the prefixes of `slots` out of a prefix table's columns. A function of its own: V8 compiles a long

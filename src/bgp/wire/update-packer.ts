@@ -5,7 +5,9 @@
  *
  * The input is a `PrefixBatch`, prefixes as numbers; the output is one byte array holding the messages back
  * to back, ready for a single socket write. The attributes are encoded once by the caller (once per attribute
- * set), never per prefix.
+ * set), never per prefix. `appendAnnouncements` and `appendWithdrawals` add to an `UpdateBuffer` the caller
+ * keeps, so that the withdrawals and every attribute set of one flush go out as one write: a table under
+ * 1000 sets had been 1000 buffers of a few hundred octets, each allocated, written and collected.
  */
 import { AttrFlag, AttrType, HEADER_LENGTH, MessageType } from './constants.js';
 import type { CodecContext } from './context.js';
@@ -36,11 +38,12 @@ function maxPrefixSize(family: Family, addPath: boolean): number {
   return (addPath ? 4 : 0) + 1 + family.addressBytes;
 }
 
-class Output {
+/** UPDATEs packed back to back, growing as needed. Its bytes go to a socket: make a new one per write. */
+export class UpdateBuffer {
   buf: Uint8Array;
   pos = 0;
   messages = 0;
-  constructor(size: number) {
+  constructor(size = 4096) {
     this.buf = new Uint8Array(size);
   }
   ensure(n: number): void {
@@ -70,7 +73,7 @@ class Output {
 }
 
 /** Write prefix i of the batch at out.pos (space already ensured). */
-function writePrefixAt(out: Output, batch: PrefixBatch, i: number, addPath: boolean): void {
+function writePrefixAt(out: UpdateBuffer, batch: PrefixBatch, i: number, addPath: boolean): void {
   const b = out.buf;
   let p = out.pos;
   if (addPath) {
@@ -104,6 +107,29 @@ export function packAnnouncements(
   ctx: CodecContext,
   mp?: { readonly nextHop: Uint8Array },
 ): PackedUpdates {
+  const out = new UpdateBuffer(announcementsSize(batch, attributes, ctx, mp));
+  appendAnnouncements(out, batch, attributes, ctx, mp);
+  return out.done();
+}
+
+/** The octets `packAnnouncements` needs at most for a batch (a size hint for an UpdateBuffer). */
+export function announcementsSize(batch: PrefixBatch, attributes: Uint8Array, ctx: CodecContext, mp?: { readonly nextHop: Uint8Array }): number {
+  const addPath = ctx.addPath.has(batch.family.name);
+  const max = maxLengthFor(MessageType.UPDATE, ctx);
+  const maxPrefix = maxPrefixSize(batch.family, addPath);
+  const fixed = HEADER_LENGTH + 4 + attributes.length + (mp !== undefined || batch.family.afi !== 1 ? 4 + 5 + (mp?.nextHop.length ?? 0) : 0);
+  const perMessage = Math.max(1, Math.floor((max - fixed) / maxPrefix));
+  return Math.ceil(batch.count / perMessage) * (fixed + perMessage * maxPrefix);
+}
+
+/** `packAnnouncements`, appended to `out`. */
+export function appendAnnouncements(
+  out: UpdateBuffer,
+  batch: PrefixBatch,
+  attributes: Uint8Array,
+  ctx: CodecContext,
+  mp?: { readonly nextHop: Uint8Array },
+): void {
   const addPath = ctx.addPath.has(batch.family.name);
   checkBatch(batch, addPath);
   const max = maxLengthFor(MessageType.UPDATE, ctx);
@@ -112,8 +138,6 @@ export function packAnnouncements(
   if (useMp && !mp) throw new RangeError(`${batch.family.name} announcements need an MP_REACH_NLRI next hop`);
   const fixed = HEADER_LENGTH + 4 + attributes.length + (useMp ? 4 + 5 + mp!.nextHop.length : 0);
   if (fixed + maxPrefix > max) throw new RangeError(`attributes of ${attributes.length} octets leave no room for NLRI`);
-  const perMessage = Math.max(1, Math.floor((max - fixed) / maxPrefix));
-  const out = new Output(Math.ceil(batch.count / perMessage) * max + 64);
   let i = 0;
   while (i < batch.count) {
     out.ensure(max);
@@ -154,18 +178,29 @@ export function packAnnouncements(
     }
     out.finishMessage(start);
   }
-  return out.done();
 }
 
 /** Withdraw the batch: IPv4 unicast in the Withdrawn Routes field, other families in MP_UNREACH_NLRI. */
 export function packWithdrawals(batch: PrefixBatch, ctx: CodecContext): PackedUpdates {
+  const out = new UpdateBuffer(withdrawalsSize(batch, ctx));
+  appendWithdrawals(out, batch, ctx);
+  return out.done();
+}
+
+/** The octets `packWithdrawals` needs at most for a batch (a size hint for an UpdateBuffer). */
+export function withdrawalsSize(batch: PrefixBatch, ctx: CodecContext): number {
+  const max = maxLengthFor(MessageType.UPDATE, ctx);
+  const perMessage = Math.floor((max - HEADER_LENGTH - 4 - (batch.family.afi !== 1 ? 7 : 0)) / maxPrefixSize(batch.family, ctx.addPath.has(batch.family.name)));
+  return Math.ceil(batch.count / perMessage) * max;
+}
+
+/** `packWithdrawals`, appended to `out`. */
+export function appendWithdrawals(out: UpdateBuffer, batch: PrefixBatch, ctx: CodecContext): void {
   const addPath = ctx.addPath.has(batch.family.name);
   checkBatch(batch, addPath);
   const max = maxLengthFor(MessageType.UPDATE, ctx);
   const maxPrefix = maxPrefixSize(batch.family, addPath);
   const useMp = batch.family.afi !== 1;
-  const perMessage = Math.floor((max - HEADER_LENGTH - 4 - (useMp ? 7 : 0)) / maxPrefix);
-  const out = new Output(Math.ceil(batch.count / perMessage) * max + 64);
   let i = 0;
   while (i < batch.count) {
     out.ensure(max);
@@ -198,7 +233,6 @@ export function packWithdrawals(batch: PrefixBatch, ctx: CodecContext): PackedUp
     }
     out.finishMessage(start);
   }
-  return out.done();
 }
 
 /** Encode an attribute set once, for `packAnnouncements`. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   attribute, decodeMessage, encodeAttributesForPacking, findAttribute, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
-  packAnnouncements, packWithdrawals, parseAddress, prefixStrings, type CodecContext, type PrefixBatch, type UpdateMessage,
+  announcementsSize, appendAnnouncements, appendWithdrawals, packAnnouncements, packWithdrawals, parseAddress, prefixStrings, UpdateBuffer,
+  withdrawalsSize, type CodecContext, type PrefixBatch, type UpdateMessage,
 } from '../../../src/bgp/wire/index.js';
 
 function ipv4Batch(n: number, withPathIds = false): PrefixBatch {
@@ -87,5 +88,38 @@ describe('packWithdrawals', () => {
   it('refuses a batch without path identifiers when add-path is on', () => {
     const ctx = makeContext({ addPath: new Set(['ipv4-unicast' as const]) });
     expect(() => packWithdrawals(ipv4Batch(3), ctx)).toThrow(/path identifier/);
+  });
+});
+
+describe('appending to one UpdateBuffer', () => {
+  it('gives the bytes of the separate packs back to back, from a buffer that had to grow', () => {
+    const ctx = makeContext({});
+    const nextHop = { nextHop: Uint8Array.from(parseAddress('2001:db8::1')) };
+    const other = encodeAttributesForPacking([
+      attribute({ type: 'origin', origin: 'egp' }), attribute({ type: 'as-path', segments: [{ type: 'sequence', asns: [65009] }] }),
+      attribute({ type: 'next-hop', nextHop: '192.0.2.9' }),
+    ], ctx);
+    const parts = [
+      packWithdrawals(ipv4Batch(1500), ctx), packAnnouncements(ipv4Batch(7), attrs(ctx, true), ctx),
+      packAnnouncements(ipv4Batch(2000), other, ctx), packAnnouncements(ipv6Batch(300), attrs(ctx, false), ctx, nextHop),
+    ];
+    const out = new UpdateBuffer(64);
+    appendWithdrawals(out, ipv4Batch(1500), ctx);
+    appendAnnouncements(out, ipv4Batch(7), attrs(ctx, true), ctx);
+    appendAnnouncements(out, ipv4Batch(2000), other, ctx);
+    appendAnnouncements(out, ipv6Batch(300), attrs(ctx, false), ctx, nextHop);
+    const joined = out.done();
+    expect(joined.messages).toBe(parts.reduce((n, p) => n + p.messages, 0));
+    expect(Buffer.from(joined.bytes).equals(Buffer.concat(parts.map((p) => p.bytes)))).toBe(true);
+    const updates = decodeAllUpdates(joined.bytes, ctx);
+    expect(updates.length).toBe(joined.messages);
+    expect(updates.reduce((n, u) => n + u.nlri.count, 0)).toBe(2007);
+  });
+
+  it('size hints cover what packing writes', () => {
+    const ctx = makeContext({});
+    const a = attrs(ctx, true);
+    expect(announcementsSize(ipv4Batch(3000), a, ctx)).toBeGreaterThanOrEqual(packAnnouncements(ipv4Batch(3000), a, ctx).bytes.length);
+    expect(withdrawalsSize(ipv6Batch(999), ctx)).toBeGreaterThanOrEqual(packWithdrawals(ipv6Batch(999), ctx).bytes.length);
   });
 });
