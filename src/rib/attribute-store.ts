@@ -12,12 +12,19 @@ import type { PathAttributes } from './types.js';
 
 interface Slot {
   readonly attrs: PathAttributes;
+  readonly key: string;
   refs: number;
 }
 
 export class AttributeStore {
   private readonly byKey = new Map<string, Slot>();
-  private readonly keyOf = new WeakMap<PathAttributes, string>();
+  /**
+   * The slot of each interned set, for retain and release. A Map, not a WeakMap from set to key: the store
+   * drops the entry itself when the last reference goes, and WeakMap writes cost several times a Map's
+   * (the ephemeron table); a set already dropped is no longer found, where its key could have found a newer
+   * set of the same content and counted against that one.
+   */
+  private readonly bySet = new Map<PathAttributes, Slot>();
 
   get size(): number {
     return this.byKey.size;
@@ -28,9 +35,9 @@ export class AttributeStore {
     let slot = this.byKey.get(key);
     if (!slot) {
       const attrs = Object.freeze(build());
-      slot = { attrs, refs: 0 };
+      slot = { attrs, key, refs: 0 };
       this.byKey.set(key, slot);
-      this.keyOf.set(attrs, key);
+      this.bySet.set(attrs, slot);
     }
     slot.refs++;
     return slot.attrs;
@@ -44,20 +51,19 @@ export class AttributeStore {
   /** `count` references more to an interned set (paths now hold it). */
   retain(attrs: PathAttributes, count = 1): void {
     if (count === 0) return;
-    const key = this.keyOf.get(attrs);
-    const slot = key === undefined ? undefined : this.byKey.get(key);
+    const slot = this.bySet.get(attrs);
     if (slot) slot.refs += count;
   }
 
   /** `count` references fewer; the set is forgotten when none remain. */
   release(attrs: PathAttributes, count = 1): void {
     if (count === 0) return;
-    const key = this.keyOf.get(attrs);
-    if (key === undefined) return;
-    const slot = this.byKey.get(key);
+    const slot = this.bySet.get(attrs);
     if (!slot) return;
     slot.refs -= count;
-    if (slot.refs <= 0) this.byKey.delete(key);
+    if (slot.refs > 0) return;
+    this.byKey.delete(slot.key);
+    this.bySet.delete(attrs);
   }
 }
 

@@ -24,6 +24,24 @@ describe('AttributeStore', () => {
   });
 });
 
+describe('AttributeStore, a set dropped and interned again', () => {
+  it('counts references against the object they were taken on, never a newer set of the same content', () => {
+    const store = new AttributeStore();
+    const { attrs } = pathFixtures(store);
+    const old = attrs();
+    store.release(old); // dropped
+    const fresh = attrs(); // the same content again: a new object
+    expect(fresh).not.toBe(old);
+    store.retain(fresh, 2); // three references now
+    store.release(old, 5); // a stray release of the dropped set changes nothing
+    expect(store.size).toBe(1);
+    store.release(fresh, 2);
+    expect(store.size).toBe(1);
+    store.release(fresh);
+    expect(store.size).toBe(0);
+  });
+});
+
 describe('contentKey', () => {
   const base: PathAttributes = {
     origin: 0, asPath: [{ type: 'sequence', asns: [65001, 65002] }], nextHop: '192.0.2.1', atomicAggregate: false,
