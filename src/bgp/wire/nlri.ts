@@ -252,12 +252,22 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
     } else {
       const o = i * width;
       for (let k = 0; k < width; k++) {
-        // Word k holds octets 4k..4k+3 of the address; those past the encoded ones are zero.
-        let v = 0;
-        for (let j = 4 * k; j < 4 * k + 4; j++) v = (v << 8) | (j < bytes ? d[at + j]! : 0);
+        // Word k holds octets 4k..4k+3 of the address; those past the encoded ones are zero. Whole words are
+        // read at once and words past the encoded octets not read at all (a /48 is one word, two octets).
+        const first = 4 * k;
+        if (bytes <= first) {
+          words[o + k] = 0;
+          continue;
+        }
+        let v: number;
+        if (bytes >= first + 4) v = (d[at + first]! << 24) | (d[at + first + 1]! << 16) | (d[at + first + 2]! << 8) | d[at + first + 3]!;
+        else {
+          v = 0;
+          for (let j = first; j < first + 4; j++) v = (v << 8) | (j < bytes ? d[at + j]! : 0);
+        }
         const rest = bits - 32 * k;
         // Clear the host bits of the last (partial) word: RFC 4271 §4.3 says trailing bits are irrelevant.
-        words[o + k] = rest >= 32 ? v >>> 0 : rest <= 0 ? 0 : (v & (0xffffffff << (32 - rest))) >>> 0;
+        words[o + k] = rest >= 32 ? v >>> 0 : (v & (0xffffffff << (32 - rest))) >>> 0;
       }
     }
     lengths[i] = bits;
