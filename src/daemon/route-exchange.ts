@@ -67,6 +67,8 @@ const FLUSH_AT = 8_192;
 const PRUNE_QUIET = 50;
 const PRUNE_CHUNK = 65_536;
 const PRUNE_ANYWAY = 1 << 20;
+/** Dropped attribute sets are forgotten by the update groups when quiet, or once this many wait. */
+const DROPPED_ANYWAY = 65_536;
 export interface RouteExchangeOptions {
   readonly rib: LocRib;
   readonly localAs: number;
@@ -134,6 +136,8 @@ export class RouteExchange implements PeerListener {
   private flushScheduled = false;
   /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
   private pruneTimer: TimerHandle | undefined;
+  /** Sets the store dropped, waiting for the update groups to forget them (forgetDropped). */
+  private dropped: PathAttributes[] = [];
   private lastFlush = 0;
   /** While set, we are a restarting speaker waiting for our peers' End-of-RIB before we advertise. */
   private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
@@ -150,6 +154,11 @@ export class RouteExchange implements PeerListener {
     };
     this.o = o;
     this.groups = new UpdateGroups(o.rib, this.store, o.clock);
+    // Sets no path holds and no group advertises any more leave the update groups' caches too (export
+    // verdicts, encodings), after the burst as retired slots do (schedulePrune): 3 µs a set, a tenth of a
+    // withdrawal of 100k prefixes under 1000 sets. A set with a Loc-RIB or Adj-RIB-Out id stays interned.
+    o.rib.attributeIds.store = this.store;
+    this.store.onDrop = (attrs) => void this.dropped.push(attrs);
     this.gr = new GracefulRestartHelper({
       clock: o.clock, ...(o.staleRoutesTime !== undefined ? { staleRoutesTime: o.staleRoutesTime } : {}),
       sweep: (peer, families, why) => this.sweepStale(peer.settings.key, families, why),
@@ -588,13 +597,25 @@ export class RouteExchange implements PeerListener {
    * the retired slots outnumber PRUNE_ANYWAY, so they cannot pile up.
    */
   private schedulePrune(): void {
-    if (this.pruneTimer || this.o.rib.retired === 0) return;
+    if (this.pruneTimer || (this.o.rib.retired === 0 && this.dropped.length === 0)) return;
     this.pruneTimer = this.o.clock.setTimeout(() => {
       this.pruneTimer = undefined;
       const rib = this.o.rib;
-      if (this.o.clock.now() - this.lastFlush >= PRUNE_QUIET || rib.retired > PRUNE_ANYWAY) rib.prune(PRUNE_CHUNK);
+      const quiet = this.o.clock.now() - this.lastFlush >= PRUNE_QUIET;
+      if (quiet || rib.retired > PRUNE_ANYWAY) rib.prune(PRUNE_CHUNK);
+      if (quiet || this.dropped.length > DROPPED_ANYWAY) this.forgetDropped();
       this.schedulePrune();
     }, PRUNE_QUIET);
+  }
+
+  /** The update groups let go of the sets the store dropped (their export verdicts and encodings). */
+  private forgetDropped(): void {
+    // Forgetting a received set gives back the exported set's reference, which may drop that one in turn.
+    while (this.dropped.length) {
+      const sets = this.dropped;
+      this.dropped = [];
+      for (const a of sets) this.groups.forget(a);
+    }
   }
 
   /** Update groups (for displays and tests). */

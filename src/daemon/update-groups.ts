@@ -17,7 +17,7 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { AttributeStore } from '../rib/attribute-store.js';
 import { emptyOutput, UpdateGroup, type Batch, type GroupOutput } from '../rib/adj-rib-out.js';
 import { AdjRibOutPaths, emptyPathsOutput, type PathBatch, type PathLimit, type PathsOutput } from '../rib/adj-rib-out-paths.js';
-import { exportPolicy, type ExportTarget } from '../rib/export.js';
+import { exportPolicy, forgetExport, type ExportTarget } from '../rib/export.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import type { PolicyEvaluator } from '../rib/policy/evaluate.js';
 import type { PolicyChain } from '../rib/policy/compile.js';
@@ -126,6 +126,17 @@ export class UpdateGroups {
     group.paths?.add(s.ref.key, member);
     this.members.set(peer, member);
     return { member, existing };
+  }
+
+  /**
+   * A set the attribute store dropped: every group's export verdicts on it, and its encoding where it was an
+   * exported set, go (see forgetExport). Giving back an exported set's reference may drop that one in turn.
+   */
+  forget(attrs: PathAttributes): void {
+    for (const g of this.groups.values()) {
+      forgetExport(g.core.target, attrs, this.store);
+      g.encoded.delete(attrs);
+    }
   }
 
   leave(peer: Peer): void {

@@ -4,9 +4,17 @@
  * a JavaScript array: half the memory, off the garbage-collected heap, and no array growth garbage. Id 0 is
  * never given out (it means "none" in those arrays). An id is reused once its last user let go.
  */
+import type { AttributeStore } from './attribute-store.js';
 import type { PathAttributes } from './types.js';
 
 export class AttributeIds {
+  /**
+   * The store the sets are interned in: a set keeps one reference there while it has an id, so that a set
+   * an Adj-RIB-Out still advertises stays the one object for its content (re-exporting the same content
+   * must give the same set, or the group sees a change and announces again) after the paths and export
+   * verdicts that made it let go. Unset (tests of the RIB alone): ids only.
+   */
+  store: Pick<AttributeStore, 'retain' | 'release'> | undefined = undefined;
   private readonly ids = new Map<PathAttributes, number>();
   private readonly sets: (PathAttributes | undefined)[] = [undefined];
   private readonly uses: number[] = [0];
@@ -23,6 +31,7 @@ export class AttributeIds {
       this.sets[id] = attrs;
       this.uses[id] = 0;
       this.ids.set(attrs, id);
+      this.store?.retain(attrs);
     }
     this.lastSet = attrs;
     this.lastId = id;
@@ -38,6 +47,7 @@ export class AttributeIds {
     this.sets[id] = undefined;
     this.free.push(id);
     if (this.lastId === id) this.lastSet = undefined;
+    this.store?.release(attrs);
   }
 
   get(id: number): PathAttributes | undefined {

@@ -25,6 +25,8 @@ export class AttributeStore {
    * set of the same content and counted against that one.
    */
   private readonly bySet = new Map<PathAttributes, Slot>();
+  /** Told of each set dropped (its last reference gone), after it is gone: caches keyed by sets let go of it. */
+  onDrop: ((attrs: PathAttributes) => void) | undefined = undefined;
 
   get size(): number {
     return this.byKey.size;
@@ -64,6 +66,7 @@ export class AttributeStore {
     if (slot.refs > 0) return;
     this.byKey.delete(slot.key);
     this.bySet.delete(attrs);
+    this.onDrop?.(attrs);
   }
 }
 

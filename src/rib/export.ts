@@ -135,7 +135,11 @@ export function exportRoute(
   let verdict = memo.get(attrs);
   if (!verdict) {
     const linkLocal = needsSelf && family === 'ipv6-unicast' ? target.linkLocalSelf : undefined;
-    verdict = Object.freeze({ advertise: true, attrs: store.internContent(transform(source, attrs, flags, target, reflecting, self, linkLocal)) });
+    const exported = store.internContent(transform(source, attrs, flags, target, reflecting, self, linkLocal));
+    // The memo holds a reference on the exported set until the set it came from is dropped (forgetExport);
+    // not when they are one set (iBGP, nothing to change): that reference would keep it interned for ever.
+    if (exported === attrs) store.release(exported);
+    verdict = Object.freeze({ advertise: true, attrs: exported });
     memo.set(attrs, verdict);
   }
   return verdict;
@@ -160,11 +164,33 @@ export function releaseExportMemos(target: ExportTarget, store: AttributeStore):
   const bases = [target.memo, ...(target.policy?.flagged ?? [])];
   for (const base of bases) {
     for (const memo of [base, ...(subMemos.get(base)?.values() ?? [])]) {
-      for (const v of memo.values()) if (v.advertise) store.release(v.attrs);
+      for (const [from, v] of memo) if (v.advertise && v.attrs !== from) store.release(v.attrs);
       memo.clear();
     }
     subMemos.delete(base);
   }
+}
+
+/**
+ * Forget a target's verdicts on a set the store has just dropped (no path holds it any more), giving back
+ * the references they held on the exported sets. Without this the memos kept every set a session ever
+ * exported, and its exported set interned, for as long as the session lasted: a table whose attribute sets
+ * change (1000 new sets a round, announced and withdrawn) grew the store by 1000 sets a round.
+ */
+export function forgetExport(target: ExportTarget, attrs: PathAttributes, store: AttributeStore): void {
+  forgetIn(target.memo, attrs, store);
+  for (const memo of subMemos.get(target.memo)?.values() ?? []) forgetIn(memo, attrs, store);
+  for (const base of target.policy?.flagged ?? []) {
+    forgetIn(base, attrs, store);
+    for (const memo of subMemos.get(base)?.values() ?? []) forgetIn(memo, attrs, store);
+  }
+}
+
+function forgetIn(memo: Map<PathAttributes, ExportVerdict>, attrs: PathAttributes, store: AttributeStore): void {
+  const v = memo.get(attrs);
+  if (v === undefined) return;
+  memo.delete(attrs);
+  if (v.advertise && v.attrs !== attrs) store.release(v.attrs);
 }
 
 function transform(
