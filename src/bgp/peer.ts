@@ -381,7 +381,6 @@ export class Peer implements ConnectionOwner {
     slot.timers.set(timer, { handle, ms });
   }
 
-
   private openConnection(slot: Slot): void {
     const { address, port, localAddress } = this.settings;
     const connect = this.deps.connect ?? ((o: { host: string; port: number; localAddress?: string }) => tcpConnect(o));

@@ -4,8 +4,9 @@
  * wire, the attribute bytes themselves (cheap, and a hit skips building the object at all); for sets made by
  * policy or export, `contentKey` of the set.
  *
- * Sets stay interned while referenced by a path; `release` is counted so a set no path uses can be dropped
- * (a full-table churn must not grow the store without bound).
+ * Sets stay interned while referenced: by a path, an export verdict (export.ts) or an id in a per-prefix
+ * array (attribute-ids.ts). `release` is counted so a set nothing uses can be dropped (a full-table churn
+ * must not grow the store without bound), and `onDrop` tells the caches keyed by sets to let go of it.
  */
 import { attributeSet } from './attribute-set.js';
 import type { PathAttributes } from './types.js';
@@ -19,10 +20,9 @@ interface Slot {
 export class AttributeStore {
   private readonly byKey = new Map<string, Slot>();
   /**
-   * The slot of each interned set, for retain and release. A Map, not a WeakMap from set to key: the store
-   * drops the entry itself when the last reference goes, and WeakMap writes cost several times a Map's
-   * (the ephemeron table); a set already dropped is no longer found, where its key could have found a newer
-   * set of the same content and counted against that one.
+   * The slot of each interned set, for retain and release; emptied by the store itself when a set is
+   * dropped. (It was a WeakMap from set to key: a set already dropped was still found through its key, and
+   * counted against a newer set of the same content.)
    */
   private readonly bySet = new Map<PathAttributes, Slot>();
   /** Told of each set dropped (its last reference gone), after it is gone: caches keyed by sets let go of it. */
