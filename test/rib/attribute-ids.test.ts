@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttributeIds } from '../../src/rib/attribute-ids.js';
+import { AttributeStore } from '../../src/rib/attribute-store.js';
 import type { PathAttributes } from '../../src/rib/types.js';
 
 function set(nextHop: string): PathAttributes {
@@ -26,5 +27,25 @@ describe('AttributeIds', () => {
     expect(ids.acquire(c)).toBe(ia); // reused
     expect(ids.acquire(a)).not.toBe(ia); // a is a new set now: a new id
     expect(ids.get(ib)).toBe(b);
+  });
+});
+
+describe('AttributeIds with a store', () => {
+  it('keeps a set interned while it has an id, whatever else let go of it, and lets it drop with the last use', () => {
+    const store = new AttributeStore();
+    const ids = new AttributeIds();
+    ids.store = store;
+    const dropped: PathAttributes[] = [];
+    store.onDrop = (a) => void dropped.push(a);
+    const a = store.internContent(set('192.0.2.1')); // the path's (or export verdict's) reference
+    const id = ids.acquire(a);
+    ids.acquire(a); // a second prefix: still one store reference for the id
+    store.release(a); // the path let go: the set is still advertised under its id
+    expect(store.size).toBe(1);
+    expect(store.internContent(set('192.0.2.1'))).toBe(a); // the same content is the same object
+    store.release(a);
+    ids.release(id, 2);
+    expect(store.size).toBe(0);
+    expect(dropped).toEqual([a]);
   });
 });
