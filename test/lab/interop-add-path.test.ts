@@ -73,25 +73,36 @@ describe.skipIf(!suite.ok)(title('add-path send from ternd as a route reflector 
     const gobgpRx = await startGobgp(lab, spokes.gobgprx!, { routerId: '10.77.0.15', asn: 65001, peers: [client(5, { addPath: 'rx' })] });
     const plain = await startBird(lab, spokes.plain!, { routerId: '10.77.0.16', asn: 65001, peers: [client(6)] });
 
-    /** Polls until every receiver shows what is expected: next hops of P (FRR also path ids), in order. */
-    const expectReceivers = async (what: string, want: { birdRx: string[]; frrRx: { hop: string; id: number }[]; gobgpRx: string[]; plain: string[] }) => {
-      const seen = await waitFor(async () => {
-        const now = {
-          birdRx: await birdHops(birdRx),
-          frrRx: await frrPaths(frrRx),
-          gobgpRx: (await gobgpPaths(gobgpRx)).map((p) => p.attrs?.find((a) => a.type === 3)?.nexthop ?? '?').sort(),
-          plain: await birdHops(plain),
-        };
-        return JSON.stringify(now) === JSON.stringify(want) ? now : notYet(now);
+    /** What every receiver holds of P: next hops (FRR also our path ids), in order. */
+    const receivers = async () => ({
+      birdRx: await birdHops(birdRx),
+      frrRx: await frrPaths(frrRx),
+      gobgpRx: (await gobgpPaths(gobgpRx)).map((p) => p.attrs?.find((a) => a.type === 3)?.nexthop ?? '?').sort(),
+      plain: await birdHops(plain),
+    });
+    type Seen = Awaited<ReturnType<typeof receivers>>;
+    /** Polls until `ok` holds of what the receivers show. */
+    const waitReceivers = async (what: string, ok: (now: Seen) => boolean): Promise<Seen> =>
+      waitFor(async () => {
+        const now = await receivers();
+        return ok(now) ? now : notYet(now);
       }, { what, timeoutMs: 60_000 });
+    /** Polls until every receiver shows exactly `want`. */
+    const expectReceivers = async (what: string, want: Seen) => {
+      const seen = await waitReceivers(what, (now) => JSON.stringify(now) === JSON.stringify(want));
       expect(seen).toEqual(want);
     };
 
-    // Both sources up: the add-path receivers hold both paths, FRR shows our path ids 1 (the best, from src1:
-    // lower router ID) and 2; GoBGP, sent the best 1, and the client without add-path hold src1's path.
-    await expectReceivers('both paths at BIRD and FRR, the best at GoBGP and the plain client', {
-      birdRx: [SRC1, SRC2], frrRx: [{ hop: SRC1, id: 1 }, { hop: SRC2, id: 2 }], gobgpRx: [SRC1], plain: [SRC1],
-    });
+    // Both sources up: the add-path receivers hold both paths under our path ids 1 and 2; GoBGP, sent the best 1,
+    // and the client without add-path hold src1's path (the best: lower router ID). The ids go to the paths in
+    // the order they first arrived (whichever source's session came up first), not by rank: learn them here.
+    const both = await waitReceivers('both paths at BIRD and FRR, the best at GoBGP and the plain client', (now) =>
+      JSON.stringify([now.birdRx, now.gobgpRx, now.plain]) === JSON.stringify([[SRC1, SRC2], [SRC1], [SRC1]])
+      && JSON.stringify(now.frrRx.map((p) => p.hop)) === JSON.stringify([SRC1, SRC2])
+      && JSON.stringify(now.frrRx.map((p) => p.id).sort()) === JSON.stringify([1, 2]));
+    const id1 = both.frrRx.find((p) => p.hop === SRC1)!.id;
+    const id2 = 3 - id1;
+    expect(both.frrRx).toEqual([{ hop: SRC1, id: id1 }, { hop: SRC2, id: id2 }]);
     // What was negotiated and how many paths, as bgpctl shows it.
     const neighbors = JSON.parse(tern.bgpctl(['show', 'neighbors', '--json'])) as NeighborView[];
     const sendOf = (a: string) => {
@@ -104,23 +115,24 @@ describe.skipIf(!suite.ok)(title('add-path send from ternd as a route reflector 
     expect(sendOf('10.77.6.2')).toEqual({ families: [], paths: undefined });
     const explain = JSON.parse(tern.bgpctl(['explain', P, '--json'])) as ExplainView;
     const sentTo = (a: string) => explain.explanation?.exports?.find((x) => x.peer === a)?.addPath?.advertised.map((p) => [p.pathId, p.from]);
-    expect(sentTo('10.77.4.2')).toEqual([[1, SRC1], [2, SRC2]]);
-    expect(sentTo('10.77.5.2')).toEqual([[1, SRC1]]);
+    // Decision order, best first, each path under its id.
+    expect(sentTo('10.77.4.2')).toEqual([[id1, SRC1], [id2, SRC2]]);
+    expect(sentTo('10.77.5.2')).toEqual([[id1, SRC1]]);
     expect(sentTo('10.77.6.2')).toBeUndefined();
 
     // The path that is not the best goes: exactly its id is withdrawn; nobody else notices.
     await src2.birdc('disable tern_static4');
     await expectReceivers('src2\'s path gone from BIRD and FRR only', {
-      birdRx: [SRC1], frrRx: [{ hop: SRC1, id: 1 }], gobgpRx: [SRC1], plain: [SRC1],
+      birdRx: [SRC1], frrRx: [{ hop: SRC1, id: id1 }], gobgpRx: [SRC1], plain: [SRC1],
     });
     await src2.birdc('enable tern_static4');
     await expectReceivers('src2\'s path back under the id it had', {
-      birdRx: [SRC1, SRC2], frrRx: [{ hop: SRC1, id: 1 }, { hop: SRC2, id: 2 }], gobgpRx: [SRC1], plain: [SRC1],
+      birdRx: [SRC1, SRC2], frrRx: [{ hop: SRC1, id: id1 }, { hop: SRC2, id: id2 }], gobgpRx: [SRC1], plain: [SRC1],
     });
     // The best path goes: src2's path stays under its id at BIRD and FRR, and becomes the best 1 elsewhere.
     await src1.birdc('disable tern_static4');
     await expectReceivers('src1\'s path gone, src2\'s everywhere', {
-      birdRx: [SRC2], frrRx: [{ hop: SRC2, id: 2 }], gobgpRx: [SRC2], plain: [SRC2],
+      birdRx: [SRC2], frrRx: [{ hop: SRC2, id: id2 }], gobgpRx: [SRC2], plain: [SRC2],
     });
   }), 180_000);
 });
