@@ -17,7 +17,7 @@ import { controlHandler } from './control-handler.js';
 import { peerSettings, restartState } from './peer-settings.js';
 import { peerPolicies, policiesFromConfig } from './policy-config.js';
 import { originateStatic } from './static-routes.js';
-import { startKernel, type KernelParts } from './kernel-wiring.js';
+import type { KernelParts } from './kernel-wiring.js';
 import { warmUp } from './warm-up.js';
 
 export interface Daemon {
@@ -71,7 +71,10 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   // The listener needs the speaker and the speaker needs the listener: tie the knot through holders.
   const holder: { speaker?: BgpSpeaker; kernel?: KernelParts } = {};
   originateStatic(config.staticRoutes, rib, exchange.store, deps.clock.now());
-  holder.kernel = await startKernel(config, {
+  // The kernel side (and with it the netlink package: 2-7 MB of resident memory here) is loaded only when the config
+  // asks for it: a route reflector, or a node that only peers, never touches the kernel.
+  const wantKernel = config.kernel.enabled || config.connectedRoutes.interfaces.length > 0;
+  holder.kernel = !wantKernel ? undefined : await (await import('./kernel-wiring.js')).startKernel(config, {
     rib, exchange, clock: deps.clock, logger: log,
     configuredPeers: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown),
   });
