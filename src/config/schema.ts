@@ -417,6 +417,14 @@ export type GlobalPeerDefaults = Pick<TernConfig, 'localAs' | 'holdTime' | 'keep
 // Resolution
 
 /**
+ * Whether ternd needs the kernel side for this config: FIB sync, or the interface table for connected
+ * routes. Without it the kernel code and the netlink package are not even loaded (daemon.ts).
+ */
+export function usesKernel(config: TernConfig): boolean {
+  return config.kernel.enabled || config.connectedRoutes.interfaces.length > 0;
+}
+
+/**
  * The effective settings of one peer: `peer`'s own, else the `template`'s (a listen range's `peer`), else
  * `global`'s, else the built-in defaults. For a dynamic neighbour accepted from a listen range:
  * `resolvePeer(config, { address, remoteAs }, range.peer)` with `address` canonical (see `parseIpAddress`).

@@ -9,7 +9,7 @@ import type { Peer, PeerListener } from '../bgp/peer.js';
 import { linkLocalSelf, nextHopSelf } from '../bgp/next-hop-self.js';
 import { RouteExchange } from './route-exchange.js';
 import { BgpSpeaker, type ListenRange } from '../bgp/speaker.js';
-import { resolvePeer, type PeerConfig, type TernConfig } from '../config/schema.js';
+import { resolvePeer, usesKernel, type PeerConfig, type TernConfig } from '../config/schema.js';
 import { LocRib } from '../rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../rib/types.js';
 import { startControlServer } from '../control/server.js';
@@ -71,10 +71,9 @@ export async function startDaemon(config: TernConfig, deps: DaemonDeps): Promise
   // The listener needs the speaker and the speaker needs the listener: tie the knot through holders.
   const holder: { speaker?: BgpSpeaker; kernel?: KernelParts } = {};
   originateStatic(config.staticRoutes, rib, exchange.store, deps.clock.now());
-  // The kernel side (and with it the netlink package: 2-7 MB of resident memory here) is loaded only when the config
-  // asks for it: a route reflector, or a node that only peers, never touches the kernel.
-  const wantKernel = config.kernel.enabled || config.connectedRoutes.interfaces.length > 0;
-  holder.kernel = !wantKernel ? undefined : await (await import('./kernel-wiring.js')).startKernel(config, {
+  // The kernel side (and with it the netlink package: 2-7 MB of resident memory here) is loaded only when the
+  // config uses it: a route reflector, or a node that only peers, never touches the kernel.
+  holder.kernel = !usesKernel(config) ? undefined : await (await import('./kernel-wiring.js')).startKernel(config, {
     rib, exchange, clock: deps.clock, logger: log,
     configuredPeers: () => (holder.speaker?.allPeers() ?? []).filter((p) => !p.settings.dynamic && !p.adminDown),
   });

@@ -5,7 +5,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Peer } from '../bgp/peer.js';
-import type { TernConfig } from '../config/schema.js';
+import { usesKernel, type TernConfig } from '../config/schema.js';
 import { DEFAULT_FIB_OPTIONS } from '../kernel/fib.js';
 import { InterfaceTable } from '../kernel/interfaces.js';
 import { KernelSync, netlinkMonitor } from '../kernel/kernel-sync.js';
@@ -37,9 +37,9 @@ export interface KernelWiringDeps {
 }
 
 export async function startKernel(config: TernConfig, deps: KernelWiringDeps): Promise<KernelParts | undefined> {
+  if (!usesKernel(config)) return undefined;
   const k = config.kernel;
   const wantConnected = config.connectedRoutes.interfaces.length > 0;
-  if (!k.enabled && !wantConnected) return undefined;
   const log = deps.logger.child({ part: 'kernel' });
   const socket = deps.socket ?? new ThreadedRtnlSocket(log);
   let sync: KernelSync | undefined;
