@@ -10,21 +10,30 @@
  * The input comes as a socket gives it, Node Buffers 64 KiB at a time, and a quarter of the table is
  * replaced by routes of another set before the withdrawal: code compiled for other input shapes or never
  * taken branches was thrown away again at the first real table ("wrong map", "insufficient type feedback"
- * in `--trace-deopt`). A third table of many small UPDATEs with distinct attribute sets, to get the code run
- * per UPDATE compiled too, did not pay: with everything else here, the first 100k prefixes under 1000 sets
- * took 186 ms of CPU with it and 148 without (medians of 10), and 2048 such sets left ternd 35–50 MB larger.
+ * in `--trace-deopt`).
+ *
+ * Last comes a table of many small UPDATEs, each with an attribute set of its own (`sets`, new ones each
+ * round). V8 compiles a function once it has run enough, counted in bytecode run: code run per prefix gets
+ * there within the big tables, but code run once per UPDATE or per new set (attribute decoding, interning,
+ * export, attribute encoding, dropping a set) runs a few dozen times in them and stayed in the interpreter:
+ * the first real table of 1000 sets paid 30–75 µs a set for it where compiled code takes 10–15. In the
+ * benchmark's 100k-prefixes-under-1000-sets cell (tern alone, alternating runs, 6 each) the table then
+ * arrived in 125–182 ms (median 143) instead of 154–224 (207), DUT CPU 0.25 s instead of 0.33; the 1M cell
+ * did not move (median 669 against 655 ms, CPU 0.83 against 0.85 s). It costs 5–8 MB of resident memory
+ * (compiled code and feedback) and about 50 ms of start-up. An earlier version ran this table first, before
+ * the one-set tables, and measured slower than none; run last it pays.
  *
  * The daemon runs it after building its own RIB and sessions and before starting them (daemon.ts): run
  * earlier, building those objects threw part of the compiled code away again (`--trace-deopt`: "code
  * dependencies").
  *
- * Costs about 0.25 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
+ * Costs about 0.3 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
  */
 import type { Clock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
 import {
   attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
-  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type PrefixBatch,
+  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
 } from '../bgp/wire/index.js';
 import { buildLocalOpen, negotiate, type Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerSettings } from '../bgp/peer.js';
@@ -81,11 +90,42 @@ function batch(family: 'ipv4' | 'ipv6', count: number): PrefixBatch {
   return { family: family === 'ipv4' ? IPV4_UNICAST : IPV6_UNICAST, count, words, lengths };
 }
 
+/**
+ * The prefixes of `b` announced under `sets` attribute sets, one UPDATE each, back to back. The sets differ by
+ * a private 4-octet AS (RFC 6996) in the AS path and by a community, numbers above 2^31 as real ones are
+ * (V8 stores those unlike small integers); `round` gives every round sets of its own.
+ */
+function manySetUpdates(b: PrefixBatch, sets: number, ctx: CodecContext, round: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < sets; k++) {
+    const from = Math.floor((k * b.count) / sets);
+    const to = Math.floor(((k + 1) * b.count) / sets);
+    const part = { family: b.family, count: to - from, words: b.words.subarray(from, to), lengths: b.lengths.subarray(from, to) };
+    const n = round * sets + k;
+    const attrs = encodeAttributesForPacking([
+      attribute({ type: 'origin', origin: 'igp' }),
+      attribute({ type: 'as-path', segments: [{ type: 'sequence', asns: [64501, 4_200_000_000 + n] }] }),
+      attribute({ type: 'next-hop', nextHop: '192.0.2.2' }),
+      attribute({ type: 'communities', communities: [(0xfde9_0000 | (n & 0xffff)) >>> 0] }),
+    ], ctx);
+    parts.push(packAnnouncements(part, attrs, ctx).bytes);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export interface WarmUpResult {
   /** Octets the scratch receiving session was sent (announcements, withdrawals, End-of-RIB). */
   readonly sent: number;
   /** Routes the scratch Loc-RIB held after the first announcements, per family. */
   readonly routes: { readonly ipv4: number; readonly ipv6: number };
+  /** Attribute sets the first many-sets table added to the scratch store (received and exported ones). */
+  readonly sets: number;
 }
 
 export interface WarmUpOptions {
@@ -93,11 +133,17 @@ export interface WarmUpOptions {
   readonly prefixes?: number;
   /** Times the tables are announced and withdrawn. */
   readonly rounds?: number;
+  /** Attribute sets of the many-sets table (one UPDATE each, new ones each round); 0: no such table. */
+  readonly sets?: number;
+  /** IPv4 prefixes of the many-sets table, spread evenly over its sets. */
+  readonly setPrefixes?: number;
+  /** Times the many-sets table is announced and withdrawn. */
+  readonly setRounds?: number;
 }
 
 /** Run the pipeline over the tables, `rounds` times. */
 export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult {
-  const { prefixes = 32_768, rounds = 2 } = options;
+  const { prefixes = 32_768, rounds = 2, sets = 512, setPrefixes = 1024, setRounds = 2 } = options;
   const parsed = parseConfig(CONFIG, 'warm-up');
   if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
   const config = parsed.config;
@@ -163,6 +209,14 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
     deliver(packWithdrawals(v4, ctx).bytes);
     deliver(packWithdrawals(v6, ctx).bytes);
   }
+  const many = batch('ipv4', setPrefixes);
+  let setsHeld = 0;
+  for (let r = 0; r < setRounds && sets > 0; r++) {
+    const before = exchange.store.size;
+    deliver(manySetUpdates(many, sets, ctx, r));
+    if (r === 0) setsHeld = exchange.store.size - before;
+    deliver(packWithdrawals(many, ctx).bytes);
+  }
   sinks.forEach((s, i) => exchange.down(peers[i]!, { code: 'admin-down', detail: 'warm-up over' }, s.n));
-  return { sent: sinks[1]!.sink.bytes, routes };
+  return { sent: sinks[1]!.sink.bytes, routes, sets: setsHeld };
 }

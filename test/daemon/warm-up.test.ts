@@ -4,10 +4,19 @@ import { manualClock } from '../helpers/manual-clock.js';
 
 describe('warm-up', () => {
   it('runs a synthetic table through the whole UPDATE path to the scratch receiver', () => {
-    const r = warmUp(manualClock(0), { prefixes: 2000, rounds: 1 });
+    const r = warmUp(manualClock(0), { prefixes: 2000, rounds: 1, sets: 0 });
     expect(r.routes).toEqual({ ipv4: 2000, ipv6: 500 });
+    expect(r.sets).toBe(0);
     // Each IPv4 /24 costs 4 octets announced and 4 withdrawn, each IPv6 /48 7 and 7; headers and attributes come on top.
     expect(r.sent).toBeGreaterThan(2000 * 8 + 500 * 14);
+  });
+
+  it('runs a table of many attribute sets, each received and exported one', () => {
+    const r = warmUp(manualClock(0), { prefixes: 500, rounds: 1, sets: 64, setPrefixes: 256, setRounds: 2 });
+    // 64 received sets and the 64 export made of them (our AS prepended); the one-set tables' sets were withdrawn.
+    expect(r.sets).toBe(128);
+    const none = warmUp(manualClock(0), { prefixes: 500, rounds: 1, sets: 0 });
+    expect(r.sent - none.sent).toBeGreaterThan(2 * 256 * 8);
   });
 
   it('leaves nothing behind: a second run starts from an empty table again', () => {
