@@ -11,7 +11,7 @@
  * - Hold time: the smaller of the two; 0 means no keepalives; 1 and 2 are refused by the decoder.
  */
 import {
-  AS_TRANS, CapabilityCode, ErrorCode, OpenSubcode, familyOf, openAsn, openCapabilities, wireError, buildOpen,
+  AS_TRANS, CapabilityCode, ErrorCode, OpenSubcode, familyOf, makeContext, openAsn, openCapabilities, wireError, buildOpen,
   type Capability, type CodecContext, type FamilyName, type OpenMessage, type WireError, type GracefulRestartCap,
   type AddPathCap, type ExtendedNextHopCap, type FourOctetAsCap, type FqdnCap, type MultiprotocolCap, type LongLivedGrCap,
 } from './wire/index.js';
@@ -220,7 +220,7 @@ export function negotiate(o: LocalOffer, remote: OpenMessage, expect: PeerExpect
     longLivedGracefulRestart: find<LongLivedGrCap>(caps, CapabilityCode.LONG_LIVED_GRACEFUL_RESTART) !== undefined,
     ...(fqdn ? { peerHostname: fqdn.hostname } : {}),
     peerCapabilities: caps,
-    receive: { as4, addPath: receive, extendedMessage, ebgp: peerAs !== o.asn },
-    send: { as4, addPath: send, extendedMessage, ebgp: peerAs !== o.asn },
+    receive: makeContext({ as4, addPath: receive, extendedMessage, ebgp: peerAs !== o.asn }),
+    send: makeContext({ as4, addPath: send, extendedMessage, ebgp: peerAs !== o.asn }),
   };
 }

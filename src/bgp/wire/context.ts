@@ -20,9 +20,20 @@ export interface CodecContext {
 
 const NO_FAMILIES: ReadonlySet<FamilyName> = new Set();
 
-/** A session with every modern option: 4-octet AS, no add-path, standard message size. */
-export const DEFAULT_CONTEXT: CodecContext = { as4: true, addPath: NO_FAMILIES, extendedMessage: false };
-
+/**
+ * A context with every field present, in one order, `ebgp` undefined when not given: the codec's hot paths
+ * read these fields for every message, and contexts of two shapes (this one spread from options, the
+ * negotiated one written out) threw their compiled code away when a session came up after warm-up
+ * ("wrong map" in `--log-deopt`). negotiate.ts builds its contexts with this too.
+ */
 export function makeContext(options: Partial<CodecContext> = {}): CodecContext {
-  return { ...DEFAULT_CONTEXT, ...options };
+  return {
+    as4: options.as4 ?? true,
+    addPath: options.addPath ?? NO_FAMILIES,
+    extendedMessage: options.extendedMessage ?? false,
+    ebgp: options.ebgp,
+  };
 }
+
+/** A session with every modern option: 4-octet AS, no add-path, standard message size. */
+export const DEFAULT_CONTEXT: CodecContext = makeContext();
