@@ -5,6 +5,7 @@
  * bit, RFC 4271 §5).
  */
 import type { AttributeStore } from '../rib/attribute-store.js';
+import { NONE } from '../rib/attribute-set.js';
 import type { Family } from '../common/prefix-key.js';
 import type { Origin, PathAttributes } from '../rib/types.js';
 import {
@@ -23,7 +24,7 @@ const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
  */
 export function ribAttributes(u: UpdateMessage, family: Family, reach: AttributeOf<'mp-reach'> | undefined, ctx: CodecContext, store: AttributeStore): PathAttributes {
   const hops = reach ? formatNextHops(reach.nextHop) : family === 'ipv4-unicast' ? [findAttribute(u, 'next-hop')?.nextHop ?? '0.0.0.0'] : ['::'];
-  const path = findAttribute(u, 'as-path')?.segments ?? [];
+  const path = nonEmpty(findAttribute(u, 'as-path')?.segments);
   const as4Path = findAttribute(u, 'as4-path');
   const agg = findAttribute(u, 'aggregator');
   const as4Agg = findAttribute(u, 'as4-aggregator');
@@ -44,16 +45,29 @@ export function ribAttributes(u: UpdateMessage, family: Family, reach: Attribute
     localPref,
     atomicAggregate: findAttribute(u, 'atomic-aggregate') !== undefined,
     aggregator,
-    communities: findAttribute(u, 'communities')?.communities ?? [],
-    largeCommunities: findAttribute(u, 'large-communities')?.communities ?? [],
-    extendedCommunities: findAttribute(u, 'extended-communities')?.communities ?? [],
+    communities: nonEmpty(findAttribute(u, 'communities')?.communities),
+    largeCommunities: nonEmpty(findAttribute(u, 'large-communities')?.communities),
+    extendedCommunities: nonEmpty(findAttribute(u, 'extended-communities')?.communities),
     originatorId: originatorId || undefined,
-    clusterList: findAttribute(u, 'cluster-list')?.clusterList ?? [],
+    clusterList: nonEmpty(findAttribute(u, 'cluster-list')?.clusterList),
     otc,
-    unknown: u.attributes.filter((a): a is Extract<PathAttribute, { type: 'unknown' }> => a.type === 'unknown' && (a.flags & 0x40) !== 0)
-      .map((a) => ({ code: a.code, flags: a.flags, value: a.value })),
+    unknown: unknownTransitive(u.attributes),
   };
   return store.internContent(attrs);
+}
+
+/** A decoded list, or the shared empty one (attribute-set.ts says why) when it is absent or empty. */
+function nonEmpty<T>(list: readonly T[] | undefined): readonly T[] {
+  return list !== undefined && list.length > 0 ? list : NONE;
+}
+
+/** The unknown optional transitive attributes, which go on to other peers (RFC 4271 §5). */
+function unknownTransitive(attributes: readonly PathAttribute[]): PathAttributes['unknown'] {
+  let out: { code: number; flags: number; value: Uint8Array }[] | undefined;
+  for (const a of attributes) {
+    if (a.type === 'unknown' && (a.flags & 0x40) !== 0) (out ??= []).push({ code: a.code, flags: a.flags, value: a.value });
+  }
+  return out ?? NONE;
 }
 
 function needsAs4(attrs: PathAttributes): boolean {

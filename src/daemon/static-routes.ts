@@ -5,6 +5,7 @@
  */
 import type { StaticRouteConfig } from '../config/schema.js';
 import type { AttributeStore } from '../rib/attribute-store.js';
+import { NONE } from '../rib/attribute-set.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { prefixKeyFromText } from '../common/prefix-key.js';
 import type { Path } from '../rib/types.js';
@@ -16,17 +17,17 @@ export function staticPath(route: StaticRouteConfig, store: AttributeStore, now:
   const prefix = parsed.key;
   const attrs = store.internContent({
     origin: 0,
-    asPath: [],
+    asPath: NONE,
     nextHop: route.nextHop ?? (v4 ? '0.0.0.0' : '::'),
     atomicAggregate: false,
     communities: route.communities.map((c) => {
       const [hi, lo] = c.split(':').map(Number);
       return ((hi! << 16) | lo!) >>> 0;
     }),
-    largeCommunities: [],
-    extendedCommunities: [],
-    clusterList: [],
-    unknown: [],
+    largeCommunities: NONE,
+    extendedCommunities: NONE,
+    clusterList: NONE,
+    unknown: NONE,
   });
   return { family: parsed.family, prefix, pathId: 0, attrs, source: 'static', peer: undefined, stale: false, receivedAt: now };
 }

@@ -10,6 +10,15 @@
  */
 import type { PathAttributes } from './types.js';
 
+/**
+ * The one empty list of every set without communities, cluster list, unknown attributes…: never mutated
+ * (the fields are readonly). Arrays have maps too, by elements kind, and an empty array made by `[]` in
+ * interpreted code is not of the kind `.map()` makes once compiled: sets built by warm-up and sets built
+ * later had different maps for their `unknown`, and `contentKey`'s compiled code was thrown away at the
+ * first real set (`--trace-deopt`: "wrong map").
+ */
+export const NONE: readonly never[] = [];
+
 /** `a` with every field present, in the order of the PathAttributes interface. */
 export function attributeSet(a: PathAttributes): PathAttributes {
   return {

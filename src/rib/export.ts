@@ -22,7 +22,7 @@
  */
 import { prependAs } from './as-path.js';
 import type { AttributeStore } from './attribute-store.js';
-import { attributeSet } from './attribute-set.js';
+import { attributeSet, NONE } from './attribute-set.js';
 import { SET_MED, SET_NEXT_HOP } from './policy/compile.js';
 import type { PolicyEvaluator } from './policy/evaluate.js';
 import { removePrivateAs, type PrivateAsRemoval } from './private-as.js';
@@ -209,7 +209,7 @@ function transform(
       med: keepMed ? a.med : undefined,
       localPref: undefined,
       originatorId: undefined,
-      clusterList: [],
+      clusterList: NONE,
     });
   }
   // RFC 2545 §3: a link-local next hop means something only on its own link, which an iBGP peer is not known
