@@ -50,14 +50,29 @@ import { RefreshGate } from './refresh-gate.js';
 import { ribAttributes } from './rib-attributes.js';
 import { UpdateGroups } from './update-groups.js';
 import {
-  endOfRib, findAttribute, forEachIPv4, forEachPrefix, nlriColumns, readNlri, type NlriList, type RouteRefreshMessage, type UpdateMessage,
+  endOfRib, findAttribute, forEachIPv4, forEachPrefix, nlriColumns, readNlri, type CodecContext, type NlriList, type RouteRefreshMessage,
+  type UpdateMessage,
 } from '../bgp/wire/index.js';
 
 const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
 
-/** The families the RIB carries (the codec also decodes multicast, which tern does not route). */
+/**
+ * The RIB family of a family name, or undefined for those tern does not route (the codec also decodes
+ * multicast). Always the literal: a name parsed from the configuration is another string object of the same
+ * text, and compiled code that compares family names expects the literals' kind of string (`--log-deopt`:
+ * "wrong instance type" in LocRib.table when a session from the configuration came up after warm-up).
+ */
+function ribFamily(name: string): Family | undefined {
+  return name === 'ipv4-unicast' ? 'ipv4-unicast' : name === 'ipv6-unicast' ? 'ipv6-unicast' : undefined;
+}
+
 function ribFamilies(names: readonly string[]): Family[] {
-  return names.filter((f): f is Family => (FAMILIES as readonly string[]).includes(f));
+  const out: Family[] = [];
+  for (const name of names) {
+    const f = ribFamily(name);
+    if (f) out.push(f);
+  }
+  return out;
 }
 
 
@@ -111,10 +126,16 @@ export interface RouteExchangeOptions {
 type AllOptions = { readonly [K in keyof Required<RouteExchangeOptions>]: RouteExchangeOptions[K] };
 
 export class RouteExchange implements PeerListener {
-  readonly store = new AttributeStore();
+  readonly store = new AttributeStore({ trackDrops: true });
   private readonly o: AllOptions;
   private readonly groups: UpdateGroups;
   private readonly refs = new Map<Peer, PeerRef>();
+  /**
+   * Each session's receive context, as negotiated. Kept here rather than read from the Peer at every UPDATE:
+   * warm-up's scratch sessions are not Peers, and that read threw the compiled `update` away at the first
+   * real UPDATE ("wrong map").
+   */
+  private readonly receiveCtx = new Map<Peer, CodecContext>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly gr: GracefulRestartHelper<Peer>;
@@ -136,8 +157,6 @@ export class RouteExchange implements PeerListener {
   private flushScheduled = false;
   /** The Loc-RIB's prune of retired slots (LocRib.prune), run once the exchange has been quiet a while. */
   private pruneTimer: TimerHandle | undefined;
-  /** Sets the store dropped, waiting for the update groups to forget them (forgetDropped). */
-  private dropped: PathAttributes[] = [];
   private lastFlush = 0;
   /** While set, we are a restarting speaker waiting for our peers' End-of-RIB before we advertise. */
   private deferral: { readonly waiting: Map<Peer, Set<Family>>; timer?: TimerHandle } | undefined;
@@ -158,7 +177,6 @@ export class RouteExchange implements PeerListener {
     // verdicts, encodings), after the burst as retired slots do (schedulePrune): 3 µs a set, a tenth of a
     // withdrawal of 100k prefixes under 1000 sets. A set with a Loc-RIB or Adj-RIB-Out id stays interned.
     o.rib.attributeIds.store = this.store;
-    this.store.onDrop = (attrs) => void this.dropped.push(attrs);
     this.gr = new GracefulRestartHelper({
       clock: o.clock, ...(o.staleRoutesTime !== undefined ? { staleRoutesTime: o.staleRoutesTime } : {}),
       sweep: (peer, families, why) => this.sweepStale(peer.settings.key, families, why),
@@ -205,6 +223,7 @@ export class RouteExchange implements PeerListener {
       routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
     };
     this.refs.set(peer, ref);
+    this.receiveCtx.set(peer, n.receive);
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
@@ -265,7 +284,7 @@ export class RouteExchange implements PeerListener {
   update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
     const ref = this.refs.get(peer);
     if (!ref) return;
-    const ctx = peer.negotiated?.receive;
+    const ctx = this.receiveCtx.get(peer);
     if (!ctx) return;
     const rib = this.o.rib;
     const now = this.o.clock.now();
@@ -279,7 +298,7 @@ export class RouteExchange implements PeerListener {
     if (u.nlri.count > 0) announced.push(u.nlri);
     if (reach?.nlri.family) announced.push(reach.nlri);
     for (const list of announced) {
-      const family = ribFamilies([list.family!.name])[0];
+      const family = ribFamily(list.family!.name);
       if (!family) continue;
       if (outcome.action === 'treat-as-withdraw') {
         this.withdrawList(ref, list, counts);
@@ -392,7 +411,7 @@ export class RouteExchange implements PeerListener {
   }
 
   private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
-    const family = list.family && list.count > 0 ? ribFamilies([list.family.name])[0] : undefined;
+    const family = list.family && list.count > 0 ? ribFamily(list.family.name) : undefined;
     if (!family) return;
     const kept = this.prePolicy.get(ref.key);
     if (kept) keepReceived(kept, family, list);
@@ -483,6 +502,7 @@ export class RouteExchange implements PeerListener {
     if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());
     const ref = this.refs.get(peer);
     this.refs.delete(peer);
+    this.receiveCtx.delete(peer);
     if (!ref) return;
     const gr = n.gracefulRestart;
     // RFC 4724 §4.2: a session lost without NOTIFICATION (TCP failure, hold timer) with a GR-capable peer.
@@ -597,13 +617,13 @@ export class RouteExchange implements PeerListener {
    * the retired slots outnumber PRUNE_ANYWAY, so they cannot pile up.
    */
   private schedulePrune(): void {
-    if (this.pruneTimer || (this.o.rib.retired === 0 && this.dropped.length === 0)) return;
+    if (this.pruneTimer || (this.o.rib.retired === 0 && this.store.droppedCount === 0)) return;
     this.pruneTimer = this.o.clock.setTimeout(() => {
       this.pruneTimer = undefined;
       const rib = this.o.rib;
       const quiet = this.o.clock.now() - this.lastFlush >= PRUNE_QUIET;
       if (quiet || rib.retired > PRUNE_ANYWAY) rib.prune(PRUNE_CHUNK);
-      if (quiet || this.dropped.length > DROPPED_ANYWAY) this.forgetDropped();
+      if (quiet || this.store.droppedCount > DROPPED_ANYWAY) this.forgetDropped();
       this.schedulePrune();
     }, PRUNE_QUIET);
   }
@@ -611,11 +631,7 @@ export class RouteExchange implements PeerListener {
   /** The update groups let go of the sets the store dropped (their export verdicts and encodings). */
   private forgetDropped(): void {
     // Forgetting a received set gives back the exported set's reference, which may drop that one in turn.
-    while (this.dropped.length) {
-      const sets = this.dropped;
-      this.dropped = [];
-      for (const a of sets) this.groups.forget(a);
-    }
+    while (this.store.droppedCount > 0) for (const a of this.store.takeDropped()) this.groups.forget(a);
   }
 
   /** Update groups (for displays and tests). */

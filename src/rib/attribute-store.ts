@@ -6,7 +6,8 @@
  *
  * Sets stay interned while referenced: by a path, an export verdict (export.ts) or an id in a per-prefix
  * array (attribute-ids.ts). `release` is counted so a set nothing uses can be dropped (a full-table churn
- * must not grow the store without bound), and `onDrop` tells the caches keyed by sets to let go of it.
+ * must not grow the store without bound), and a store made with `trackDrops` keeps the sets it dropped
+ * until `takeDropped`, so that the caches keyed by sets can let go of them.
  */
 import { attributeSet } from './attribute-set.js';
 import type { PathAttributes } from './types.js';
@@ -25,8 +26,30 @@ export class AttributeStore {
    * counted against a newer set of the same content.)
    */
   private readonly bySet = new Map<PathAttributes, Slot>();
-  /** Told of each set dropped (its last reference gone), after it is gone: caches keyed by sets let go of it. */
-  onDrop: ((attrs: PathAttributes) => void) | undefined = undefined;
+  /**
+   * With `trackDrops`, the sets dropped (their last reference gone) since the last `takeDropped`. A list the
+   * owner drains rather than a callback: a callback is a closure of its owner, another one for warm-up's
+   * scratch exchange than for the daemon's, and the compiled `release` was thrown away when the real one
+   * came ("wrong call target").
+   */
+  private dropped: PathAttributes[] | undefined;
+
+  constructor(options: { readonly trackDrops?: boolean } = {}) {
+    this.dropped = options.trackDrops === true ? [] : undefined;
+  }
+
+  /** Sets dropped and not yet taken (always 0 without `trackDrops`). */
+  get droppedCount(): number {
+    return this.dropped === undefined ? 0 : this.dropped.length;
+  }
+
+  /** The sets dropped since the last call, oldest first; the store forgets them. */
+  takeDropped(): PathAttributes[] {
+    const d = this.dropped;
+    if (d === undefined || d.length === 0) return [];
+    this.dropped = [];
+    return d;
+  }
 
   get size(): number {
     return this.byKey.size;
@@ -66,7 +89,7 @@ export class AttributeStore {
     if (slot.refs > 0) return;
     this.byKey.delete(slot.key);
     this.bySet.delete(attrs);
-    this.onDrop?.(attrs);
+    if (this.dropped !== undefined) this.dropped.push(attrs);
   }
 }
 

@@ -24,6 +24,32 @@ describe('AttributeStore', () => {
   });
 });
 
+describe('AttributeStore, dropped sets', () => {
+  it('keeps the sets it dropped for its owner with trackDrops, in order, each once', () => {
+    const store = new AttributeStore({ trackDrops: true });
+    const { attrs } = pathFixtures(store);
+    const a = attrs();
+    const b = attrs({ med: 5 });
+    store.retain(a);
+    store.release(a); // still held once
+    expect(store.droppedCount).toBe(0);
+    store.release(b);
+    store.release(a);
+    expect(store.droppedCount).toBe(2);
+    expect(store.takeDropped()).toEqual([b, a]);
+    expect(store.takeDropped()).toEqual([]);
+  });
+
+  it('keeps nothing without trackDrops (no owner would ever take them)', () => {
+    const store = new AttributeStore();
+    const { attrs } = pathFixtures(store);
+    store.release(attrs());
+    expect(store.size).toBe(0);
+    expect(store.droppedCount).toBe(0);
+    expect(store.takeDropped()).toEqual([]);
+  });
+});
+
 describe('AttributeStore, a set dropped and interned again', () => {
   it('counts references against the object they were taken on, never a newer set of the same content', () => {
     const store = new AttributeStore();
