@@ -1,7 +1,7 @@
 /**
  * Cuts a TCP byte stream into BGP messages (RFC 4271 §4.1). It owns the partial-read buffer, so chunking never
- * leaks into message code: feed it chunks of any size, get back whole messages (views of the chunks where a
- * message fits in one, else one copy into a buffer of exactly the message's size).
+ * leaks into message code: feed it chunks of any size, get back whole messages (plain Uint8Array views of the
+ * chunks where a message fits in one, else one copy into a buffer of exactly the message's size).
  *
  * It checks only what framing needs: the marker (Connection Not Synchronized) and a length between 19 and the
  * session's maximum (Bad Message Length, data = the length field). After an error it stays failed: the
@@ -70,7 +70,11 @@ export class Framer {
         const length = this.check(chunk, at);
         if (typeof length !== 'number') return this.fail(messages, length);
         if (avail >= length) {
-          messages.push(chunk.subarray(at, at + length));
+          // A plain Uint8Array view even of a Node Buffer: every message of one kind, whether it came whole
+          // in one read or was put together from two (below). A Buffer's subarray is a Buffer, which V8
+          // tells apart from a Uint8Array; code compiled for one was thrown away at the other ("wrong map"
+          // in `--log-deopt`, in the first table after warm-up).
+          messages.push(new Uint8Array(chunk.buffer, chunk.byteOffset + at, length));
           at += length;
         } else {
           this.message = new Uint8Array(length);

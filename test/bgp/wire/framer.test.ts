@@ -111,6 +111,14 @@ describe('Framer: chunking never changes the messages', () => {
     }), { numRuns: 300 });
   });
 
+  it('gives plain Uint8Arrays, views of the chunk or not, when fed Node Buffers (one kind for the codec)', () => {
+    const framer = new Framer(65535);
+    const cut = expected[0]!.length + 5; // the first message whole in the first chunk, the second split
+    const got = [...framer.push(Buffer.from(stream.subarray(0, cut))).messages, ...framer.push(Buffer.from(stream.subarray(cut))).messages];
+    expect(got.map(toHex)).toEqual(expected.map(toHex));
+    expect(got.map((m) => Object.getPrototypeOf(m) === Uint8Array.prototype)).toEqual(expected.map(() => true));
+  });
+
   it('returns each message once, as soon as its last octet arrives', () => {
     const framer = new Framer(65535);
     let end = 0;
