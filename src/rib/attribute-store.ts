@@ -32,23 +32,26 @@ export class AttributeStore {
    * scratch exchange than for the daemon's, and the compiled `release` was thrown away when the real one
    * came ("wrong call target").
    */
-  private dropped: PathAttributes[] | undefined;
+  private readonly dropped: Set<PathAttributes> | undefined;
 
   constructor(options: { readonly trackDrops?: boolean } = {}) {
-    this.dropped = options.trackDrops === true ? [] : undefined;
+    // A Set rather than an array: an array literal's elements kind is learnt per allocation site, so the
+    // daemon's list was born another kind than warm-up's had been and the compiled push was thrown away.
+    this.dropped = options.trackDrops === true ? new Set() : undefined;
   }
 
   /** Sets dropped and not yet taken (always 0 without `trackDrops`). */
   get droppedCount(): number {
-    return this.dropped === undefined ? 0 : this.dropped.length;
+    return this.dropped === undefined ? 0 : this.dropped.size;
   }
 
   /** The sets dropped since the last call, oldest first; the store forgets them. */
   takeDropped(): PathAttributes[] {
     const d = this.dropped;
-    if (d === undefined || d.length === 0) return [];
-    this.dropped = [];
-    return d;
+    if (d === undefined || d.size === 0) return [];
+    const out = [...d];
+    d.clear();
+    return out;
   }
 
   get size(): number {
@@ -89,7 +92,7 @@ export class AttributeStore {
     if (slot.refs > 0) return;
     this.byKey.delete(slot.key);
     this.bySet.delete(attrs);
-    if (this.dropped !== undefined) this.dropped.push(attrs);
+    if (this.dropped !== undefined) this.dropped.add(attrs);
   }
 }
 
