@@ -90,6 +90,35 @@ function writePrefixAt(out: UpdateBuffer, batch: PrefixBatch, i: number, addPath
   out.pos = p;
 }
 
+/**
+ * Write prefixes of the batch from `i` on at out.pos while out.pos stays at or below `limit` before each
+ * (the caller's room check: a whole prefix of the largest size still fits); returns the next index. IPv4
+ * without path identifiers, by far the most common, has a loop of its own over local variables: through
+ * writePrefixAt it took about 22 ns a prefix, most of a withdrawal's packing.
+ */
+function writePrefixes(out: UpdateBuffer, batch: PrefixBatch, i: number, limit: number, addPath: boolean): number {
+  const count = batch.count;
+  if (addPath || batch.family.addressBytes !== 4) {
+    while (i < count && out.pos <= limit) writePrefixAt(out, batch, i++, addPath);
+    return i;
+  }
+  const b = out.buf;
+  const words = batch.words;
+  const lengths = batch.lengths;
+  let p = out.pos;
+  for (; i < count && p <= limit; i++) {
+    const bits = lengths[i]!;
+    const w = words[i]!;
+    b[p++] = bits;
+    if (bits > 0) b[p++] = w >>> 24;
+    if (bits > 8) b[p++] = w >>> 16;
+    if (bits > 16) b[p++] = w >>> 8;
+    if (bits > 24) b[p++] = w;
+  }
+  out.pos = p;
+  return i;
+}
+
 function checkBatch(batch: PrefixBatch, addPath: boolean): void {
   if (addPath && (!batch.pathIds || batch.pathIds.length < batch.count)) {
     throw new RangeError(`add-path is on for ${batch.family.name}: every prefix needs a path identifier`);
@@ -165,7 +194,7 @@ export function appendAnnouncements(
     }
     // IPv4 NLRI follow the attributes; MP NLRI sit inside MP_REACH_NLRI, before the other attributes.
     if (useMp) {
-      while (i < batch.count && out.pos - start + maxPrefix + attributes.length <= max) writePrefixAt(out, batch, i++, addPath);
+      i = writePrefixes(out, batch, i, start + max - maxPrefix - attributes.length, addPath);
       out.u16At(mpLenAt, out.pos - mpStart);
       out.buf.set(attributes, out.pos);
       out.pos += attributes.length;
@@ -174,7 +203,7 @@ export function appendAnnouncements(
       out.buf.set(attributes, out.pos);
       out.pos += attributes.length;
       out.u16At(attrLenAt, out.pos - attrStart);
-      while (i < batch.count && out.pos - start + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+      i = writePrefixes(out, batch, i, start + max - maxPrefix, addPath);
     }
     out.finishMessage(start);
   }
@@ -219,14 +248,14 @@ export function appendWithdrawals(out: UpdateBuffer, batch: PrefixBatch, ctx: Co
       out.u16At(out.pos, batch.family.afi);
       b[out.pos + 2] = batch.family.safi;
       out.pos += 3;
-      while (i < batch.count && out.pos - start + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+      i = writePrefixes(out, batch, i, start + max - maxPrefix, addPath);
       out.u16At(lenAt, out.pos - valueStart);
       out.u16At(attrLenAt, out.pos - attrStart);
     } else {
       const wLenAt = out.pos;
       out.pos += 2;
       const wStart = out.pos;
-      while (i < batch.count && out.pos - start + 2 + maxPrefix <= max) writePrefixAt(out, batch, i++, addPath);
+      i = writePrefixes(out, batch, i, start + max - 2 - maxPrefix, addPath);
       out.u16At(wLenAt, out.pos - wStart);
       out.u16At(out.pos, 0); // total path attribute length
       out.pos += 2;

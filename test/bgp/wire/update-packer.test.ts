@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attribute, decodeMessage, encodeAttributesForPacking, findAttribute, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
@@ -42,6 +43,31 @@ const attrs = (ctx: CodecContext, withNextHop: boolean) => encodeAttributesForPa
   attribute({ type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }] }),
   ...(withNextHop ? [attribute({ type: 'next-hop', nextHop: '192.0.2.1' })] : []),
 ], ctx);
+
+describe('IPv4 prefixes of every length', () => {
+  const prefixes = fc.array(fc.tuple(fc.nat(0xffffffff), fc.integer({ min: 0, max: 32 })), { minLength: 1, maxLength: 2500 });
+  const batchOf = (list: [number, number][]): PrefixBatch => ({
+    family: IPV4_UNICAST, count: list.length,
+    // Host bits zero, as the RIB keeps them.
+    words: Uint32Array.from(list, ([a, l]) => (l === 0 ? 0 : (a & (0xffffffff << (32 - l))) >>> 0)),
+    lengths: Uint8Array.from(list, ([, l]) => l),
+  });
+  const text = (b: PrefixBatch): string[] => Array.from({ length: b.count }, (_, i) => {
+    const w = b.words[i]!;
+    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/${b.lengths[i]}`;
+  });
+
+  it('come back from withdrawals and announcements as they went in, in order', () => {
+    const ctx = makeContext();
+    fc.assert(fc.property(prefixes, (list) => {
+      const b = batchOf(list);
+      const withdrawn = decodeAllUpdates(packWithdrawals(b, ctx).bytes, ctx).flatMap((u) => prefixStrings(u.withdrawn));
+      const announced = decodeAllUpdates(packAnnouncements(b, attrs(ctx, true), ctx).bytes, ctx).flatMap((u) => prefixStrings(u.nlri));
+      expect(withdrawn).toEqual(text(b));
+      expect(announced).toEqual(text(b));
+    }), { numRuns: 60 });
+  });
+});
 
 describe('packAnnouncements', () => {
   it.each([false, true])('fills 4096-octet UPDATEs with IPv4 /24s and loses none (add-path %s)', (addPath) => {
