@@ -32,8 +32,8 @@
 import type { Clock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
 import {
-  attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
-  packAnnouncements, packWithdrawals, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
+  appendAnnouncements, attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST,
+  makeContext, packAnnouncements, packWithdrawals, UpdateBuffer, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
 } from '../bgp/wire/index.js';
 import { buildLocalOpen, negotiate, type Negotiated } from '../bgp/negotiate.js';
 import type { Peer, PeerSettings } from '../bgp/peer.js';
@@ -96,7 +96,8 @@ function batch(family: 'ipv4' | 'ipv6', count: number): PrefixBatch {
  * (V8 stores those unlike small integers); `round` gives every round sets of its own.
  */
 function manySetUpdates(b: PrefixBatch, sets: number, ctx: CodecContext, round: number): Uint8Array {
-  const parts: Uint8Array[] = [];
+  // One buffer for all (packAnnouncements per set would leave a 4 KiB buffer each, resident after warm-up).
+  const out = new UpdateBuffer(sets * 128 + b.count * 5);
   for (let k = 0; k < sets; k++) {
     const from = Math.floor((k * b.count) / sets);
     const to = Math.floor(((k + 1) * b.count) / sets);
@@ -108,15 +109,9 @@ function manySetUpdates(b: PrefixBatch, sets: number, ctx: CodecContext, round: 
       attribute({ type: 'next-hop', nextHop: '192.0.2.2' }),
       attribute({ type: 'communities', communities: [(0xfde9_0000 | (n & 0xffff)) >>> 0] }),
     ], ctx);
-    parts.push(packAnnouncements(part, attrs, ctx).bytes);
+    appendAnnouncements(out, part, attrs, ctx);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return out.done().bytes;
 }
 
 export interface WarmUpResult {
