@@ -66,7 +66,12 @@ class FamilyTable {
   /** Inline path: the id of its attribute set (0: no inline path). */
   attrId: Uint32Array;
   source: Uint32Array;
-  pathId: Uint32Array;
+  /**
+   * The inline path's path identifier (RFC 7911), made on the first one that is not 0: without add-path
+   * receive every id is 0, and the array would be 4 octets a prefix for nothing (4 MiB of a million-prefix
+   * table, twice that while the table grows). Read through `pathIdAt`.
+   */
+  private pathIds: Uint32Array | undefined = undefined;
   flags: Uint8Array;
   /** When the inline path arrived, in whole seconds since the epoch (it is shown, never compared). */
   time: Uint32Array;
@@ -89,7 +94,6 @@ class FamilyTable {
     const n = this.prefixes.capacity;
     this.attrId = new Uint32Array(n);
     this.source = new Uint32Array(n);
-    this.pathId = new Uint32Array(n);
     this.flags = new Uint8Array(n);
     this.time = new Uint32Array(n);
     this.holds = new Uint16Array(n);
@@ -103,11 +107,24 @@ class FamilyTable {
       return b;
     };
     this.source = copy(this.source, (n) => new Uint32Array(n));
-    this.pathId = copy(this.pathId, (n) => new Uint32Array(n));
+    if (this.pathIds !== undefined) this.pathIds = copy(this.pathIds, (n) => new Uint32Array(n));
     this.flags = copy(this.flags, (n) => new Uint8Array(n));
     this.time = copy(this.time, (n) => new Uint32Array(n));
     this.holds = copy(this.holds, (n) => new Uint16Array(n));
     this.attrId = copy(this.attrId, (n) => new Uint32Array(n));
+  }
+
+  pathIdAt(slot: number): number {
+    const ids = this.pathIds;
+    return ids === undefined ? 0 : ids[slot]!;
+  }
+
+  setPathId(slot: number, id: number): void {
+    if (this.pathIds === undefined) {
+      if (id === 0) return;
+      this.pathIds = new Uint32Array(this.flags.length);
+    }
+    this.pathIds[slot] = id;
   }
 
   entry(slot: number): RibEntry | undefined {
@@ -290,7 +307,7 @@ export class LocRib {
     const slot = t.prefixes.addKey(path.prefix);
     if (inlineable(path) && t.entry(slot) === undefined) {
       const cur = t.attrOf(slot);
-      if (cur === undefined || this.sources[t.source[slot]!]!.key === path.peer!.key && t.pathId[slot] === path.pathId) {
+      if (cur === undefined || this.sources[t.source[slot]!]!.key === path.peer!.key && t.pathIdAt(slot) === path.pathId) {
         const old = cur === undefined ? undefined : this.inlinePath(t, slot);
         this.setInline(t, slot, path.peer!, path.pathId, path.attrs, path.stale, path.receivedAt);
         return old;
@@ -307,7 +324,7 @@ export class LocRib {
     const t = this.table(family);
     if (t.entry(slot) === undefined) {
       const cur = t.attrOf(slot);
-      if (cur === undefined || this.sources[t.source[slot]!]!.key === peer.key && t.pathId[slot] === pathId) {
+      if (cur === undefined || this.sources[t.source[slot]!]!.key === peer.key && t.pathIdAt(slot) === pathId) {
         this.setInline(t, slot, peer, pathId, attrs, false, receivedAt);
         return cur;
       }
@@ -322,11 +339,11 @@ export class LocRib {
     const eligible = this.eligible(attrs, peer);
     // The best path before and after: the inline path when it is eligible.
     const before = cur !== undefined && (t.flags[slot]! & INELIGIBLE) === 0;
-    const changed = before !== eligible || (eligible && (cur !== attrs || t.source[slot] !== src || t.pathId[slot] !== pathId));
+    const changed = before !== eligible || (eligible && (cur !== attrs || t.source[slot] !== src || t.pathIdAt(slot) !== pathId));
     if (cur === undefined) t.routes++;
     t.setAttr(slot, attrs);
     t.source[slot] = src;
-    t.pathId[slot] = pathId;
+    t.setPathId(slot, pathId);
     t.time[slot] = time / 1000;
     t.flags[slot] = (t.flags[slot]! & KEPT) | (stale ? STALE : 0) | (eligible ? 0 : INELIGIBLE);
     if (changed) this.queue(t, slot);
@@ -358,7 +375,7 @@ export class LocRib {
 
   private inlinePath(t: FamilyTable, slot: number): Path {
     return {
-      family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathId[slot]!, attrs: t.attrOf(slot)!, source: 'bgp',
+      family: t.family, prefix: t.prefixes.keyOf(slot), pathId: t.pathIdAt(slot), attrs: t.attrOf(slot)!, source: 'bgp',
       peer: this.sources[t.source[slot]!], stale: (t.flags[slot]! & STALE) !== 0, receivedAt: t.time[slot]! * 1000,
     };
   }
@@ -431,7 +448,7 @@ export class LocRib {
     const t = this.table(family);
     if (t.entry(slot) !== undefined) return this.withdrawEntry(t, slot, peerKey, pathId, 'bgp')?.attrs;
     const cur = t.attrOf(slot);
-    if (cur === undefined || t.pathId[slot] !== pathId || this.sources[t.source[slot]!]!.key !== peerKey) return undefined;
+    if (cur === undefined || t.pathIdAt(slot) !== pathId || this.sources[t.source[slot]!]!.key !== peerKey) return undefined;
     t.setAttr(slot, undefined);
     t.routes--;
     if ((t.flags[slot]! & INELIGIBLE) === 0) this.queue(t, slot);
@@ -462,7 +479,7 @@ export class LocRib {
         continue;
       }
       const id = t.attrId[slot]!;
-      if (id === 0 || t.pathId[slot] !== pathIds[j] || t.source[slot] !== src) continue;
+      if (id === 0 || t.pathIdAt(slot) !== pathIds[j] || t.source[slot] !== src) continue;
       // The id's reference passes from the slot to the caller.
       t.attrId[slot] = 0;
       removed[j] = id;
@@ -504,7 +521,7 @@ export class LocRib {
         const ineligible = this.ineligible.has(only);
         t.setAttr(slot, only.attrs);
         t.source[slot] = this.sourceOf(only.peer!, false);
-        t.pathId[slot] = only.pathId;
+        t.setPathId(slot, only.pathId);
         t.time[slot] = only.receivedAt / 1000;
         t.flags[slot] = (t.flags[slot]! & KEPT) | (only.stale ? STALE : 0) | (ineligible ? INELIGIBLE : 0);
       }
