@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attribute, decodeMessage, encodeAttributesForPacking, findAttribute, Framer, IPV4_UNICAST, IPV6_UNICAST, makeContext,
-  announcementsSize, appendAnnouncements, appendWithdrawals, packAnnouncements, packWithdrawals, parseAddress, prefixStrings, UpdateBuffer,
+  announcementsSize, appendAnnouncements, appendWithdrawals, forEachPrefix, packAnnouncements, packWithdrawals, parseAddress, prefixStrings,
+  UpdateBuffer,
   withdrawalsSize, type CodecContext, type PrefixBatch, type UpdateMessage,
 } from '../../../src/bgp/wire/index.js';
 
@@ -44,29 +45,48 @@ const attrs = (ctx: CodecContext, withNextHop: boolean) => encodeAttributesForPa
   ...(withNextHop ? [attribute({ type: 'next-hop', nextHop: '192.0.2.1' })] : []),
 ], ctx);
 
-describe('IPv4 prefixes of every length', () => {
-  const prefixes = fc.array(fc.tuple(fc.nat(0xffffffff), fc.integer({ min: 0, max: 32 })), { minLength: 1, maxLength: 2500 });
-  const batchOf = (list: [number, number][]): PrefixBatch => ({
-    family: IPV4_UNICAST, count: list.length,
+describe('prefixes of every length, with and without path identifiers', () => {
+  const v4 = fc.array(fc.tuple(fc.nat(0xffffffff), fc.integer({ min: 0, max: 32 })), { minLength: 1, maxLength: 2500 });
+  const v6 = fc.array(fc.tuple(fc.array(fc.nat(0xffffffff), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 128 })), { minLength: 1, maxLength: 800 });
+  const masked = (word: number, bits: number): number => (bits <= 0 ? 0 : bits >= 32 ? word : (word & (0xffffffff << (32 - bits))) >>> 0);
+  const batchOf = (family: typeof IPV4_UNICAST, list: [number[], number][], withIds: boolean): PrefixBatch => ({
+    family, count: list.length,
     // Host bits zero, as the RIB keeps them.
-    words: Uint32Array.from(list, ([a, l]) => (l === 0 ? 0 : (a & (0xffffffff << (32 - l))) >>> 0)),
+    words: Uint32Array.from(list.flatMap(([w, l]) => w.map((x, k) => masked(x, l - 32 * k)))),
     lengths: Uint8Array.from(list, ([, l]) => l),
+    ...(withIds ? { pathIds: Uint32Array.from(list, (_, i) => (i * 2654435761) >>> 0) } : {}),
   });
   const text = (b: PrefixBatch): string[] => Array.from({ length: b.count }, (_, i) => {
-    const w = b.words[i]!;
-    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/${b.lengths[i]}`;
+    const per = b.family.addressBytes >>> 2;
+    const bytes = new Uint8Array(per * 4);
+    for (let k = 0; k < per; k++) new DataView(bytes.buffer).setUint32(4 * k, b.words[i * per + k]!);
+    return `${b.pathIds ? `${b.pathIds[i]} ` : ''}${Buffer.from(bytes).toString('hex')}/${b.lengths[i]}`;
+  });
+  // What the decoder read, in the same form: path id (add-path), address octets, length.
+  const got = (updates: UpdateMessage[], b: PrefixBatch, what: 'withdrawn' | 'nlri'): string[] => updates.flatMap((u) => {
+    const list = b.family === IPV4_UNICAST ? u[what] : what === 'nlri' ? findAttribute(u, 'mp-reach')!.nlri : findAttribute(u, 'mp-unreach')!.withdrawn;
+    const out: string[] = [];
+    forEachPrefix(list, (bytes, at, length, pathId) => {
+      const addr = new Uint8Array(b.family.addressBytes);
+      addr.set(bytes.subarray(at, at + ((length + 7) >>> 3)));
+      out.push(`${b.pathIds ? `${pathId} ` : ''}${Buffer.from(addr).toString('hex')}/${length}`);
+    });
+    return out;
   });
 
-  it('come back from withdrawals and announcements as they went in, in order', () => {
-    const ctx = makeContext();
-    fc.assert(fc.property(prefixes, (list) => {
-      const b = batchOf(list);
-      const withdrawn = decodeAllUpdates(packWithdrawals(b, ctx).bytes, ctx).flatMap((u) => prefixStrings(u.withdrawn));
-      const announced = decodeAllUpdates(packAnnouncements(b, attrs(ctx, true), ctx).bytes, ctx).flatMap((u) => prefixStrings(u.nlri));
-      expect(withdrawn).toEqual(text(b));
-      expect(announced).toEqual(text(b));
-    }), { numRuns: 60 });
-  });
+  for (const [family, gen] of [[IPV4_UNICAST, v4.map((l) => l.map(([a, n]) => [[a], n] as [number[], number]))], [IPV6_UNICAST, v6]] as const) {
+    for (const withIds of [false, true]) {
+      it(`${family.name}${withIds ? ', add-path' : ''}: come back from withdrawals and announcements as they went in, in order`, () => {
+        const ctx = makeContext({ addPath: new Set(withIds ? [family.name] : []) });
+        const mp = family === IPV4_UNICAST ? undefined : { nextHop: parseAddress('2001:db8::1') };
+        fc.assert(fc.property(gen, (list) => {
+          const b = batchOf(family, list, withIds);
+          expect(got(decodeAllUpdates(packWithdrawals(b, ctx).bytes, ctx), b, 'withdrawn')).toEqual(text(b));
+          expect(got(decodeAllUpdates(packAnnouncements(b, attrs(ctx, mp === undefined), ctx, mp).bytes, ctx), b, 'nlri')).toEqual(text(b));
+        }), { numRuns: 40 });
+      });
+    }
+  }
 });
 
 describe('packAnnouncements', () => {
