@@ -15,9 +15,9 @@ import type { PathAttributes } from './types.js';
  * (the fields are readonly). Arrays have maps too, by elements kind, and an empty array made by `[]` in
  * interpreted code is not of the kind `.map()` makes once compiled: sets built by warm-up and sets built
  * later had different maps for their `unknown`, and `contentKey`'s compiled code was thrown away at the
- * first real set (`--trace-deopt`: "wrong map").
+ * first real set (`--trace-deopt`: "wrong map"). Frozen: a push onto it would have added to every set.
  */
-export const NONE: readonly never[] = [];
+export const NONE: readonly never[] = Object.freeze([]);
 
 /** `a` with every field present, in the order of the PathAttributes interface. */
 export function attributeSet(a: PathAttributes): PathAttributes {
