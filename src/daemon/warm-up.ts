@@ -19,9 +19,11 @@
  * the first real table of 1000 sets paid 30–75 µs a set for it where compiled code takes 10–15. In the
  * benchmark's 100k-prefixes-under-1000-sets cell (tern alone, alternating runs, 6 each) the table then
  * arrived in 125–182 ms (median 143) instead of 154–224 (207), DUT CPU 0.25 s instead of 0.33; the 1M cell
- * did not move (median 669 against 655 ms, CPU 0.83 against 0.85 s). It costs 5–8 MB of resident memory
- * (compiled code and feedback) and about 50 ms of start-up. An earlier version ran this table first, before
- * the one-set tables, and measured slower than none; run last it pays.
+ * did not move (median 669 against 655 ms, CPU 0.83 against 0.85 s). It costs about 50 ms of start-up and
+ * no resident memory that shows (a process that only warms up: 81–85 MB with it or without, 3 runs each).
+ * More of it would compile more, but V8's young generation then grows: 512 sets four or eight times left
+ * 15–30 MB more resident and took the 1M bench's peak past 2× BIRD's. An earlier version ran this table
+ * first, before the one-set tables, and measured slower than none; run last it pays.
  *
  * The daemon runs it after building its own RIB and sessions and before starting them (daemon.ts): run
  * earlier, building those objects threw part of the compiled code away again (`--trace-deopt`: "code
