@@ -1,7 +1,7 @@
 // Every attribute set the RIB holds has one object shape (src/rib/attribute-set.ts): all fields, in one order,
 // whichever code made it. The keys in order stand in for V8's hidden class, which a test cannot see.
 import { describe, expect, it } from 'vitest';
-import { attributeSet } from '../../src/rib/attribute-set.js';
+import { attributeSet, NONE } from '../../src/rib/attribute-set.js';
 import { exportPath, exportPolicy, type ExportTarget } from '../../src/rib/export.js';
 import { compileChain } from '../../src/rib/policy/compile.js';
 import { PolicyEvaluator } from '../../src/rib/policy/evaluate.js';
@@ -95,5 +95,22 @@ describe('attribute set shape', () => {
     expect(full).toMatchObject({ med: 9, localPref: 120, atomicAggregate: true, originatorId: '10.1.1.1' });
     expect(Object.keys(plain)).toEqual(KEYS);
     expect(Object.keys(full)).toEqual(KEYS);
+  });
+
+  it('every absent list, decoded or exported, is the one frozen empty list', () => {
+    const ctx = makeContext({});
+    const u = buildUpdate({ attributes: [
+      { type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [] }, { type: 'next-hop', nextHop: '192.0.2.2' },
+    ], nlri: ['10.0.0.0/8'] }, ctx);
+    const r = decodeMessage(encodeMessage(u, ctx), ctx);
+    if (r.message?.type !== 'UPDATE') throw new Error('no UPDATE');
+    const decoded = ribAttributes(r.message, 'ipv4-unicast', undefined, ctx, store);
+    for (const list of [decoded.asPath, decoded.communities, decoded.largeCommunities, decoded.extendedCommunities, decoded.clusterList, decoded.unknown]) {
+      expect(list).toBe(NONE);
+    }
+    // Export to an eBGP peer drops the cluster list: the same list again, not a new empty one.
+    expect(exported(attrs({ clusterList: ['10.9.9.9'] }), false, target(false)).clusterList).toBe(NONE);
+    expect(Object.isFrozen(NONE)).toBe(true);
+    expect(() => (NONE as unknown as number[]).push(1)).toThrow(TypeError);
   });
 });
