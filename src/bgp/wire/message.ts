@@ -64,15 +64,14 @@ function checkHeader(bytes: Uint8Array, ctx: CodecContext): WireError | { type: 
   if (bytes.length < HEADER_LENGTH) return headerError(HeaderSubcode.BAD_MESSAGE_LENGTH, `${bytes.length} octets is shorter than a header`);
   if (!isValidMarker(bytes)) return headerError(HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED, 'marker is not all ones');
   const { length, type } = parseHeader(bytes);
-  const lengthField = bytes.slice(16, 18);
   if (length !== bytes.length) {
-    return headerError(HeaderSubcode.BAD_MESSAGE_LENGTH, `length field ${length} but ${bytes.length} octets given`, lengthField);
+    return headerError(HeaderSubcode.BAD_MESSAGE_LENGTH, `length field ${length} but ${bytes.length} octets given`, bytes.slice(16, 18));
   }
   if (MESSAGE_TYPE_NAMES[type] === undefined) return headerError(HeaderSubcode.BAD_MESSAGE_TYPE, `unknown message type ${type}`, Uint8Array.of(type));
   const min = MIN_LENGTH[type]!;
   const max = maxLengthFor(type, ctx);
   if (length < min || length > max || (type === MessageType.KEEPALIVE && length !== HEADER_LENGTH)) {
-    return headerError(HeaderSubcode.BAD_MESSAGE_LENGTH, `${MESSAGE_TYPE_NAMES[type]} of length ${length} (allowed ${min}..${type === 4 ? 19 : max})`, lengthField);
+    return headerError(HeaderSubcode.BAD_MESSAGE_LENGTH, `${MESSAGE_TYPE_NAMES[type]} of length ${length} (allowed ${min}..${type === 4 ? 19 : max})`, bytes.slice(16, 18));
   }
   return { type };
 }

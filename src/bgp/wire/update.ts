@@ -50,11 +50,10 @@ function ipv4List(data: Uint8Array, ctx: CodecContext, what: string, errors: Wir
 /** Decode an UPDATE body (the octets after the header; at least 4, checked by the caller). */
 export function decodeUpdate(body: Uint8Array, ctx: CodecContext): { update: UpdateMessage; errors: WireError[] } {
   const errors: WireError[] = [];
-  const addPath4 = ctx.addPath.has('ipv4-unicast');
-  const empty = emptyNlri(IPV4_UNICAST, addPath4);
   const withdrawnLen = readU16(body, 0);
   if (2 + withdrawnLen + 2 > body.length) {
     errors.push(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `withdrawn routes length ${withdrawnLen} overruns the message`));
+    const empty = emptyNlri(IPV4_UNICAST, ctx.addPath.has('ipv4-unicast'));
     return { update: { type: 'UPDATE', withdrawn: empty, attributes: [], nlri: empty }, errors };
   }
   const withdrawn = ipv4List(body.subarray(2, 2 + withdrawnLen), ctx, 'withdrawn routes', errors);
@@ -62,11 +61,11 @@ export function decodeUpdate(body: Uint8Array, ctx: CodecContext): { update: Upd
   const attrStart = 4 + withdrawnLen;
   if (attrStart + attrLen > body.length) {
     errors.push(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${attrLen} overruns the message`));
-    return { update: { type: 'UPDATE', withdrawn, attributes: [], nlri: empty }, errors };
+    return { update: { type: 'UPDATE', withdrawn, attributes: [], nlri: emptyNlri(IPV4_UNICAST, ctx.addPath.has('ipv4-unicast')) }, errors };
   }
   const nlri = ipv4List(body.subarray(attrStart + attrLen), ctx, 'NLRI', errors);
   const decoded = decodeAttributes(body.subarray(attrStart, attrStart + attrLen), ctx);
-  errors.push(...decoded.errors);
+  for (const e of decoded.errors) errors.push(e);
   const update: UpdateMessage = { type: 'UPDATE', withdrawn, attributes: decoded.attributes, nlri };
   // After a session-reset or framing error the attributes were not all read, so "missing" would be a guess.
   if (decoded.complete && !decoded.errors.some((e) => e.action === 'session-reset')) errors.push(...missingMandatory(update, decoded.errors));
@@ -97,11 +96,15 @@ function escalateToReset(errors: WireError[]): WireError[] {
  */
 function missingMandatory(u: UpdateMessage, attrErrors: readonly WireError[]): WireError[] {
   if (announcesNothing(u)) return [];
-  const present = new Set<number>(attrErrors.map((e) => e.attribute ?? -1));
-  for (const a of u.attributes) present.add(a.type === 'unknown' ? a.code : codeOf(a));
+  // Codes 1-3 present (bits 1-3), whether decoded or reported as malformed.
+  let present = 0;
+  for (const e of attrErrors) if (e.attribute !== undefined && e.attribute < 4) present |= 1 << e.attribute;
+  for (const a of u.attributes) if (a.type === 'origin' || a.type === 'as-path' || a.type === 'next-hop') present |= 1 << codeOf(a);
+  const needed = (1 << AttrType.ORIGIN) | (1 << AttrType.AS_PATH) | (u.nlri.count > 0 ? 1 << AttrType.NEXT_HOP : 0);
+  if ((present & needed) === needed) return [];
   const required: number[] = [AttrType.ORIGIN, AttrType.AS_PATH];
   if (u.nlri.count > 0) required.push(AttrType.NEXT_HOP);
-  return required.filter((code) => !present.has(code)).map((code) =>
+  return required.filter((code) => (present & (1 << code)) === 0).map((code) =>
     wireError('treat-as-withdraw', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE,
       `missing well-known attribute ${['', 'ORIGIN', 'AS_PATH', 'NEXT_HOP'][code]}`, Uint8Array.of(code), code));
 }

@@ -341,6 +341,12 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'RFC 7606 §3 (g): a repeated LARGE_COMMUNITIES (code 32) → later copy discarded, first kept, data = the copy',
+    bytes: update({ attrs: MANDATORY + attr(0xc0, 32, '0000fde9 00000001 00000002') + attr(0xc0, 32, '0000fde9 00000003 00000004'), nlri: NLRI }),
+    action: 'attribute-discard', code: 3, subcode: 1, data: 'c0200c0000fde90000000300000004',
+    check: (r) => expect(findAttribute(upd(r), 'large-communities')?.communities).toEqual([{ global: 65001, local1: 1, local2: 2 }]),
+  },
+  {
     name: 'RFC 7606 §3 (g): a repeated unrecognized optional attribute → later copy discarded',
     bytes: update({ attrs: MANDATORY + attr(0xc0, 99, 'aa') + attr(0xc0, 99, 'bb'), nlri: NLRI }), action: 'attribute-discard', code: 3, subcode: 1,
     check: (r) => {

@@ -32,7 +32,11 @@ const MP_CODES = new Set([14, 15]);
 export function decodeAttributes(field: Uint8Array, ctx: CodecContext): DecodedAttributes {
   const attributes: PathAttribute[] = [];
   const errors: WireError[] = [];
-  const seen = new Uint8Array(256);
+  // Attribute codes seen: 0-31 and 32-63 in two bit masks (every attribute tern knows), others in a Set
+  // made only when one comes, rather than a Uint8Array(256) allocated per UPDATE.
+  let seenLow = 0;
+  let seenHigh = 0;
+  let seenOther: Set<number> | undefined;
   let at = 0;
   while (at < field.length) {
     const start = at;
@@ -54,20 +58,23 @@ export function decodeAttributes(field: Uint8Array, ctx: CodecContext): DecodedA
       return { attributes, errors, complete: false };
     }
     const value = field.subarray(at, at + length);
-    const whole = field.subarray(start, at + length);
-    at += length;
+    const end = at + length;
+    at = end;
 
-    if (seen[code]) {
+    const seen = code < 32 ? (seenLow >>> code) & 1 : code < 64 ? (seenHigh >>> (code - 32)) & 1 : seenOther?.has(code) ? 1 : 0;
+    if (seen) {
       if (MP_CODES.has(code)) {
         errors.push(sessionReset(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `${attributeName(code)} appears more than once`, code));
         break;
       }
       errors.push(wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
-        `repeated ${attributeName(code)} discarded`, whole, code));
+        `repeated ${attributeName(code)} discarded`, field.subarray(start, end), code));
       continue;
     }
-    seen[code] = 1;
-    const result = decodeOne(code, flags, value, whole, ctx);
+    if (code < 32) seenLow |= 1 << code;
+    else if (code < 64) seenHigh |= 1 << (code - 32);
+    else (seenOther ??= new Set()).add(code);
+    const result = decodeOne(code, flags, value, field, start, end, ctx);
     if ('action' in result) errors.push(result);
     else attributes.push(result);
   }
@@ -83,29 +90,30 @@ function sessionReset(subcode: number, reason: string, attribute?: number, data?
   return wireError('session-reset', ErrorCode.UPDATE_MESSAGE, subcode, reason, data, attribute);
 }
 
-function decodeOne(code: number, flags: number, value: Uint8Array, whole: Uint8Array, ctx: CodecContext): PathAttribute | WireError {
+/** One attribute; `field[start..end)` is the whole attribute, header included (the data of an error, made only then). */
+function decodeOne(code: number, flags: number, value: Uint8Array, field: Uint8Array, start: number, end: number, ctx: CodecContext): PathAttribute | WireError {
   const d = descriptorForCode(code);
   if (!d) {
     if ((flags & AttrFlag.OPTIONAL) === 0) {
       return wireError('session-reset', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE,
-        `unrecognized well-known attribute ${code}`, whole, code);
+        `unrecognized well-known attribute ${code}`, field.subarray(start, end), code);
     }
     return { type: 'unknown', flags, code, value: value.slice() };
   }
   // Checked before the flags: RFC 7606 §7.5 discards LOCAL_PREF from an external peer whatever it looks like
   // (likewise AS4_PATH / AS4_AGGREGATOR between 4-octet speakers, RFC 6793 §3, discarded either way).
   const ignored = d.ignoreIn?.(ctx);
-  if (ignored) return wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNSPECIFIC, `${ignored}: discarded`, whole, code);
+  if (ignored) return wireError('attribute-discard', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNSPECIFIC, `${ignored}: discarded`, field.subarray(start, end), code);
   const expected = (d.optional ? AttrFlag.OPTIONAL : 0) | (d.transitive ? AttrFlag.TRANSITIVE : 0);
   if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== expected) {
     return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR,
-      `${d.name} flags 0x${flags.toString(16).padStart(2, '0')} conflict with the attribute type`, whole, code);
+      `${d.name} flags 0x${flags.toString(16).padStart(2, '0')} conflict with the attribute type`, field.subarray(start, end), code);
   }
   try {
     return d.decode(value, flags, ctx);
   } catch (e) {
     if (!(e instanceof MalformedAttribute)) throw e;
-    return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, e.subcode ?? d.subcode, `malformed ${d.name}: ${e.reason}`, whole, code);
+    return wireError(d.malformed, ErrorCode.UPDATE_MESSAGE, e.subcode ?? d.subcode, `malformed ${d.name}: ${e.reason}`, field.subarray(start, end), code);
   }
 }
 
