@@ -129,13 +129,12 @@ export class RouteExchange implements PeerListener {
   readonly store = new AttributeStore({ trackDrops: true });
   private readonly o: AllOptions;
   private readonly groups: UpdateGroups;
-  private readonly refs = new Map<Peer, PeerRef>();
   /**
-   * Each session's receive context, as negotiated. Kept here rather than read from the Peer at every UPDATE:
-   * warm-up's scratch sessions are not Peers, and that read threw the compiled `update` away at the first
-   * real UPDATE ("wrong map").
+   * Each Established session: the peer as the RIB knows it, and the negotiated receive context. The context
+   * is kept here rather than read from the Peer at every UPDATE: warm-up's scratch sessions are not Peers,
+   * and that read threw the compiled `update` away at the first real UPDATE ("wrong map").
    */
-  private readonly receiveCtx = new Map<Peer, CodecContext>();
+  private readonly sessions = new Map<Peer, { readonly ref: PeerRef; readonly receive: CodecContext }>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly gr: GracefulRestartHelper<Peer>;
@@ -201,7 +200,7 @@ export class RouteExchange implements PeerListener {
     this.o.rib.discardChanges(); // every session gets the full table now
     this.o.ribReset?.();
     this.groups.refillAll();
-    for (const peer of this.refs.keys()) {
+    for (const peer of this.sessions.keys()) {
       const m = this.groups.member(peer);
       if (m) this.groups.endOfRib(m);
     }
@@ -222,8 +221,7 @@ export class RouteExchange implements PeerListener {
       key: peer.settings.key, address: peer.settings.address, addressKey: addressSortKey(peer.settings.address), asn: n.peerAs, localAs,
       routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
     };
-    this.refs.set(peer, ref);
-    this.receiveCtx.set(peer, n.receive);
+    this.sessions.set(peer, { ref, receive: n.receive });
     this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
@@ -282,10 +280,9 @@ export class RouteExchange implements PeerListener {
   }
 
   update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
-    const ref = this.refs.get(peer);
-    if (!ref) return;
-    const ctx = this.receiveCtx.get(peer);
-    if (!ctx) return;
+    const session = this.sessions.get(peer);
+    if (!session) return;
+    const { ref, receive: ctx } = session;
     const rib = this.o.rib;
     const now = this.o.clock.now();
     const reach = findAttribute(u, 'mp-reach');
@@ -465,7 +462,7 @@ export class RouteExchange implements PeerListener {
    */
   routeRefresh(peer: Peer, m: RouteRefreshMessage): void {
     const family: Family | undefined = m.safi !== 1 ? undefined : m.afi === 1 ? 'ipv4-unicast' : m.afi === 2 ? 'ipv6-unicast' : undefined;
-    const ref = this.refs.get(peer);
+    const ref = this.sessions.get(peer)?.ref;
     const member = this.groups.member(peer);
     if (!family || !ref || !member || !member.families.includes(family)) return;
     const subtype = ['request', 'borr', 'eorr'][m.subtype] ?? m.subtype;
@@ -500,9 +497,8 @@ export class RouteExchange implements PeerListener {
     this.imports.delete(peer);
     this.received.delete(peer);
     if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());
-    const ref = this.refs.get(peer);
-    this.refs.delete(peer);
-    this.receiveCtx.delete(peer);
+    const ref = this.sessions.get(peer)?.ref;
+    this.sessions.delete(peer);
     if (!ref) return;
     const gr = n.gracefulRestart;
     // RFC 4724 §4.2: a session lost without NOTIFICATION (TCP failure, hold timer) with a GR-capable peer.
@@ -542,7 +538,7 @@ export class RouteExchange implements PeerListener {
    * undefined when the peer has no session or does not keep its routes (then only ROUTE-REFRESH helps).
    */
   softReconfigureIn(peer: Peer): SoftInResult | undefined {
-    const ref = this.refs.get(peer);
+    const ref = this.sessions.get(peer)?.ref;
     const table = ref && this.prePolicy.get(ref.key);
     const count = this.received.get(peer);
     if (!ref || !table || !count) return undefined;
@@ -558,7 +554,7 @@ export class RouteExchange implements PeerListener {
    * update group's, keyed by the peer so that split horizon is judged for it as the group does per member.
    */
   sessionPolicies(): SessionPolicy[] {
-    return [...this.refs].flatMap(([peer, ref]) => {
+    return [...this.sessions].flatMap(([peer, { ref }]) => {
       const m = this.groups.member(peer);
       if (!m) return [];
       const imp = this.imports.get(peer);
