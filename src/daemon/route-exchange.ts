@@ -75,7 +75,6 @@ function ribFamilies(names: readonly string[]): Family[] {
   return out;
 }
 
-
 /** Changes waiting in the Loc-RIB that make an UPDATE's end flush at once rather than at the end of the turn. */
 const FLUSH_AT = 8_192;
 /** Retired Loc-RIB slots are pruned once no flush happened for this many ms, this many per timer tick. */

@@ -19,23 +19,32 @@ import type { PathAttributes } from './types.js';
  */
 export const NONE: readonly never[] = Object.freeze([]);
 
-/** `a` with every field present, in the order of the PathAttributes interface. */
+/** A list, or NONE when it is empty. */
+function list<T>(l: readonly T[]): readonly T[] {
+  return l.length === 0 ? NONE : l;
+}
+
+/**
+ * `a` with every field present, in the order of the PathAttributes interface, and every empty list the one
+ * NONE: the store builds every set it interns with this, so that holds whoever made the set (policy that
+ * removed the last community assigns an empty list of its own).
+ */
 export function attributeSet(a: PathAttributes): PathAttributes {
   return {
     origin: a.origin,
-    asPath: a.asPath,
+    asPath: list(a.asPath),
     nextHop: a.nextHop,
     nextHopLinkLocal: a.nextHopLinkLocal,
     med: a.med,
     localPref: a.localPref,
     atomicAggregate: a.atomicAggregate,
     aggregator: a.aggregator,
-    communities: a.communities,
-    largeCommunities: a.largeCommunities,
-    extendedCommunities: a.extendedCommunities,
+    communities: list(a.communities),
+    largeCommunities: list(a.largeCommunities),
+    extendedCommunities: list(a.extendedCommunities),
     originatorId: a.originatorId,
-    clusterList: a.clusterList,
+    clusterList: list(a.clusterList),
     otc: a.otc,
-    unknown: a.unknown,
+    unknown: list(a.unknown),
   };
 }

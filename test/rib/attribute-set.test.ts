@@ -110,6 +110,11 @@ describe('attribute set shape', () => {
     }
     // Export to an eBGP peer drops the cluster list: the same list again, not a new empty one.
     expect(exported(attrs({ clusterList: ['10.9.9.9'] }), false, target(false)).clusterList).toBe(NONE);
+    // Policy that removes the last community: its own empty list, the one NONE once interned.
+    const tagged = attrs({ communities: [((65001 << 16) | 7) >>> 0] });
+    const stripped = applySet({ communities: { remove: [{ value: ((65001 << 16) | 7) >>> 0, mask: 0xffffffff }] } }, tagged, 'ipv4-unicast', { localAs: 65001, nextHopSelf: {} });
+    expect(stripped.communities).toEqual([]);
+    expect(store.internContent(stripped).communities).toBe(NONE);
     expect(Object.isFrozen(NONE)).toBe(true);
     expect(() => (NONE as unknown as number[]).push(1)).toThrow(TypeError);
   });
