@@ -25,6 +25,14 @@
  * 15–30 MB more resident and took the 1M bench's peak past 2× BIRD's. An earlier version ran this table
  * first, before the one-set tables, and measured slower than none; run last it pays.
  *
+ * After every withdrawal the scratch exchange's clock is moved on past its prune delay, so the timer that
+ * prunes the Loc-RIB and lets the update groups forget dropped sets runs as it does in the daemon, and the
+ * next round's announcements take the freed slots. Without it the first table after a real prune ran cold
+ * code: a second table of 1000 new sets, announced after the first was withdrawn and pruned, took as long
+ * as the first (in-process, `--trace-deopt`: the prefix table's free list, `prune` and `remove` compiled or
+ * thrown away again, "insufficient type feedback"). The clock is the warm-up's own, started at the daemon's
+ * time: nothing it starts is left on the daemon's event loop.
+ *
  * The daemon runs it after building its own RIB and sessions and before starting them (daemon.ts): run
  * earlier, building those objects threw part of the compiled code away again (`--trace-deopt`: "code
  * dependencies").
@@ -33,6 +41,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
+import { manualClock } from '../common/manual-clock.js';
 import {
   appendAnnouncements, attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST,
   makeContext, packAnnouncements, packWithdrawals, UpdateBuffer, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
@@ -123,6 +132,8 @@ export interface WarmUpResult {
   readonly routes: { readonly ipv4: number; readonly ipv6: number };
   /** Attribute sets the first many-sets table added to the scratch store (received and exported ones). */
   readonly sets: number;
+  /** Loc-RIB slots still waiting for a prune at the end (0: every withdrawal was pruned, as the daemon does). */
+  readonly retired: number;
 }
 
 export interface WarmUpOptions {
@@ -144,9 +155,12 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
   const parsed = parseConfig(CONFIG, 'warm-up');
   if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
   const config = parsed.config;
+  // Time starts at the daemon's: receive times of epoch size are doubles, and code compiled on small
+  // integers was thrown away at the first real table ("not a Smi" in `--trace-deopt`).
+  const time = manualClock(clock.now());
   const rib = new LocRib({ decision: DEFAULT_DECISION, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
   const exchange = new RouteExchange({
-    rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId, isRrClient: () => false, clock,
+    rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId, isRrClient: () => false, clock: time,
     logger: silentLogger, nextHopSelf: () => ({ 'ipv4-unicast': '192.0.2.1', 'ipv6-unicast': '2001:db8::1' }),
   });
   const sinks = config.peers.map((p, i) => {
@@ -180,6 +194,8 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
     }
     exchange.flush();
   };
+  // The quiet time after a burst, after which the exchange prunes (RouteExchange.schedulePrune).
+  const quiet = (): void => time.advance(1_000);
   const v4 = batch('ipv4', prefixes);
   const v6 = batch('ipv6', Math.max(1, prefixes >>> 2));
   const common = [
@@ -205,6 +221,7 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
     if (r === 0) routes = { ipv4: rib.size('ipv4-unicast'), ipv6: rib.size('ipv6-unicast') };
     deliver(packWithdrawals(v4, ctx).bytes);
     deliver(packWithdrawals(v6, ctx).bytes);
+    quiet();
   }
   const many = batch('ipv4', setPrefixes);
   let setsHeld = 0;
@@ -213,7 +230,8 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
     deliver(manySetUpdates(many, sets, ctx, r));
     if (r === 0) setsHeld = exchange.store.size - before;
     deliver(packWithdrawals(many, ctx).bytes);
+    quiet();
   }
   sinks.forEach((s, i) => exchange.down(peers[i]!, { code: 'admin-down', detail: 'warm-up over' }, s.n));
-  return { sent: sinks[1]!.sink.bytes, routes, sets: setsHeld };
+  return { sent: sinks[1]!.sink.bytes, routes, sets: setsHeld, retired: rib.retired };
 }

@@ -16,7 +16,7 @@ import { peerSettings } from '../../src/daemon/peer-settings.js';
 import { RouteExchange } from '../../src/daemon/route-exchange.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../../src/rib/types.js';
-import { manualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../../src/common/manual-clock.js';
 
 /** What RouteExchange uses of a Peer; counts the UPDATEs it is sent. */
 class Sink {

@@ -9,7 +9,7 @@ import type { GatewaySet, RouteTarget } from '../../src/kernel/kernel-sync.js';
 import { AttributeStore } from '../../src/rib/attribute-store.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { DEFAULT_DECISION, type Path, type PathAttributes, type PeerRef } from '../../src/rib/types.js';
-import { manualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../../src/common/manual-clock.js';
 import { key, pathFixtures } from '../helpers/paths.js';
 
 const store = new AttributeStore();

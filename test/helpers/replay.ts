@@ -28,7 +28,7 @@ import { originateStatic } from '../../src/daemon/static-routes.js';
 import { LocRib, type RibChange } from '../../src/rib/loc-rib.js';
 import { DEFAULT_DECISION } from '../../src/rib/types.js';
 import type { Json } from '../../src/cli/render-message.js';
-import { manualClock, type ManualClock } from './manual-clock.js';
+import { manualClock, type ManualClock } from '../../src/common/manual-clock.js';
 import { ribChangesJson, sentJson } from './replay-render.js';
 import type { DownEventReason, ReplayEvent, ReplayFamily, Scenario, UpEvent } from './replay-scenario.js';
 import { updateMessage } from './replay-update.js';

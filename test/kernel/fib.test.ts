@@ -11,7 +11,7 @@ import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import type { BatchResult, KernelMessage, RtnlSocket } from '../../src/kernel/netlink-socket.js';
 import { parseRouteBody, routeBody, RTM_DELROUTE, RTM_NEWROUTE } from '../../src/kernel/route-message.js';
 import type { FibTarget, KernelRoute } from '../../src/kernel/types.js';
-import { manualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../../src/common/manual-clock.js';
 
 const TARGET: FibTarget = { table: 254, protocol: 186, metric: 20 };
 const EXCL = 0x200;

@@ -16,7 +16,7 @@ import type { NetlinkBatch } from '../../src/kernel/netlink-batch.js';
 import { addressBytes, parseRouteBody, routeBody, RTM_NEWROUTE, type NetlinkRequest } from '../../src/kernel/route-message.js';
 import type { KernelRoute } from '../../src/kernel/types.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../src/kernel/neighbor-message.js';
-import { manualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../../src/common/manual-clock.js';
 
 /**
  * The RIB's hand-over for one route, as the daemon makes it (src/daemon/kernel-routes.ts): the prefix in a

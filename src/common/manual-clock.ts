@@ -1,5 +1,9 @@
-/** A Clock whose time moves only when the test says so: timers fire in order inside `advance`. */
-import type { Clock, TimerHandle } from '../../src/common/clock.js';
+/**
+ * A Clock whose time moves only when its owner says so: timers fire in order inside `advance`. Tests run
+ * drivers on it; the warm-up (daemon/warm-up.ts) runs its scratch RouteExchange on one, so the exchange's
+ * timers (the prune after a burst) fire when the warm-up wants them to and none is left on the event loop.
+ */
+import type { Clock, TimerHandle } from './clock.js';
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;
