@@ -21,9 +21,14 @@
  * arrived in 125–182 ms (median 143) instead of 154–224 (207), DUT CPU 0.25 s instead of 0.33; the 1M cell
  * did not move (median 669 against 655 ms, CPU 0.83 against 0.85 s). It costs about 50 ms of start-up and
  * no resident memory that shows (a process that only warms up: 81–85 MB with it or without, 3 runs each).
- * More of it would compile more, but V8's young generation then grows: 512 sets four or eight times left
- * 15–30 MB more resident and took the 1M bench's peak past 2× BIRD's. An earlier version ran this table
- * first, before the one-set tables, and measured slower than none; run last it pays.
+ * That was two rounds. Four, once every round ends with a prune (below), got the functions run per UPDATE
+ * and per set (`decodeUpdate`, `exportRoute`, `prependAs`, `wireAttributes`…: `--log-code` showed them
+ * compiled only during the first real table) hot before it: in the bench, tern alone, 6–7 alternating
+ * runs, the 1000-set table 162–167 → 126–137 ms (medians), DUT CPU 0.21–0.23 → 0.14–0.17 s, 100k
+ * prefixes of one set 77 → 60 ms, the 1M table 809 → 747 ms; IPv6 did not move. Resident after start
+ * +7 MB (V8's young generation grows in it), the 1M peak not (161–164 against 164–170 MB). Three rounds
+ * gained less than half of that and six no more than four. An earlier version ran this table first,
+ * before the one-set tables, and measured slower than none; run last it pays.
  *
  * After every withdrawal the scratch exchange's clock is moved on past its prune delay, so the timer that
  * prunes the Loc-RIB and lets the update groups forget dropped sets runs as it does in the daemon, and the
@@ -37,7 +42,7 @@
  * earlier, building those objects threw part of the compiled code away again (`--trace-deopt`: "code
  * dependencies").
  *
- * Costs about 0.3 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
+ * Costs about 0.5 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
  */
 import type { Clock } from '../common/clock.js';
 import { silentLogger } from '../common/logger.js';
@@ -151,7 +156,7 @@ export interface WarmUpOptions {
 
 /** Run the pipeline over the tables, `rounds` times. */
 export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult {
-  const { prefixes = 32_768, rounds = 2, sets = 512, setPrefixes = 1024, setRounds = 2 } = options;
+  const { prefixes = 32_768, rounds = 2, sets = 512, setPrefixes = 1024, setRounds = 4 } = options;
   const parsed = parseConfig(CONFIG, 'warm-up');
   if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
   const config = parsed.config;
