@@ -28,7 +28,7 @@ describe('warm-up', () => {
 
   it('prunes after every withdrawal, as the daemon does once a burst is over', () => {
     // The next round's announcements then take freed slots (the prefix table's free list), as a table that
-    // comes back after a session reset does; nothing is left retired or waiting on a timer.
+    // comes back after a session reset does. Without the prunes the last withdrawal's slots stay retired.
     const r = warmUp(systemClock, { prefixes: 500, rounds: 2, sets: 16, setPrefixes: 64, setRounds: 2 });
     expect(r.retired).toBe(0);
   });
