@@ -4,8 +4,9 @@
  * paid for the compilation: measured in-process, the Loc-RIB and an update group took 130 ms of CPU for the
  * first 100,000 prefixes and 25 ms for the next 100,000. Here the daemon's own pipeline — framing, UPDATE
  * decoding, RouteExchange into a scratch Loc-RIB, the update groups, UPDATE packing — runs over a
- * synthetic table between two scratch sessions, announced and withdrawn, IPv4 and IPv6, before any real
- * session starts. Nothing of it reaches a socket, the kernel or the real RIB; it is garbage afterwards.
+ * synthetic table between two scratch sessions (scratch-exchange.ts), announced and withdrawn, IPv4 and
+ * IPv6, before any real session starts. Nothing of it reaches a socket, the kernel or the real RIB; it is
+ * garbage afterwards.
  *
  * The input comes as a socket gives it, Node Buffers 64 KiB at a time, and a quarter of the table is
  * replaced by routes of another set before the withdrawal: code compiled for other input shapes or never
@@ -45,50 +46,11 @@
  * Costs about 0.5 s of start-up on this machine (logged as `daemon.warm-up`); `--no-warm-up` skips it.
  */
 import type { Clock } from '../common/clock.js';
-import { silentLogger } from '../common/logger.js';
-import { manualClock } from '../common/manual-clock.js';
 import {
-  appendAnnouncements, attribute, decodeMessage, encodeAttributesForPacking, encodeMessage, Framer, IPV4_UNICAST, IPV6_UNICAST,
-  makeContext, packAnnouncements, packWithdrawals, UpdateBuffer, parseAddress, type BgpMessage, type CodecContext, type PrefixBatch,
+  appendAnnouncements, attribute, encodeAttributesForPacking, IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, packWithdrawals,
+  UpdateBuffer, parseAddress, type CodecContext, type PrefixBatch,
 } from '../bgp/wire/index.js';
-import { buildLocalOpen, negotiate, type Negotiated } from '../bgp/negotiate.js';
-import type { Peer, PeerSettings } from '../bgp/peer.js';
-import { parseConfig } from '../config/load.js';
-import { LocRib } from '../rib/loc-rib.js';
-import { DEFAULT_DECISION } from '../rib/types.js';
-import { peerSettings } from './peer-settings.js';
-import { RouteExchange } from './route-exchange.js';
-
-const CONFIG = `
-routerId: 192.0.2.1
-localAs: 64500
-families: [ipv4-unicast, ipv6-unicast]
-ebgpRequiresPolicy: false
-peers:
-  - { address: 192.0.2.2, remoteAs: 64501, passive: true }
-  - { address: 192.0.2.3, remoteAs: 64502, passive: true }
-`;
-
-/** What a TCP socket's read gives at most, the size of libuv's read buffer. */
-const READ_SIZE = 65_536;
-
-/** A scratch session: what RouteExchange uses of a Peer; whatever it is sent is counted and dropped. */
-class Sink {
-  localAddress = '192.0.2.1';
-  bytes = 0;
-  constructor(readonly settings: PeerSettings, readonly negotiated: Negotiated) {}
-  send(message: BgpMessage): boolean {
-    this.bytes += encodeMessage(message, this.negotiated.send).length;
-    return true;
-  }
-  sendRaw(bytes: Uint8Array): boolean {
-    this.bytes += bytes.length;
-    return true;
-  }
-  automaticStop(): void {}
-  stop(): void {}
-  start(): void {}
-}
+import { scratchExchange } from './scratch-exchange.js';
 
 /** `count` distinct prefixes spread over the space (i × an odd constant is a bijection), as a full table is. */
 function batch(family: 'ipv4' | 'ipv6', count: number): PrefixBatch {
@@ -157,50 +119,12 @@ export interface WarmUpOptions {
 /** Run the pipeline over the tables, `rounds` times. */
 export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult {
   const { prefixes = 32_768, rounds = 2, sets = 512, setPrefixes = 1024, setRounds = 4 } = options;
-  const parsed = parseConfig(CONFIG, 'warm-up');
-  if (!parsed.ok) throw new Error('warm-up: its own configuration does not parse');
-  const config = parsed.config;
   // Time starts at the daemon's: receive times of epoch size are doubles, and code compiled on small
   // integers was thrown away at the first real table ("not a Smi" in `--trace-deopt`).
-  const time = manualClock(clock.now());
-  const rib = new LocRib({ decision: DEFAULT_DECISION, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId });
-  const exchange = new RouteExchange({
-    rib, localAs: config.localAs, routerId: config.routerId, clusterId: config.routerId, isRrClient: () => false, clock: time,
-    logger: silentLogger, nextHopSelf: () => ({ 'ipv4-unicast': '192.0.2.1', 'ipv6-unicast': '2001:db8::1' }),
-  });
-  const sinks = config.peers.map((p, i) => {
-    const settings = peerSettings(config, p, { dynamic: false, restarting: false });
-    const open = buildLocalOpen({
-      asn: p.remoteAs, routerId: `192.0.2.${i + 2}`, holdTime: 90, families: ['ipv4-unicast', 'ipv6-unicast'], addPath: {},
-      extendedNextHop: false, extendedMessage: false,
-    });
-    const wire = makeContext({});
-    const decoded = decodeMessage(encodeMessage(open, wire), wire);
-    if (decoded.message?.type !== 'OPEN') throw new Error('warm-up: OPEN does not decode');
-    const n = negotiate(settings.fsm.offer, decoded.message, settings.fsm.expect);
-    if ('action' in n) throw new Error(`warm-up: OPEN refused: ${n.reason}`);
-    return { sink: new Sink(settings, n), n };
-  });
-  // RouteExchange touches only the Sink's slice of a Peer.
-  const peers = sinks.map((s) => s.sink as unknown as Peer);
-  sinks.forEach((s, i) => exchange.established(peers[i]!, s.n));
-  const from = peers[0]!;
-  const ctx = sinks[0]!.n.receive;
-  // As a socket hands them over: Node Buffers (not plain Uint8Arrays, which V8 tells apart: code compiled
-  // for one was thrown away at the first real table, "wrong map" at every byte read), 64 KiB at a time.
-  const deliver = (bytes: Uint8Array): void => {
-    const framer = new Framer(4096);
-    for (let at = 0; at < bytes.length; at += READ_SIZE) {
-      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(READ_SIZE, bytes.length - at));
-      for (const m of framer.push(chunk).messages) {
-        const r = decodeMessage(m, ctx);
-        if (r.message?.type === 'UPDATE' && r.action !== 'session-reset') exchange.update(from, r.message, { action: r.action, errors: r.errors });
-      }
-    }
-    exchange.flush();
-  };
+  const scratch = scratchExchange(clock.now());
+  const { rib, exchange, ctx, deliver } = scratch;
   // The quiet time after a burst, after which the exchange prunes (RouteExchange.schedulePrune).
-  const quiet = (): void => time.advance(1_000);
+  const quiet = (): void => scratch.clock.advance(1_000);
   const v4 = batch('ipv4', prefixes);
   const v6 = batch('ipv6', Math.max(1, prefixes >>> 2));
   const common = [
@@ -237,6 +161,6 @@ export function warmUp(clock: Clock, options: WarmUpOptions = {}): WarmUpResult 
     deliver(packWithdrawals(many, ctx).bytes);
     quiet();
   }
-  sinks.forEach((s, i) => exchange.down(peers[i]!, { code: 'admin-down', detail: 'warm-up over' }, s.n));
-  return { sent: sinks[1]!.sink.bytes, routes, sets: setsHeld, retired: rib.retired };
+  scratch.close();
+  return { sent: scratch.sent().octets, routes, sets: setsHeld, retired: rib.retired };
 }
