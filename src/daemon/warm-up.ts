@@ -27,9 +27,10 @@
  * compiled only during the first real table) hot before it: in the bench, tern alone, 6–7 alternating
  * runs, the 1000-set table 162–167 → 126–137 ms (medians), DUT CPU 0.21–0.23 → 0.14–0.17 s, 100k
  * prefixes of one set 77 → 60 ms, the 1M table 809 → 747 ms; IPv6 did not move. Resident after start
- * +7 MB (V8's young generation grows in it), the 1M peak not (161–164 against 164–170 MB). Three rounds
- * gained less than half of that and six no more than four. An earlier version ran this table first,
- * before the one-set tables, and measured slower than none; run last it pays.
+ * +7 MB (V8's young generation grows in it); the 1M peak by 0 to 8 MB (medians of two batches: 161–164
+ * against 164–170 MB, 177 against 169), under the 2× BIRD target still. Three rounds gained less than half
+ * of that and six no more than four. An earlier version ran this table first, before the one-set tables,
+ * and measured slower than none; run last it pays.
  *
  * After every withdrawal the scratch exchange's clock is moved on past its prune delay, so the timer that
  * prunes the Loc-RIB and lets the update groups forget dropped sets runs as it does in the daemon, and the
