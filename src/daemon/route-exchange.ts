@@ -129,11 +129,12 @@ export class RouteExchange implements PeerListener {
   private readonly o: AllOptions;
   private readonly groups: UpdateGroups;
   /**
-   * Each Established session: the peer as the RIB knows it, and the negotiated receive context. The context
-   * is kept here rather than read from the Peer at every UPDATE: warm-up's scratch sessions are not Peers,
-   * and that read threw the compiled `update` away at the first real UPDATE ("wrong map").
+   * Each Established session: the peer as the RIB knows it, the negotiated receive context, and the prefixes
+   * accepted from it per family (for the max-prefix limit). The context is kept here rather than read from
+   * the Peer at every UPDATE: warm-up's scratch sessions are not Peers, and that read threw the compiled
+   * `update` away at the first real UPDATE ("wrong map").
    */
-  private readonly sessions = new Map<Peer, { readonly ref: PeerRef; readonly receive: CodecContext }>();
+  private readonly sessions = new Map<Peer, { readonly ref: PeerRef; readonly receive: CodecContext; readonly received: Record<Family, number> }>();
   /** Import policy of each session that has one that can change or reject routes. */
   private readonly imports = new Map<Peer, PolicyEvaluator>();
   private readonly gr: GracefulRestartHelper<Peer>;
@@ -141,8 +142,6 @@ export class RouteExchange implements PeerListener {
   private readonly refreshGate = new RefreshGate<Peer>();
   /** Routes as received from the peers with soft reconfiguration inbound, by peer key. */
   private readonly prePolicy = new AdjRibsIn(this.store);
-  /** Prefixes accepted from each peer per family, for the max-prefix limit. */
-  private readonly received = new Map<Peer, Record<Family, number>>();
   /**
    * Scratch for the hot path: the prefixes of the NLRI list at hand, and their Loc-RIB slots. Sized for any
    * 4096-octet UPDATE, so that only extended messages (RFC 8654) make them grow: growing replaces fields
@@ -220,8 +219,7 @@ export class RouteExchange implements PeerListener {
       key: peer.settings.key, address: peer.settings.address, addressKey: addressSortKey(peer.settings.address), asn: n.peerAs, localAs,
       routerId: n.peerRouterId, ibgp: n.peerAs === localAs, rrClient: this.o.isRrClient(peer),
     };
-    this.sessions.set(peer, { ref, receive: n.receive });
-    this.received.set(peer, { 'ipv4-unicast': 0, 'ipv6-unicast': 0 });
+    this.sessions.set(peer, { ref, receive: n.receive, received: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 } });
     this.prePolicy.open(ref.key, this.o.softReconfigurationIn?.(peer) ?? false);
     this.gr.reestablished(peer, n.gracefulRestart, ribFamilies(n.families));
     this.refreshGate.established(peer, n.gracefulRestart !== undefined);
@@ -281,15 +279,13 @@ export class RouteExchange implements PeerListener {
   update(peer: Peer, u: UpdateMessage, outcome: UpdateOutcome): void {
     const session = this.sessions.get(peer);
     if (!session) return;
-    const { ref, receive: ctx } = session;
+    const { ref, receive: ctx, received: count } = session;
     const rib = this.o.rib;
     const now = this.o.clock.now();
     const reach = findAttribute(u, 'mp-reach');
     const unreach = findAttribute(u, 'mp-unreach');
-    const counts = this.received.get(peer);
-    this.withdrawList(ref, u.withdrawn, counts);
-    if (unreach) this.withdrawList(ref, unreach.withdrawn, counts);
-    const count = this.received.get(peer)!;
+    this.withdrawList(ref, u.withdrawn, count);
+    if (unreach) this.withdrawList(ref, unreach.withdrawn, count);
     const announced: NlriList[] = [];
     if (u.nlri.count > 0) announced.push(u.nlri);
     if (reach?.nlri.family) announced.push(reach.nlri);
@@ -297,7 +293,7 @@ export class RouteExchange implements PeerListener {
       const family = ribFamily(list.family!.name);
       if (!family) continue;
       if (outcome.action === 'treat-as-withdraw') {
-        this.withdrawList(ref, list, counts);
+        this.withdrawList(ref, list, count);
         continue;
       }
       const attrs = ribAttributes(u, family, list === reach?.nlri ? reach : undefined, ctx, this.store);
@@ -406,7 +402,7 @@ export class RouteExchange implements PeerListener {
     return n;
   }
 
-  private withdrawList(ref: PeerRef, list: NlriList, count?: Record<Family, number>): void {
+  private withdrawList(ref: PeerRef, list: NlriList, count: Record<Family, number>): void {
     const family = list.family && list.count > 0 ? ribFamily(list.family.name) : undefined;
     if (!family) return;
     const kept = this.prePolicy.get(ref.key);
@@ -431,7 +427,7 @@ export class RouteExchange implements PeerListener {
       runLength++;
     }
     if (runId !== 0) this.releaseRun(runId, runLength);
-    if (count) count[family] -= gone;
+    count[family] -= gone;
   }
 
   /** `count` removed paths' references to the set with attribute id `id`: to the store, then to the ids. */
@@ -441,11 +437,11 @@ export class RouteExchange implements PeerListener {
     ids.release(id, count);
   }
 
-  private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number> | undefined): void {
+  private drop(ref: PeerRef, family: Family, prefix: PrefixKey, pathId: number, count: Record<Family, number>): void {
     const old = this.o.rib.withdraw(family, prefix, ref.key, pathId);
     if (old) {
       this.store.release(old.attrs);
-      if (count) count[family]--;
+      count[family]--;
     }
   }
 
@@ -494,7 +490,6 @@ export class RouteExchange implements PeerListener {
     this.refreshGate.down(peer);
     this.imports.get(peer)?.clear();
     this.imports.delete(peer);
-    this.received.delete(peer);
     if (this.deferral?.waiting.delete(peer)) queueMicrotask(() => this.maybeEndDeferral());
     const ref = this.sessions.get(peer)?.ref;
     this.sessions.delete(peer);
@@ -528,7 +523,7 @@ export class RouteExchange implements PeerListener {
 
   /** Prefixes accepted from the peer's current session, all families. */
   receivedCount(peer: Peer): number {
-    const c = this.received.get(peer);
+    const c = this.sessions.get(peer)?.received;
     return c ? c['ipv4-unicast'] + c['ipv6-unicast'] : 0;
   }
 
@@ -537,10 +532,10 @@ export class RouteExchange implements PeerListener {
    * undefined when the peer has no session or does not keep its routes (then only ROUTE-REFRESH helps).
    */
   softReconfigureIn(peer: Peer): SoftInResult | undefined {
-    const ref = this.sessions.get(peer)?.ref;
-    const table = ref && this.prePolicy.get(ref.key);
-    const count = this.received.get(peer);
-    if (!ref || !table || !count) return undefined;
+    const session = this.sessions.get(peer);
+    const table = session && this.prePolicy.get(session.ref.key);
+    if (!session || !table) return undefined;
+    const { ref, received: count } = session;
     const result = reapplyImport(table, ref, this.imports.get(peer), this.o.rib, this.store, count, this.o.clock.now());
     this.o.logger.log('info', 'rib.soft-in', { peer: ref.key, ...result });
     this.checkLimit(peer, count);
