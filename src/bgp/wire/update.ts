@@ -101,10 +101,9 @@ function missingMandatory(u: UpdateMessage, attrErrors: readonly WireError[]): W
   for (const e of attrErrors) if (e.attribute !== undefined && e.attribute < 4) present |= 1 << e.attribute;
   for (const a of u.attributes) if (a.type === 'origin' || a.type === 'as-path' || a.type === 'next-hop') present |= 1 << codeOf(a);
   const needed = (1 << AttrType.ORIGIN) | (1 << AttrType.AS_PATH) | (u.nlri.count > 0 ? 1 << AttrType.NEXT_HOP : 0);
-  if ((present & needed) === needed) return [];
-  const required: number[] = [AttrType.ORIGIN, AttrType.AS_PATH];
-  if (u.nlri.count > 0) required.push(AttrType.NEXT_HOP);
-  return required.filter((code) => (present & (1 << code)) === 0).map((code) =>
+  const missing = needed & ~present;
+  if (missing === 0) return [];
+  return [AttrType.ORIGIN, AttrType.AS_PATH, AttrType.NEXT_HOP].filter((code) => (missing & (1 << code)) !== 0).map((code) =>
     wireError('treat-as-withdraw', ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE,
       `missing well-known attribute ${['', 'ORIGIN', 'AS_PATH', 'NEXT_HOP'][code]}`, Uint8Array.of(code), code));
 }
