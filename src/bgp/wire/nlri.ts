@@ -250,25 +250,22 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
     if (width === 1) {
       words[i] = ipv4At(d, at, bits);
     } else {
-      const o = i * width;
-      for (let k = 0; k < width; k++) {
-        // Word k holds octets 4k..4k+3 of the address; those past the encoded ones are zero. Whole words are
-        // read at once and words past the encoded octets not read at all (a /48 is one word, two octets).
-        const first = 4 * k;
-        if (bytes <= first) {
-          words[o + k] = 0;
-          continue;
-        }
-        let v: number;
-        if (bytes >= first + 4) v = (d[at + first]! << 24) | (d[at + first + 1]! << 16) | (d[at + first + 2]! << 8) | d[at + first + 3]!;
-        else {
-          v = 0;
-          for (let j = first; j < first + 4; j++) v = (v << 8) | (j < bytes ? d[at + j]! : 0);
-        }
-        const rest = bits - 32 * k;
-        // Clear the host bits of the last (partial) word: RFC 4271 §4.3 says trailing bits are irrelevant.
-        words[o + k] = rest >= 32 ? v >>> 0 : (v & (0xffffffff << (32 - rest))) >>> 0;
+      // Word k holds octets 4k..4k+3 of the address: whole words are read at once, the last partial one
+      // from the octets there are (a /48 is one word and two octets), and the words past them are zero.
+      let w = i * width;
+      const end = w + width;
+      let k = at;
+      const whole = at + (bytes & ~3);
+      for (; k < whole; k += 4) words[w++] = ((d[k]! << 24) | (d[k + 1]! << 16) | (d[k + 2]! << 8) | d[k + 3]!) >>> 0;
+      switch (bytes & 3) {
+        case 3: words[w++] = ((d[k]! << 24) | (d[k + 1]! << 16) | (d[k + 2]! << 8)) >>> 0; break;
+        case 2: words[w++] = ((d[k]! << 24) | (d[k + 1]! << 16)) >>> 0; break;
+        case 1: words[w++] = (d[k]! << 24) >>> 0; break;
+        default: break;
       }
+      // Clear the host bits of the last word: RFC 4271 §4.3 says trailing bits are irrelevant.
+      if ((bits & 31) !== 0) words[w - 1] = (words[w - 1]! & (0xffffffff << (32 - (bits & 31)))) >>> 0;
+      while (w < end) words[w++] = 0;
     }
     lengths[i] = bits;
     pathIds[i] = pathId;
