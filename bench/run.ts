@@ -176,26 +176,46 @@ function describeValues(values: Record<string, number>): string {
     .join(', ');
 }
 
-async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) => void): Promise<Cell> {
+/**
+ * One DUT's cell of one scenario, run one run at a time so that full mode can alternate the DUTs run by run
+ * (tern, BIRD, FRR, tern, …): the machine is shared, its load drifts over a cell's minute, and runs of one
+ * DUT in a block would each meet a different share of that drift. `done` once every run is in, or a run
+ * failed, or the first run was too slow to repeat.
+ */
+interface CellRunner {
+  readonly cell: Cell;
+  readonly done: boolean;
+  /** Runs the next run and records it (nothing when `done`). */
+  next(): Promise<void>;
+  /** The cell with its summaries. */
+  finish(): Cell;
+}
+
+function cellRunner(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) => void): CellRunner {
   const cell: Cell = { scenario: sc.id, dut: dut.id, status: 'ok', runs: 0, samples: {}, summary: {}, notes: [], seconds: 0 };
-  const missing = dut.unavailable();
-  if (missing) {
-    cell.status = 'n/a';
-    cell.reason = missing;
-    return cell;
-  }
-  for (const need of sc.needs) {
-    const why = dut.unsupported(need);
-    if (why) {
-      cell.status = why.startsWith('n/a') ? 'n/a' : 'not-supported';
-      cell.reason = why;
-      return cell;
-    }
-  }
   const windows: Record<string, number[]> = {};
-  const t0 = wallNow();
-  for (let i = 0; i < sc.runs; i++) {
-    if (env.aborted()) break;
+  let i = 0;
+  let done = false;
+  const unavailable = (): boolean => {
+    const missing = dut.unavailable();
+    if (missing) {
+      cell.status = 'n/a';
+      cell.reason = missing;
+      return true;
+    }
+    for (const need of sc.needs) {
+      const why = dut.unsupported(need);
+      if (why) {
+        cell.status = why.startsWith('n/a') ? 'n/a' : 'not-supported';
+        cell.reason = why;
+        return true;
+      }
+    }
+    return false;
+  };
+  done = unavailable() || sc.runs < 1;
+
+  const run = async (): Promise<void> => {
     let result;
     try {
       result = await sc.run(env, dut, i);
@@ -206,7 +226,8 @@ async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) 
         cell.reason = `benchmark error: ${why}`;
       } else cell.notes.push(`run ${i + 1} failed: ${why}`);
       log(`${sc.id} ${dut.name} run ${i + 1}: error: ${why.split('\n')[0]}`);
-      break;
+      done = true;
+      return;
     }
     if (i === 0) cell.configs = result.configs;
     const o = result.outcome;
@@ -217,7 +238,8 @@ async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) 
         cell.status = o.kind;
         cell.reason = o.reason;
       } else cell.notes.push(`run ${i + 1}: ${o.kind}: ${o.reason}`);
-      break;
+      done = true;
+      return;
     }
     cell.runs++;
     for (const [k, v] of Object.entries(o.values)) (cell.samples[k] ??= []).push(v);
@@ -226,12 +248,59 @@ async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) 
     log(`${sc.id} ${dut.name} run ${i + 1}/${sc.runs} (${result.seconds.toFixed(1)} s): ${describeValues(o.values)}`);
     if (i === 0 && sc.runs > 1 && result.seconds > env.opts.slowRunS && !sc.repeatWhenSlow) {
       cell.notes.push(`1 run only: the first took ${result.seconds.toFixed(0)} s (more than ${env.opts.slowRunS} s)`);
-      break;
+      done = true;
     }
+  };
+
+  return {
+    cell,
+    get done() {
+      return done;
+    },
+    async next() {
+      if (done) return;
+      if (env.aborted()) {
+        done = true;
+        return;
+      }
+      const t0 = wallNow();
+      try {
+        await run();
+      } finally {
+        cell.seconds += (wallNow() - t0) / 1000;
+        i++;
+        if (i >= sc.runs) done = true;
+      }
+    },
+    finish() {
+      summaries(cell, sc, windows);
+      return cell;
+    },
+  };
+}
+
+/** Every run of one cell, one after the other. */
+async function runCell(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) => void): Promise<Cell> {
+  const r = cellRunner(env, sc, dut, log);
+  while (!r.done) await r.next();
+  return r.finish();
+}
+
+/**
+ * Every DUT's cell of one scenario, their runs alternating (run 1 of each DUT, then run 2 of each, …), each
+ * run's time counted in its DUT's phase. Cells come back in the order of `duts`.
+ */
+async function runAlternating(
+  env: Env,
+  sc: Scenario,
+  duts: readonly DutDriver[],
+  log: (s: string) => void,
+): Promise<Cell[]> {
+  const runners = duts.map((dut) => ({ dut, r: cellRunner(env, sc, dut, log) }));
+  while (runners.some(({ r }) => !r.done)) {
+    for (const { dut, r } of runners) if (!r.done) await env.phases.time(dut.name, () => r.next());
   }
-  summaries(cell, sc, windows);
-  cell.seconds = (wallNow() - t0) / 1000;
-  return cell;
+  return runners.map(({ r }) => r.finish());
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -335,7 +404,16 @@ async function main(): Promise<number> {
           await closeRig(dut);
         }
       } else {
-        for (const sc of selected) for (const dut of duts) await runOne(sc, dut);
+        // Full: per scenario, the DUTs' runs alternate (see cellRunner).
+        for (const sc of selected) {
+          const now: DutDriver[] = [];
+          for (const dut of duts) {
+            const why = sc.deferFor?.(dut);
+            if (why && !opts.withGobgp1m) deferred.push({ sc, dut, why });
+            else now.push(dut);
+          }
+          if (!aborted) cells.push(...(await runAlternating(env, sc, now, log)));
+        }
       }
     } finally {
       await rigs?.close();
@@ -399,7 +477,7 @@ function standingNotes(opts: RunOptions, sizes: typeof FULL_SIZES): string[] {
   return [
     opts.quick
       ? `Quick mode (the smoke test of the benchmark, not a measurement to quote): smaller sizes, 1 run per cell, idle ${sizes.idleS} s, churn ${sizes.churnS} s (CPU time comes in clock ticks of ${1000 / ticksPerSecond()} ms: one tick is ${(100 / (ticksPerSecond() * Math.min(sizes.idleS, sizes.churnS))).toFixed(2)} % of one core over ${Math.min(sizes.idleS, sizes.churnS)} s, and 0.00 % means less than that). Per implementation, one DUT instance (with one set of sessions) serves the pass-through variants and the churn, run in that order (10k IPv4, attribute sets, IPv6, 50k IPv4, churn), so its peak RSS is the running peak of that instance; the other scenarios start their own DUT. ${opts.gobgpEverywhere ? 'GoBGP runs in every scenario (--gobgp-everywhere).' : 'GoBGP runs in the 10k pass-through variants only (its other cells are "skipped"; --gobgp-everywhere runs them).'}`
-      : `${opts.runs} runs per cell (1 when the first run takes over ${opts.slowRunS} s), each with a freshly started DUT.`,
+      : `${opts.runs} runs per cell (1 when the first run takes over ${opts.slowRunS} s), each with a freshly started DUT; within a scenario the DUTs' runs alternate (run 1 of each, then run 2 of each, …), so that the machine's drifting load falls on every DUT alike.`,
     `Each measured wait is capped at ${opts.cellTimeoutS} s ("timeout"); a DUT that delivers nothing within ${opts.firstRouteTimeoutS} s of the first UPDATE has "no result". Before a clock starts the DUT is settled: every receiver session got End-of-RIB (our tools advertise graceful-restart awareness; FRR sends it only after its update-group coalesce time, 1 s + 0.1 s per peer, at most 10 s), or 1 s passed for GoBGP, which sends none.`,
     'Load tools: our own Node speakers on the project\'s wire codec (bench/sender.ts, bench/receiver.ts: OPEN with multiprotocol, route refresh and 4-octet AS, no ADD-PATH, no extended messages, hold time 90 s; full 4096-octet UPDATEs). Every DUT peer is passive; the tools connect.',
     'Prefixes: consecutive /24s from 16.0.0.0 (IPv4) and /48s from 2a00::/16 (IPv6); one attribute set (ORIGIN, AS_PATH, NEXT_HOP, one community; LOCAL_PREF on iBGP) unless stated.',
