@@ -377,13 +377,19 @@ export class PrefixTable {
     this.onGrow(capacity);
   }
 
+  /**
+   * The buckets at `size`, every live slot placed again. By slot order, not by old bucket: each slot's hash
+   * and liveness are then read in order, where walking the old buckets read the hash of slots in no order,
+   * a cache miss each once the table outgrows the cache.
+   */
   private rehash(size: number): void {
-    const old = this.buckets;
     const b = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
-    for (const s of old) {
-      if (s === EMPTY) continue;
-      let i = this.hashAt(s) & mask;
+    const hashes = this.hashes;
+    const live = this.live;
+    for (let s = 0; s < this.next; s++) {
+      if (live[s] === 0) continue;
+      let i = hashes[s]! & mask;
       while (b[i] !== EMPTY) i = (i + 1) & mask;
       b[i] = s;
     }
