@@ -204,6 +204,11 @@ export function buildNlri(familyName: FamilyName, prefixes: readonly (Prefix | s
   return nlriList(family, addPath, w.finish(), prefixes.length);
 }
 
+/** The mask of a word's first `bits` bits (none for 0 or less, all for 32 or more), as a signed 32-bit value. */
+function maskOf(bits: number): number {
+  return bits <= 0 ? 0 : bits >= 32 ? -1 : -1 << (32 - bits);
+}
+
 /**
  * Reusable columns that `readNlri` fills: the prefixes of one list as numbers, in wire order. The arrays grow
  * as needed and are overwritten by the next read, so one instance serves every UPDATE of a daemon.
@@ -237,6 +242,8 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
   }
   const { words, lengths, pathIds } = into;
   const d = list.data;
+  const end = d.length;
+  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const addPath = list.addPath;
   let at = 0;
   for (let i = 0; i < n; i++) {
@@ -249,6 +256,14 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
     const bytes = (bits + 7) >>> 3;
     if (width === 1) {
       words[i] = ipv4At(d, at, bits);
+    } else if (at + 16 <= end) {
+      // Away from the end of the field, all 16 octets are read whatever the length and the host bits masked
+      // off: the octets past the prefix's (the next prefix's) are cleared with them. No branch per octet.
+      const o = i * 4;
+      words[o] = view.getUint32(at) & maskOf(bits);
+      words[o + 1] = view.getUint32(at + 4) & maskOf(bits - 32);
+      words[o + 2] = view.getUint32(at + 8) & maskOf(bits - 64);
+      words[o + 3] = view.getUint32(at + 12) & maskOf(bits - 96);
     } else {
       // Word k holds octets 4k..4k+3 of the address: whole words are read at once, the last partial one
       // from the octets there are (a /48 is one word and two octets), and the words past them are zero.
