@@ -86,6 +86,7 @@ function writePrefixes(out: UpdateBuffer, batch: PrefixBatch, i: number, limit: 
   const lengths = batch.lengths;
   const ids = addPath ? batch.pathIds! : undefined;
   const wordsPer = batch.family.addressBytes >>> 2;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = out.pos;
   if (wordsPer === 1 && ids === undefined) {
     for (; i < count && p <= limit; i++) {
@@ -108,13 +109,11 @@ function writePrefixes(out: UpdateBuffer, batch: PrefixBatch, i: number, limit: 
       b[p++] = bits;
       const n = (bits + 7) >>> 3;
       const base = i * wordsPer;
-      for (let k = 0; k < n; k += 4) {
-        const w = words[base + (k >>> 2)]!;
-        b[p++] = w >>> 24;
-        if (k + 1 < n) b[p++] = w >>> 16;
-        if (k + 2 < n) b[p++] = w >>> 8;
-        if (k + 3 < n) b[p++] = w;
-      }
+      // Whole words, the last one's octets past the prefix's included (zero: host bits are clear), and the
+      // position moved on by the prefix's octets only: what follows overwrites them. There is room: the
+      // caller's limit leaves a whole prefix of the largest size, and no address has more than 4 words.
+      for (let k = 0; k < n; k += 4) view.setUint32(p + k, words[base + (k >>> 2)]!);
+      p += n;
     }
   }
   out.pos = p;
