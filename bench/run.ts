@@ -194,8 +194,6 @@ interface CellRunner {
 function cellRunner(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) => void): CellRunner {
   const cell: Cell = { scenario: sc.id, dut: dut.id, status: 'ok', runs: 0, samples: {}, summary: {}, notes: [], seconds: 0 };
   const windows: Record<string, number[]> = {};
-  let i = 0;
-  let done = false;
   const unavailable = (): boolean => {
     const missing = dut.unavailable();
     if (missing) {
@@ -213,7 +211,8 @@ function cellRunner(env: Env, sc: Scenario, dut: DutDriver, log: (s: string) => 
     }
     return false;
   };
-  done = unavailable() || sc.runs < 1;
+  let i = 0;
+  let done = unavailable() || sc.runs < 1;
 
   const run = async (): Promise<void> => {
     let result;

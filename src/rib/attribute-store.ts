@@ -4,8 +4,8 @@
  * (decoded from an UPDATE, changed by policy, exported), so equal content is one set even when peers encode
  * it differently (attribute order, flags, AS_TRANS with AS4_PATH). Keying decoded sets by their wire bytes
  * instead would skip building the object on a hit, but a hit is rare where it would matter: an UPDATE
- * carries one set, and a new UPDATE is mostly a new set. What a hit would save is 3–5 µs an UPDATE (the
- * set built and its key; an IPv6 next hop formatted): in a table of 100 UPDATEs of one set, under 1% of it.
+ * carries one set, and a new UPDATE is mostly a new set. What a hit would save is 2–4 µs an UPDATE (the
+ * set built and its key): in a table of 100 UPDATEs of one set, under 1% of it.
  *
  * Sets stay interned while referenced: by a path, an export verdict (export.ts) or an id in a per-prefix
  * array (attribute-ids.ts). `release` is counted so a set nothing uses can be dropped (a full-table churn

@@ -243,7 +243,7 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
   const { words, lengths, pathIds } = into;
   const d = list.data;
   const end = d.length;
-  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const view = width === 1 ? undefined : new DataView(d.buffer, d.byteOffset, d.byteLength);
   const addPath = list.addPath;
   let at = 0;
   for (let i = 0; i < n; i++) {
@@ -256,7 +256,7 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
     const bytes = (bits + 7) >>> 3;
     if (width === 1) {
       words[i] = ipv4At(d, at, bits);
-    } else if (at + 16 <= end) {
+    } else if (view !== undefined && at + 16 <= end) {
       // Away from the end of the field, all 16 octets are read whatever the length and the host bits masked
       // off: the octets past the prefix's (the next prefix's) are cleared with them. No branch per octet.
       const o = i * 4;
@@ -265,10 +265,10 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
       words[o + 2] = view.getUint32(at + 8) & maskOf(bits - 64);
       words[o + 3] = view.getUint32(at + 12) & maskOf(bits - 96);
     } else {
-      // Word k holds octets 4k..4k+3 of the address: whole words are read at once, the last partial one
-      // from the octets there are (a /48 is one word and two octets), and the words past them are zero.
+      // Near the end: whole words read at once, the last partial one from the octets there are (a /48 is one
+      // word and two octets), and the words past them zero.
       let w = i * width;
-      const end = w + width;
+      const last = w + width;
       let k = at;
       const whole = at + (bytes & ~3);
       for (; k < whole; k += 4) words[w++] = ((d[k]! << 24) | (d[k + 1]! << 16) | (d[k + 2]! << 8) | d[k + 3]!) >>> 0;
@@ -280,7 +280,7 @@ export function readNlri(list: NlriList, into: NlriColumns): number {
       }
       // Clear the host bits of the last word: RFC 4271 §4.3 says trailing bits are irrelevant.
       if ((bits & 31) !== 0) words[w - 1] = (words[w - 1]! & (0xffffffff << (32 - (bits & 31)))) >>> 0;
-      while (w < end) words[w++] = 0;
+      while (w < last) words[w++] = 0;
     }
     lengths[i] = bits;
     pathIds[i] = pathId;

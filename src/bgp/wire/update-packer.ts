@@ -86,7 +86,6 @@ function writePrefixes(out: UpdateBuffer, batch: PrefixBatch, i: number, limit: 
   const lengths = batch.lengths;
   const ids = addPath ? batch.pathIds! : undefined;
   const wordsPer = batch.family.addressBytes >>> 2;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = out.pos;
   if (wordsPer === 1 && ids === undefined) {
     for (; i < count && p <= limit; i++) {
@@ -99,6 +98,7 @@ function writePrefixes(out: UpdateBuffer, batch: PrefixBatch, i: number, limit: 
       if (bits > 24) b[p++] = w;
     }
   } else {
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     for (; i < count && p <= limit; i++) {
       if (ids !== undefined) {
         const id = ids[i]!;
