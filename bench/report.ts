@@ -223,11 +223,12 @@ export function checkTargets(report: Report): TargetCheck[] {
     }
     const best = refValues.reduce((a, b) => (b.v < a.v ? b : a));
     const limit = best.v * factor;
+    const paired = runByRun(report, scenario, metric, best.r, factor);
     out.push({
       scenario,
       target,
       verdict: t <= limit ? 'met' : 'missed',
-      detail: `tern ${formatValue(t, unit)} vs ${factor === 1 ? '' : `${factor}× `}${best.r} ${formatValue(best.v, unit)} (${(t / best.v).toFixed(2)}×)`,
+      detail: `tern ${formatValue(t, unit)} vs ${factor === 1 ? '' : `${factor}× `}${best.r} ${formatValue(best.v, unit)} (${(t / best.v).toFixed(2)}×${paired ? `; ${paired}` : ''})`,
     });
   };
   for (const sc of report.scenarios.filter((s) => s.group === 'pass-through')) {
@@ -256,6 +257,23 @@ export function checkTargets(report: Report): TargetCheck[] {
     out.push({ scenario: sc.id, target: `${sc.title} (${sc.size})`, verdict: 'unknown', detail: `${unsupportedDetail(c)}; the issue sets no figure` });
   }
   return out;
+}
+
+/**
+ * tern against `ref` run by run, when both cells have the same three or more runs: full mode alternates
+ * the DUTs' runs, so tern's i-th run and the peer's i-th met the same load on this shared machine, and
+ * their ratios show how far one median ratio can be trusted ("run by run 0.82–1.35×, within the target in
+ * 3 of 5"). Undefined otherwise (one run, quick mode, a cell cut short).
+ */
+export function runByRun(report: Pick<Report, 'cells'>, scenario: string, metric: string, ref: string, factor: number): string | undefined {
+  const tern = cellOf(report, scenario, 'tern');
+  const peer = cellOf(report, scenario, ref);
+  const a = tern?.status === 'ok' ? tern.samples[metric] : undefined;
+  const b = peer?.status === 'ok' ? peer.samples[metric] : undefined;
+  if (!a || !b || a.length < 3 || a.length !== b.length || b.some((v) => !(v > 0))) return undefined;
+  const ratios = a.map((v, i) => v / b[i]!);
+  const within = ratios.filter((r) => r <= factor).length;
+  return `run by run ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×, within the target in ${within} of ${ratios.length}`;
 }
 
 /** "tern missed 3 of 12 targets. 2 unknown (not supported yet in tern: kernel)." */
