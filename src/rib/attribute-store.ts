@@ -110,17 +110,22 @@ function hex(b: Uint8Array): string {
  * different ones (fields are separated by "|", which none of them can contain: numbers, addresses, hex,
  * segment type names). Built by hand rather than with JSON.stringify, which took about 4 µs a set: every set
  * decoded from a peer and every set made by export is interned by this key.
+ *
+ * The parts are joined once, which makes one flat string. Built with `+=`, the key was a tree of some twenty
+ * cons strings that the store's Map kept as it was: 565 bytes a set held (key and entry) instead of 118, and
+ * hashing and comparing the tree made interning slower (100k distinct sets: 3.7 → 2.7 µs to intern one,
+ * 3.4 → 2.4 µs to find one again).
  */
 export function contentKey(a: PathAttributes): string {
-  let k = `${a.origin}|`;
-  for (const s of a.asPath) k += `${s.type}:${s.asns.join(',')};`;
-  k += `|${a.nextHop}|${a.nextHopLinkLocal ?? ''}|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : 0}|`;
-  if (a.aggregator) k += `${a.aggregator.asn}@${a.aggregator.address}`;
-  k += `|${a.communities.join(',')}|`;
-  for (const l of a.largeCommunities) k += `${l.global}:${l.local1}:${l.local2},`;
-  k += '|';
-  for (const e of a.extendedCommunities) k += `${hex(e)},`;
-  k += `|${a.originatorId ?? ''}|${a.clusterList.join(',')}|${a.otc ?? ''}|`;
-  for (const u of a.unknown) k += `${u.code}/${u.flags}/${hex(u.value)},`;
-  return k;
+  const p: (string | number)[] = [a.origin, '|'];
+  for (const s of a.asPath) p.push(s.type, ':', s.asns.join(','), ';');
+  p.push('|', a.nextHop, '|', a.nextHopLinkLocal ?? '', '|', a.med ?? '', '|', a.localPref ?? '', '|', a.atomicAggregate ? 1 : 0, '|');
+  if (a.aggregator) p.push(a.aggregator.asn, '@', a.aggregator.address);
+  p.push('|', a.communities.join(','), '|');
+  for (const l of a.largeCommunities) p.push(l.global, ':', l.local1, ':', l.local2, ',');
+  p.push('|');
+  for (const e of a.extendedCommunities) p.push(hex(e), ',');
+  p.push('|', a.originatorId ?? '', '|', a.clusterList.join(','), '|', a.otc ?? '', '|');
+  for (const u of a.unknown) p.push(u.code, '/', u.flags, '/', hex(u.value), ',');
+  return p.join('');
 }
