@@ -88,7 +88,7 @@ export function prependAs(segments: readonly AsPathSegment[], asn: number, times
   if (first && first.type === 'sequence' && first.asns.length < MAX_SEGMENT_ASNS) {
     const fit = Math.min(remaining, MAX_SEGMENT_ASNS - first.asns.length);
     remaining -= fit;
-    front.push({ type: 'sequence', asns: [...repeat(asn, fit), ...first.asns] });
+    front.push({ type: 'sequence', asns: repeat(asn, fit).concat(first.asns) });
     rest = segments.slice(1);
   }
   // What did not fit: new segments built right to left (the one nearest the old path fills up first, as
@@ -98,7 +98,8 @@ export function prependAs(segments: readonly AsPathSegment[], asn: number, times
     front.unshift({ type: 'sequence', asns: repeat(asn, size) });
     remaining -= size;
   }
-  return [...front, ...rest];
+  // concat makes an array of exactly the length it needs; spreading two arrays into one grows it as `push` does.
+  return front.concat(rest);
 }
 
 function repeat(asn: number, n: number): number[] {

@@ -220,6 +220,6 @@ function transform(
     nextHop: isUnspecified(a.nextHop) ? self! : a.nextHop,
     nextHopLinkLocal: undefined,
     localPref: a.localPref ?? 100,
-    ...(reflecting ? { originatorId: a.originatorId ?? source!.routerId, clusterList: [t.clusterId, ...a.clusterList] } : {}),
+    ...(reflecting ? { originatorId: a.originatorId ?? source!.routerId, clusterList: [t.clusterId].concat(a.clusterList) } : {}),
   });
 }

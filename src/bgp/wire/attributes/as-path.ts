@@ -46,7 +46,8 @@ export function decodeSegments(value: Uint8Array, asnBytes: 2 | 4): AsPathSegmen
     }
     segments.push({ type, asns });
   }
-  return segments;
+  // A copy at its length: the pushed array keeps room for 16 segments, held as long as the set lives.
+  return segments.slice();
 }
 
 /** With 2-octet AS numbers, an AS that needs 4 octets is written as AS_TRANS (RFC 6793 §4.2.2). */

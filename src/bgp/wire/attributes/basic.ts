@@ -151,8 +151,8 @@ export const clusterList: AttributeDescriptor<ClusterListAttr> = {
   malformed: 'treat-as-withdraw', subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
   decode(value, flags) {
     expectMultiple(value, 4);
-    const ids: string[] = [];
-    for (let at = 0; at < value.length; at += 4) ids.push(formatIPv4(value, at));
+    const ids = new Array<string>(value.length / 4); // at its length, as communities.ts says why
+    for (let i = 0; i < ids.length; i++) ids[i] = formatIPv4(value, i * 4);
     return { type: 'cluster-list', flags, clusterList: ids };
   },
   encode(a, w) {

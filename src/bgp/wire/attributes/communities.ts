@@ -2,6 +2,9 @@
  * COMMUNITIES (RFC 1997), LARGE_COMMUNITIES (RFC 8092) and EXTENDED_COMMUNITIES (RFC 4360) on the wire.
  * Malformed (RFC 7606 §7.8, §7.14; RFC 8092 §6): empty, or a length that is not a multiple of the element
  * size → treat-as-withdraw. Typed display of extended communities lives in extended-community.ts.
+ *
+ * Decoded lists are made at their length (`new Array(n)`), not grown by `push`: an interned set keeps them as
+ * long as it lives, and a pushed array keeps room for 16 or more elements (about 150 octets for one community).
  */
 import { AttrType, UpdateSubcode } from '../constants.js';
 import { readU32 } from '../reader.js';
@@ -13,8 +16,8 @@ export const communities: AttributeDescriptor<CommunitiesAttr> = {
   malformed: 'treat-as-withdraw', subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
   decode(value, flags) {
     expectMultiple(value, 4);
-    const values: number[] = [];
-    for (let at = 0; at < value.length; at += 4) values.push(readU32(value, at));
+    const values = new Array<number>(value.length / 4);
+    for (let i = 0; i < values.length; i++) values[i] = readU32(value, i * 4);
     return { type: 'communities', flags, communities: values };
   },
   encode(a, w) {
@@ -27,9 +30,9 @@ export const largeCommunities: AttributeDescriptor<LargeCommunitiesAttr> = {
   malformed: 'treat-as-withdraw', subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
   decode(value, flags) {
     expectMultiple(value, 12);
-    const values: LargeCommunity[] = [];
-    for (let at = 0; at < value.length; at += 12) {
-      values.push({ global: readU32(value, at), local1: readU32(value, at + 4), local2: readU32(value, at + 8) });
+    const values = new Array<LargeCommunity>(value.length / 12);
+    for (let i = 0, at = 0; i < values.length; i++, at += 12) {
+      values[i] = { global: readU32(value, at), local1: readU32(value, at + 4), local2: readU32(value, at + 8) };
     }
     return { type: 'large-communities', flags, communities: values };
   },
@@ -43,8 +46,8 @@ export const extendedCommunities: AttributeDescriptor<ExtendedCommunitiesAttr> =
   malformed: 'treat-as-withdraw', subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
   decode(value, flags) {
     expectMultiple(value, 8);
-    const values: Uint8Array[] = [];
-    for (let at = 0; at < value.length; at += 8) values.push(value.slice(at, at + 8));
+    const values = new Array<Uint8Array>(value.length / 8);
+    for (let i = 0; i < values.length; i++) values[i] = value.slice(i * 8, i * 8 + 8);
     return { type: 'extended-communities', flags, communities: values };
   },
   encode(a, w) {
