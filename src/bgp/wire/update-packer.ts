@@ -265,9 +265,15 @@ export function appendWithdrawals(out: UpdateBuffer, batch: PrefixBatch, ctx: Co
   }
 }
 
+/**
+ * Where `encodeAttributesForPacking` writes before copying out exactly what it wrote: a new Writer per set
+ * allocated a 128-octet buffer outside the JS heap (larger than V8 keeps on it) for every set exported.
+ */
+const attributesScratch = new Writer(512);
+
 /** Encode an attribute set once, for `packAnnouncements`. */
 export function encodeAttributesForPacking(attributes: readonly PathAttribute[], ctx: CodecContext): Uint8Array {
-  const w = new Writer(128);
-  encodeAttributes(w, attributes, ctx);
-  return w.finish();
+  attributesScratch.reset();
+  encodeAttributes(attributesScratch, attributes, ctx);
+  return attributesScratch.finish();
 }
