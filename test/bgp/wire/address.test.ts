@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { formatIPv6, parseAddress } from '../../../src/bgp/wire/address.js';
+import { formatIPv4, formatIPv6, parseAddress } from '../../../src/bgp/wire/address.js';
 
 /** ipaddr.js's RFC 5952 text of 16 octets, what formatIPv6 must agree with (mapped IPv4 aside). */
 function reference(b: Uint8Array): string {
@@ -34,6 +34,27 @@ describe('formatIPv6', () => {
       for (let k = 0; k < addresses.length; k++) {
         const b = addresses[(k * (2 * round + 1)) % addresses.length]!;
         expect(formatIPv6(b)).toBe(reference(b));
+      }
+    }
+  });
+});
+
+describe('formatIPv4', () => {
+  it('writes dotted quads, also at an offset', () => {
+    expect(formatIPv4(Uint8Array.of(192, 0, 2, 1))).toBe('192.0.2.1');
+    expect(formatIPv4(Uint8Array.of(9, 0, 0, 0, 0, 255, 255, 255, 255), 5)).toBe('255.255.255.255');
+    expect(formatIPv4(new Uint8Array(4))).toBe('0.0.0.0');
+  });
+
+  it('gives the same text for an address however often it comes and whatever came between (its memo)', () => {
+    // 500 addresses over few slots' worth of octets, formatted in rounds in other orders, against the plain text.
+    let x = 11;
+    const next = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) & 255;
+    const addresses = Array.from({ length: 500 }, () => Uint8Array.of(10, next() & 3, next(), next()));
+    for (let round = 0; round < 4; round++) {
+      for (let k = 0; k < addresses.length; k++) {
+        const b = addresses[(k * (2 * round + 1)) % addresses.length]!;
+        expect(formatIPv4(b)).toBe(`${b[0]}.${b[1]}.${b[2]}.${b[3]}`);
       }
     }
   });
